@@ -1,0 +1,71 @@
+"""Ranked passages -> the contract: a verbatim answer span, citations, confidence, abstention."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa.calibration import Calibration, features
+from qa.index import Index
+from qa.retrieve import Hit
+from qa.schemas import AskResponse, Citation
+
+NOT_ANSWERED = "Sorry, I couldn't find an answer to that in the documents."
+SPAN_EXTEND = 0.08  # a neighbour sentence scoring within this of the best joins the answer
+SUGGEST_FLOOR = 0.25  # FAQ questions less similar than this are not worth suggesting
+MAX_SUGGESTIONS = 3
+
+
+def respond(index: Index, hits: list[Hit], question: str, top_k: int, corpus: Path,
+            cal: Calibration, suggestions: list[str]) -> AskResponse:
+    if not hits:
+        return AskResponse(question=question, answered=False, answer=NOT_ANSWERED, confidence=0.0,
+                           citations=[], suggestions=suggestions)
+    conf = cal.probability(features(hits))
+    if conf < cal.threshold:
+        return AskResponse(question=question, answered=False, answer=NOT_ANSWERED, confidence=round(conf, 4),
+                           citations=[], suggestions=suggestions)
+    start, end = answer_span(index, hits[0])
+    doc = index.doc_by_id[index.passages[hits[0].passage].doc_id]
+    citations = [citation(index, h, corpus, cal.probability(features(hits, i))) for i, h in enumerate(hits[:top_k])]
+    return AskResponse(question=question, answered=True, answer=doc.text[start:end], confidence=round(conf, 4),
+                       citations=citations, suggestions=[])
+
+
+def answer_span(index: Index, hit: Hit) -> tuple[int, int]:
+    """The best sentence, joined by its better neighbour when that one scores almost as well."""
+    p = index.passages[hit.passage]
+    best = hit.sentence - index.first_sentence[hit.passage]
+    scores = hit.sentence_scores
+    lo, hi = best, best
+    neighbours = [j for j in (best - 1, best + 1) if 0 <= j < len(scores)]
+    if neighbours:
+        j = max(neighbours, key=lambda j: scores[j])
+        if scores[j] >= scores[best] - SPAN_EXTEND:
+            lo, hi = min(best, j), max(best, j)
+    return p.sentences[lo][0], p.sentences[hi][1]
+
+
+def citation(index: Index, hit: Hit, corpus: Path, score: float) -> Citation:
+    p = index.passages[hit.passage]
+    return Citation(id=p.id, source=source_path(corpus, p.doc_id), section=p.section, text=p.text,
+                    start=p.start, end=p.end, score=round(score, 4))
+
+
+def source_path(corpus: Path, doc_id: str) -> str:
+    """The document's path relative to the working directory when it lies below it, else absolute."""
+    path = (corpus / doc_id).resolve()
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def faq_suggestions(index: Index, qvec, exclude: set[int] = frozenset()) -> list[str]:
+    """The FAQ questions closest to the question, for "Did you mean…"."""
+    units = index.question_unit
+    has_q = [i for i in range(len(units)) if units[i] >= 0 and i not in exclude]
+    if not has_q:
+        return []
+    sims = index.vectors[units[has_q]] @ qvec
+    order = sorted(range(len(has_q)), key=lambda k: -sims[k])
+    return [index.passages[has_q[k]].question for k in order[:MAX_SUGGESTIONS] if sims[k] >= SUGGEST_FLOOR]

@@ -1,0 +1,156 @@
+"""Read documents into passages and sentences with exact character offsets.
+
+Every offset refers to `Document.text`; for .md and .txt files that is the file's own text,
+so `file_text[p.start:p.end] == p.text` holds for every passage and sentence.
+Markdown is parsed with markdown-it-py (block structure and line maps), sentences are split
+with pysbd; offsets are then found in the source text itself, so typographic quotes, dashes,
+`$13B`-style tokens and non-ASCII text never shift them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qa.errors import CorpusError
+
+TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+MAX_PASSAGE_CHARS = 700  # longer paragraphs are cut into runs of whole sentences
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    doc_id: str
+    section: str  # heading path, "A > B"
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]  # absolute (start, end) offsets, in order
+    question: str = ""  # the FAQ question when this passage is an FAQ answer
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str  # path relative to the corpus folder, POSIX style
+    path: Path
+    title: str
+    text: str
+    passages: tuple[Passage, ...] = field(default=())
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    if not corpus.is_dir():
+        raise CorpusError(f"Corpus folder '{corpus}' does not exist. Create it or pass --corpus DIR.")
+    files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+                   and not any(part.startswith(".") for part in p.relative_to(corpus).parts))
+    if not files:
+        raise CorpusError(f"Corpus folder '{corpus}' has no .md or .txt documents. Add some or pass --corpus DIR.")
+    return files
+
+
+def read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise CorpusError(f"Cannot read '{path}': {e.strerror or e}.") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CorpusError(f"'{path}' is not UTF-8 text (bad byte at position {e.start}).") from None
+
+
+def load_corpus(corpus: Path) -> list[Document]:
+    return [load_document(path, path.relative_to(corpus).as_posix()) for path in corpus_files(corpus)]
+
+
+def load_document(path: Path, doc_id: str) -> Document:
+    from qa import markdown  # local import keeps `qa ask` start-up free of parser imports
+
+    text = read_text(path)
+    if path.suffix.lower() == ".txt":
+        title, blocks = humanize(path.stem), plain_blocks(text)
+    else:
+        title, blocks = markdown.blocks(text, default_title=humanize(path.stem))
+    passages = tuple(p for block in blocks for p in block_passages(doc_id, text, block))
+    passages = tuple(replace(p, id=f"{doc_id}#{slug(p.question) if p.question else f'p{n}'}")
+                     for n, p in enumerate(passages, 1))
+    return Document(id=doc_id, path=path, title=title, text=text, passages=passages)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of body text under one heading path; an FAQ answer when `question` is set."""
+
+    start: int
+    end: int
+    headings: tuple[str, ...]
+    question: str = ""
+
+
+def plain_blocks(text: str) -> list[Block]:
+    """Paragraphs of a plain-text file: runs of non-blank lines."""
+    return [Block(m.start(), m.end(), ()) for m in re.finditer(r"\S(?:.*\S)?(?:\n[ \t]*\S.*)*", text)
+            if text[m.start():m.end()].strip()]
+
+
+def block_passages(doc_id: str, text: str, block: Block) -> list[Passage]:
+    sentences = split_sentences(text, block.start, block.end)
+    if not sentences:
+        return []
+    section = " > ".join(block.headings)
+    runs = [sentences] if block.question else sentence_runs(sentences)
+    return [Passage("", doc_id, section, run[0][0], run[-1][1], text[run[0][0]:run[-1][1]], tuple(run), block.question)
+            for run in runs]
+
+
+def sentence_runs(sentences: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Cut a long paragraph into runs of whole sentences of at most MAX_PASSAGE_CHARS."""
+    runs: list[list[tuple[int, int]]] = [[]]
+    for s in sentences:
+        if runs[-1] and s[1] - runs[-1][0][0] > MAX_PASSAGE_CHARS:
+            runs.append([])
+        runs[-1].append(s)
+    return runs
+
+
+_segmenter = None
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside text[start:end], as absolute offsets with surrounding space trimmed."""
+    global _segmenter
+    if _segmenter is None:
+        import pysbd
+
+        _segmenter = pysbd.Segmenter(language="en", clean=False)
+    chunk = text[start:end]
+    spans, pos = [], 0
+    for piece in _segmenter.segment(chunk):
+        piece = piece.strip()
+        if not piece:
+            continue
+        at = chunk.find(piece, pos)
+        if at < 0:  # the splitter altered the text: fall back to the rest of the chunk
+            rest = chunk[pos:].strip()
+            if rest:
+                at = chunk.index(rest, pos)
+                spans.append((start + at, start + at + len(rest)))
+            break
+        spans.append((start + at, start + at + len(piece)))
+        pos = at + len(piece)
+    return spans
+
+
+def humanize(stem: str) -> str:
+    return re.sub(r"[-_]+", " ", stem).strip().capitalize() or stem
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^\w]+", "-", text.lower()).strip("-")[:60] or "faq"

@@ -1,0 +1,233 @@
+"""The index: passages, their embedded units in FAISS, BM25, and a manifest; built, saved, loaded.
+
+On disk an index folder holds `CURRENT` (the name of the build in use) and one folder per build:
+    builds/<name>/vectors.faiss   unit vectors (passages, sentences, FAQ questions)
+    builds/<name>/meta.json       documents (with the text offsets refer to), passages, units
+    builds/<name>/manifest.json   format, model, dimension, corpus hash, counts, file checksums
+A build is written to a temporary folder, fsynced, renamed into builds/ and only then named in
+CURRENT (replaced atomically), so a crash at any point leaves the previous index in use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.corpus import Document, Passage
+from qa.errors import IndexError_
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    id: str
+    title: str
+    text: str
+    sha256: str
+
+
+def corpus_hash(docs: list[tuple[str, str]]) -> str:
+    """Hash of (doc id, content hash) pairs and the format: what decides if an index is stale."""
+    h = hashlib.sha256(f"format:{FORMAT_VERSION}".encode())
+    for doc_id, sha in sorted(docs):
+        h.update(f"\n{doc_id}\t{sha}".encode())
+    return h.hexdigest()
+
+
+def unit_texts(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
+    """What gets embedded, in this order: every sentence, every passage whole, every FAQ question.
+
+    Returns the texts and, for each passage, the unit number of its FAQ question (-1 if none).
+    """
+    sentences = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
+    whole = [f"{p.question}\n{p.text}" if p.question else p.text for p in passages]
+    questions = [p.question for p in passages if p.question]
+    qunit, n = np.full(len(passages), -1, np.int32), len(sentences) + len(passages)
+    for i, p in enumerate(passages):
+        if p.question:
+            qunit[i], n = n, n + 1
+    return sentences + whole + questions, qunit
+
+
+class Index:
+    """Immutable once built: the server swaps whole Index objects, never edits one."""
+
+    def __init__(self, manifest: dict, docs: list[DocInfo], passages: list[Passage], vectors: np.ndarray):
+        self.manifest, self.docs, self.passages, self.vectors = manifest, docs, passages, vectors
+        self.doc_by_id = {d.id: d for d in docs}
+        self.sentence_owner = np.array([i for i, p in enumerate(passages) for _ in p.sentences], np.int32)
+        self.first_sentence = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])]).astype(np.int32)
+        self.n_sentences = len(self.sentence_owner)
+        _, self.question_unit = unit_texts(passages)
+        self.sentence_text = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
+        self._bm25: dict[str, object] = {}
+        self._faiss = None
+
+    @property
+    def faiss(self):
+        """Exact inner-product search over all units (vectors are unit length: cosine)."""
+        if self._faiss is None:
+            import faiss
+
+            flat = faiss.IndexFlatIP(int(self.vectors.shape[1]))
+            flat.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
+            self._faiss = flat
+        return self._faiss
+
+    def warm(self) -> Index:
+        """Build the lazy parts now (a server does this once at start-up)."""
+        self.faiss, self.bm25("passage"), self.bm25("sentence")
+        return self
+
+    def bm25(self, level: str):
+        """BM25 over passages (with their heading path) or over single sentences, built on first use."""
+        if level not in self._bm25:
+            from qa.lexical import BM25
+
+            texts = (self.sentence_text if level == "sentence" else
+                     [f"{p.section}\n{p.question}\n{p.text}" for p in self.passages])
+            self._bm25[level] = BM25(texts)
+        return self._bm25[level]
+
+    @classmethod
+    def build(cls, documents: list[Document], embedder, model_info: dict, progress: bool = False) -> Index:
+        passages = [p for d in documents for p in d.passages]
+        if not passages:
+            raise IndexError_("The corpus has no text to index: every document is empty.")
+        texts, _ = unit_texts(passages)
+        vectors = embedder.embed(texts, progress=progress)
+        docs = [DocInfo(d.id, d.title, d.text, d.sha256) for d in documents]
+        manifest = {"format": FORMAT_VERSION, **model_info, "dimension": int(vectors.shape[1]),
+                    "corpus_hash": corpus_hash([(d.id, d.sha256) for d in docs]),
+                    "documents": len(docs), "passages": len(passages), "units": len(texts),
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        return cls(manifest, docs, passages, vectors)
+
+    def save(self, folder: Path) -> Path:
+        builds = folder / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        tmp = builds / f".tmp-{os.getpid()}-{time.time_ns()}"
+        tmp.mkdir()
+        with open(tmp / "vectors.npy", "wb") as f:
+            np.save(f, np.ascontiguousarray(self.vectors, dtype=np.float32))
+            f.flush()
+            os.fsync(f.fileno())
+        write_json(tmp / "meta.json", self.meta())
+        files = {name: sha256_file(tmp / name) for name in ("vectors.npy", "meta.json")}
+        write_json(tmp / "manifest.json", {**self.manifest, "files": files})
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{self.manifest['corpus_hash'][:8]}-{time.time_ns() % 10**6:06d}"
+        fsync_dir(tmp)
+        os.rename(tmp, builds / name)
+        fsync_dir(builds)
+        write_atomic(folder / "CURRENT", name + "\n")
+        prune(builds, keep=name)
+        return builds / name
+
+    def meta(self) -> dict:
+        doc_pos = {d.id: i for i, d in enumerate(self.docs)}
+        return {
+            "documents": [d.__dict__ for d in self.docs],
+            "passages": [[p.id, doc_pos[p.doc_id], p.section, p.start, p.end, p.question, p.sentences]
+                         for p in self.passages],
+        }
+
+    @classmethod
+    def load(cls, folder: Path, verify: bool = True) -> Index:
+        build = current_build(folder)
+        manifest = read_json(build / "manifest.json")
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexError_(f"Index in '{folder}' has format {manifest.get('format')}, expected {FORMAT_VERSION}.")
+        if verify:
+            for name, digest in manifest.get("files", {}).items():
+                if not (build / name).is_file() or sha256_file(build / name) != digest:
+                    raise IndexError_(f"Index file '{build / name}' is missing or corrupt (checksum mismatch).")
+        meta = read_json(build / "meta.json")
+        try:
+            docs = [DocInfo(**d) for d in meta["documents"]]
+            passages = [Passage(pid, docs[di].id, sec, s, e, docs[di].text[s:e], tuple(map(tuple, sents)), q)
+                        for pid, di, sec, s, e, q, sents in meta["passages"]]
+            vectors = np.load(build / "vectors.npy")
+        except (KeyError, TypeError, ValueError, OSError) as e:
+            raise IndexError_(f"Index in '{build}' cannot be read ({type(e).__name__}).") from None
+        if vectors.shape != (manifest.get("units"), manifest.get("dimension")):
+            raise IndexError_(f"Index in '{build}' has vectors of shape {vectors.shape}, not as its manifest says.")
+        return cls(manifest, docs, passages, vectors)
+
+
+def current_build(folder: Path) -> Path:
+    try:
+        name = (folder / "CURRENT").read_text(encoding="utf-8").strip()
+    except OSError:
+        raise IndexError_(f"No index in '{folder}'. Run `qa index` to build one.") from None
+    build = folder / "builds" / name
+    if not name or "/" in name or not build.is_dir():
+        raise IndexError_(f"Index in '{folder}' names a build '{name}' that does not exist.")
+    return build
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexError_(f"Index file '{path}' is missing or corrupt ({type(e).__name__}).") from None
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_json(path: Path, data: dict) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def prune(builds: Path, keep: str) -> None:
+    """Drop older builds and temporary folders left by builds that were killed."""
+    for entry in builds.iterdir():
+        if entry.name == keep:
+            continue
+        if entry.name.startswith(".tmp-") and pid_alive(entry.name.split("-")[1]):
+            continue  # another build is writing it right now
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def pid_alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,58 @@
+"""Lexical matching: one tokenizer (lower-case words, English stop words, Snowball stems) and BM25.
+
+bm25s scores a query against every passage at once from a sparse matrix; PyStemmer makes
+"raise", "raised" and "raising" one term. The same tokenizer serves BM25 and term coverage.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+STOPWORDS = frozenset("""a about above after again all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has have having he
+her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or
+other our ours out over own same she should so some such than that the their theirs them then there these they this
+those through to too under until up very was we were what when where which while who whom why will with would you
+your yours s t d ll m re ve tell know please much many""".split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+_MAGNITUDES = [(re.compile(r"(\d)\s*(?:bn|b|bil|billions?)\b"), r"\1 billion"),
+               (re.compile(r"(\d)\s*(?:mn|m|mil|mio|millions?)\b"), r"\1 million"),
+               (re.compile(r"(\d)\s*(?:k|thousands?)\b"), r"\1 thousand")]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, possessives dropped ("Baseten’s" -> "baseten"), "$13B" -> "13 billion"."""
+    text = text.lower()
+    for pattern, repl in _MAGNITUDES:
+        text = pattern.sub(repl, text)
+    return [re.sub(r"['’]s$", "", w) for w in _WORD.findall(text)]
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words: what BM25 and coverage count."""
+    return _stemmer().stemWords([w for w in words(text) if w not in STOPWORDS])
+
+
+class BM25:
+    def __init__(self, texts: list[str]):
+        import bm25s
+
+        self.retriever = bm25s.BM25(k1=1.2, b=0.75)
+        self.retriever.index([terms(t) or [""] for t in texts], show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        q = terms(query)
+        n = self.retriever.scores["num_docs"]
+        return self.retriever.get_scores(q).astype(np.float32) if q else np.zeros(n, dtype=np.float32)

@@ -1,0 +1,89 @@
+"""Question -> ranked passages, each with its best sentence and the evidence behind its score.
+
+Candidates come from FAISS (nearest units: sentences, whole passages, FAQ questions) and from
+BM25 over passages. Every sentence of a candidate passage is then scored by one linear fusion
+of dense and lexical evidence (weights in `Weights`, fitted by `bench/fit.py` on the dev set):
+
+    score = sentence cosine + w_passage * passage cosine + w_question * max(0, FAQ question cosine - q_floor)
+            + w_bm25 * BM25(sentence) / max BM25(sentence)
+
+A passage scores as its best sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.index import Index
+
+CANDIDATE_UNITS = 256
+CANDIDATE_PASSAGES = 32
+
+
+@dataclass(frozen=True)
+class Weights:
+    passage: float = 0.75
+    question: float = 2.0
+    q_floor: float = 0.5
+    bm25: float = 0.5
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: int  # index into Index.passages
+    score: float
+    sentence: int  # global sentence number of the best sentence
+    sentence_scores: np.ndarray  # fused score of each sentence of the passage, in order
+    dense: float  # best sentence cosine
+    question: float  # FAQ question cosine (0 when the passage is not an FAQ answer)
+
+
+def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = Weights()) -> list[Hit]:
+    candidates = candidate_passages(index, qvec, question)
+    bm25_s = index.bm25("sentence").scores(question)
+    bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
+    hits = [score_passage(index, i, qvec, bm25_s, w) for i in candidates]
+    hits.sort(key=lambda h: -h.score)
+    return hits[:k]
+
+
+def candidate_passages(index: Index, qvec: np.ndarray, question: str) -> list[int]:
+    n_units = index.vectors.shape[0]
+    _, units = index.faiss.search(qvec[None, :], min(n_units, CANDIDATE_UNITS))
+    owners = [unit_owner(index, int(u)) for u in units[0] if u >= 0]
+    bm25 = index.bm25("passage").scores(question)
+    lexical = np.argsort(-bm25)[:CANDIDATE_PASSAGES]
+    seen: dict[int, None] = {}
+    for i in owners[:CANDIDATE_UNITS]:
+        seen.setdefault(i)
+        if len(seen) >= CANDIDATE_PASSAGES:
+            break
+    for i in lexical:
+        if bm25[i] > 0:
+            seen.setdefault(int(i))
+    return list(seen)
+
+
+def unit_owner(index: Index, unit: int) -> int:
+    """The passage a unit belongs to: units are sentences, then passages, then FAQ questions."""
+    n_s, n_p = index.n_sentences, len(index.passages)
+    if unit < n_s:
+        return int(index.sentence_owner[unit])
+    if unit < n_s + n_p:
+        return unit - n_s
+    return int(np.flatnonzero(index.question_unit == unit)[0])
+
+
+def score_passage(index: Index, i: int, qvec: np.ndarray, bm25_s: np.ndarray, w: Weights) -> Hit:
+    first, last = index.first_sentence[i], index.first_sentence[i + 1]
+    v = index.vectors
+    sent_cos = v[first:last] @ qvec
+    passage_cos = float(v[index.n_sentences + i] @ qvec)
+    qu = index.question_unit[i]
+    q_cos = float(v[qu] @ qvec) if qu >= 0 else 0.0
+    fused = (sent_cos + w.passage * passage_cos + w.question * max(0.0, q_cos - w.q_floor)
+             + w.bm25 * bm25_s[first:last])
+    best = int(np.argmax(fused))
+    return Hit(i, float(fused[best]), int(first + best), fused, float(sent_cos.max()), q_cos)
