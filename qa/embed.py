@@ -7,7 +7,6 @@ and the model must be a folder on disk (the default ships inside the gt-all-mini
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -44,12 +43,15 @@ def model_fingerprint(path: str) -> str:
 
 
 def model_name(path: str) -> str:
+    """The model card's title (first '# ' line of README.md), else the folder's name."""
     folder = Path(path)
     try:
-        card = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        return str(card.get("_name_or_path") or folder.name).split("/")[-1] or folder.name
-    except (OSError, ValueError):
-        return folder.name
+        for line in (folder / "README.md").read_text(encoding="utf-8").splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    except (OSError, UnicodeDecodeError):
+        pass
+    return folder.parent.name if folder.name == "model" else folder.name
 
 
 class Embedder:

@@ -83,6 +83,11 @@ class Engine:
         self.index.warm()
         self.calibration = Calibration()
 
+    def warm(self) -> Engine:
+        """Load the query model now instead of on the first question (servers call this)."""
+        self._embedder().embed(["warm up"])
+        return self
+
     def _embedder(self) -> Embedder:
         if self.embedder is None:
             self.embedder = Embedder(self.settings.model_path())
