@@ -10,7 +10,8 @@ from qa.retrieve import Hit
 from qa.schemas import AskResponse, Citation
 
 NOT_ANSWERED = "Sorry, I couldn't find an answer to that in the documents."
-SPAN_EXTEND = 0.08  # a neighbour sentence scoring within this of the best joins the answer
+SPAN_EXTEND = 0.05  # a neighbour sentence scoring within this of the best joins the answer
+FAQ_WHOLE = 2
 SUGGEST_FLOOR = 0.25  # FAQ questions less similar than this are not worth suggesting
 MAX_SUGGESTIONS = 3
 
@@ -32,8 +33,13 @@ def respond(index: Index, hits: list[Hit], question: str, top_k: int, corpus: Pa
 
 
 def answer_span(index: Index, hit: Hit) -> tuple[int, int]:
-    """The best sentence, joined by its better neighbour when that one scores almost as well."""
+    """The best sentence, joined by its better neighbour when that one scores almost as well.
+
+    A short FAQ answer (up to FAQ_WHOLE sentences) is the answer whole: it was written as one.
+    """
     p = index.passages[hit.passage]
+    if p.question and len(p.sentences) <= FAQ_WHOLE:
+        return p.start, p.end
     best = hit.sentence - index.first_sentence[hit.passage]
     scores = hit.sentence_scores
     lo, hi = best, best

@@ -12,11 +12,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from pathlib import Path
 
 from qa.errors import CorpusError
 
-TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+TEXT_SUFFIXES = (".md", ".markdown", ".txt")  # offsets are into the file itself
+FAQ_SUFFIXES = (".jsonl", ".csv")  # offsets are into the text GET /api/documents/{id} serves
+SUFFIXES = TEXT_SUFFIXES + FAQ_SUFFIXES
 MAX_PASSAGE_CHARS = 700  # longer paragraphs are cut into runs of whole sentences
 
 
@@ -39,19 +42,31 @@ class Document:
     title: str
     text: str
     passages: tuple[Passage, ...] = field(default=())
+    sha256: str = ""  # of the file's own text: what decides whether the index is stale
 
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+def file_sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def fingerprint(corpus: Path, version: int) -> str:
+    """Hash of every candidate file's path and bytes: equal fingerprints, equal index."""
+    h = hashlib.sha256(f"format:{version}".encode())
+    for path in corpus_files(corpus):
+        h.update(f"\n{path.relative_to(corpus).as_posix()}\t{file_sha256(path)}".encode())
+    return h.hexdigest()
 
 
 def corpus_files(corpus: Path) -> list[Path]:
     if not corpus.is_dir():
         raise CorpusError(f"Corpus folder '{corpus}' does not exist. Create it or pass --corpus DIR.")
-    files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+    files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
                    and not any(part.startswith(".") for part in p.relative_to(corpus).parts))
     if not files:
-        raise CorpusError(f"Corpus folder '{corpus}' has no .md or .txt documents. Add some or pass --corpus DIR.")
+        raise CorpusError(f"Corpus folder '{corpus}' has no documents (.md, .txt, .jsonl, .csv). Add some or pass --corpus DIR.")
     return files
 
 
@@ -66,22 +81,61 @@ def read_text(path: Path) -> str:
         raise CorpusError(f"'{path}' is not UTF-8 text (bad byte at position {e.start}).") from None
 
 
-def load_corpus(corpus: Path) -> list[Document]:
-    return [load_document(path, path.relative_to(corpus).as_posix()) for path in corpus_files(corpus)]
+def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Document]:
+    """Every readable document below `corpus`; a file that cannot be read is skipped with a warning."""
+    docs, used = [], set()
+    for path in corpus_files(corpus):
+        try:
+            doc = load_document(path, path.relative_to(corpus).as_posix(), warn)
+        except CorpusError as e:
+            warn(f"warning: skipped {e}")
+            continue
+        if not doc.passages:
+            warn(f"warning: '{path}' has no text to index; skipped.")
+            continue
+        docs.append(unique_ids(doc, used))
+    if not docs:
+        raise CorpusError(f"No document in '{corpus}' has text to index. Add .md, .txt, .jsonl or .csv files.")
+    return docs
 
 
-def load_document(path: Path, doc_id: str) -> Document:
-    from qa import markdown  # local import keeps `qa ask` start-up free of parser imports
-
+def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print) -> Document:
     text = read_text(path)
-    if path.suffix.lower() == ".txt":
+    sha, suffix = file_sha256(path), path.suffix.lower()
+    if suffix in FAQ_SUFFIXES:
+        from qa import faqfile
+
+        rows, problems = faqfile.parse(text, suffix)
+        for problem in problems:
+            warn(f"warning: {path}: {problem}; row skipped.")
+        text, spans = faqfile.layout(rows)
+        title = humanize(path.stem)
+        blocks = [Block(s, e, (title, row.question), row.question, row.id) for row, s, e in spans]
+    elif suffix == ".txt":
         title, blocks = humanize(path.stem), plain_blocks(text)
     else:
+        from qa import markdown  # local import keeps `qa ask` start-up free of parser imports
+
         title, blocks = markdown.blocks(text, default_title=humanize(path.stem))
-    passages = tuple(p for block in blocks for p in block_passages(doc_id, text, block))
-    passages = tuple(replace(p, id=f"{doc_id}#{slug(p.question) if p.question else f'p{n}'}")
-                     for n, p in enumerate(passages, 1))
-    return Document(id=doc_id, path=path, title=title, text=text, passages=passages)
+    passages = []
+    for block in blocks:
+        for p in block_passages(doc_id, text, block):
+            local = block.id or (slug(p.question) if p.question else f"p{len(passages) + 1}")
+            passages.append(replace(p, id=block.id or f"{doc_id}#{local}"))
+    return Document(id=doc_id, path=path, title=title, text=text, passages=tuple(passages), sha256=sha)
+
+
+def unique_ids(doc: Document, used: set[str]) -> Document:
+    """Passage ids are unique across the corpus: a repeat gets -2, -3, ... appended."""
+    passages = []
+    for p in doc.passages:
+        pid, n = p.id, 1
+        while pid in used:
+            n += 1
+            pid = f"{p.id}-{n}"
+        used.add(pid)
+        passages.append(p if pid == p.id else replace(p, id=pid))
+    return replace(doc, passages=tuple(passages))
 
 
 @dataclass(frozen=True)
@@ -92,6 +146,7 @@ class Block:
     end: int
     headings: tuple[str, ...]
     question: str = ""
+    id: str = ""  # an id the source gives the entry (FAQ files' `id` column)
 
 
 def plain_blocks(text: str) -> list[Block]:

@@ -7,14 +7,17 @@ import sys
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from qa import answer, retrieve
 from qa.calibration import Calibration
 from qa.config import MAX_QUESTION_CHARS, Settings
-from qa.corpus import corpus_files, load_corpus, read_text
+from qa.corpus import fingerprint, load_corpus
 from qa.embed import Embedder, model_fingerprint, model_name
 from qa.errors import IndexError_, QuestionError
-from qa.index import Index, corpus_hash
+from qa.index import FORMAT_VERSION, Index
 from qa.schemas import AskResponse
+from qa.spelling import Speller, model_words
 
 Log = Callable[[str], None]
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -42,27 +45,20 @@ def stale_reason(settings: Settings) -> str | None:
         index = Index.load(settings.index)
     except IndexError_ as e:
         return str(e).rstrip(".")
-    current = corpus_hash([(f.relative_to(settings.corpus).as_posix(), _sha(read_text(f)))
-                           for f in corpus_files(settings.corpus)])
-    if index.manifest.get("corpus_hash") != current:
+    if index.manifest.get("corpus_hash") != fingerprint(settings.corpus, FORMAT_VERSION):
         return "the corpus changed since the index was built"
     if index.manifest.get("model_fingerprint") != model_fingerprint(settings.model_path()):
         return "the embedding model changed since the index was built"
     return None
 
 
-def _sha(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def build_index(settings: Settings, embedder: Embedder | None = None, log: Log = stderr_log) -> Index:
     t0 = time.perf_counter()
-    docs = load_corpus(settings.corpus)
+    docs = load_corpus(settings.corpus, warn=stderr_log)
     embedder = embedder or Embedder(settings.model_path())
     info = {"model": model_name(embedder.path), "model_path": embedder.path,
             "model_fingerprint": model_fingerprint(embedder.path)}
+    info["corpus_hash"] = fingerprint(settings.corpus, FORMAT_VERSION)
     index = Index.build(docs, embedder, info, progress=sys.stderr.isatty())
     index.save(settings.index)
     log(f"Indexed {len(docs)} documents, {len(index.passages)} passages into {settings.index} "
@@ -82,6 +78,8 @@ class Engine:
             self.index = Index.load(settings.index)
         self.index.warm()
         self.calibration = Calibration()
+        self.speller = Speller([p.text for p in self.index.passages] + [p.section for p in self.index.passages],
+                               model_words(self.index.manifest.get("model_path") or settings.model_path()))
 
     def warm(self) -> Engine:
         """Load the query model now instead of on the first question (servers call this)."""
@@ -93,11 +91,15 @@ class Engine:
             self.embedder = Embedder(self.settings.model_path())
         return self.embedder
 
+    def search(self, question: str, k: int) -> tuple[np.ndarray, list[retrieve.Hit]]:
+        """The query vector and the k best passages for an already cleaned question."""
+        query = self.speller.correct(question)
+        qvec = self._embedder().embed([query])[0]
+        return qvec, retrieve.search(self.index, qvec, query, k=k)
+
     def ask(self, question: str, top_k: int | None = None) -> AskResponse:
         q = clean_question(question)
-        qvec = self._embedder().embed([q])[0]
         k = top_k or self.settings.top_k
-        hits = retrieve.search(self.index, qvec, q, k=max(k, 2))
+        qvec, hits = self.search(q, max(k, 2))
         suggestions = answer.faq_suggestions(self.index, qvec)
         return answer.respond(self.index, hits, q, k, self.settings.corpus, self.calibration, suggestions)
-

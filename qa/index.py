@@ -34,14 +34,6 @@ class DocInfo:
     sha256: str
 
 
-def corpus_hash(docs: list[tuple[str, str]]) -> str:
-    """Hash of (doc id, content hash) pairs and the format: what decides if an index is stale."""
-    h = hashlib.sha256(f"format:{FORMAT_VERSION}".encode())
-    for doc_id, sha in sorted(docs):
-        h.update(f"\n{doc_id}\t{sha}".encode())
-    return h.hexdigest()
-
-
 def unit_texts(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
     """What gets embedded, in this order: every sentence, every passage whole, every FAQ question.
 
@@ -106,7 +98,6 @@ class Index:
         vectors = embedder.embed(texts, progress=progress)
         docs = [DocInfo(d.id, d.title, d.text, d.sha256) for d in documents]
         manifest = {"format": FORMAT_VERSION, **model_info, "dimension": int(vectors.shape[1]),
-                    "corpus_hash": corpus_hash([(d.id, d.sha256) for d in docs]),
                     "documents": len(docs), "passages": len(passages), "units": len(texts),
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         return cls(manifest, docs, passages, vectors)

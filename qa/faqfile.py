@@ -1,0 +1,79 @@
+"""FAQ files (.jsonl, .csv) with `question`, `answer` and optional `id` -> one document.
+
+The document's text, served by GET /api/documents/{id} and referred to by citation offsets,
+is each entry as "question\\nanswer" with a blank line between entries.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FaqRow:
+    line: int
+    question: str
+    answer: str
+    id: str = ""
+
+
+def parse(text: str, suffix: str) -> tuple[list[FaqRow], list[str]]:
+    """Rows, and one warning per malformed row naming its line."""
+    return (parse_jsonl(text) if suffix == ".jsonl" else parse_csv(text))
+
+
+def parse_jsonl(text: str) -> tuple[list[FaqRow], list[str]]:
+    rows, warnings = [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            warnings.append(f"line {n}: not JSON ({e.msg})")
+            continue
+        row = make_row(n, obj)
+        rows.append(row) if isinstance(row, FaqRow) else warnings.append(row)
+    return rows, warnings
+
+
+def parse_csv(text: str) -> tuple[list[FaqRow], list[str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "question" not in fields or "answer" not in fields:
+        return [], ["line 1: the header must name 'question' and 'answer' columns"]
+    rows, warnings = [], []
+    try:
+        for record in reader:
+            obj = {(k or "").strip().lower(): v for k, v in record.items()}
+            row = make_row(reader.line_num, obj)
+            rows.append(row) if isinstance(row, FaqRow) else warnings.append(row)
+    except csv.Error as e:
+        warnings.append(f"line {reader.line_num}: {e}")
+    return rows, warnings
+
+
+def make_row(n: int, obj) -> FaqRow | str:
+    if not isinstance(obj, dict):
+        return f"line {n}: expected an object with 'question' and 'answer'"
+    q, a = obj.get("question"), obj.get("answer")
+    if not isinstance(q, str) or not isinstance(a, str) or not q.strip() or not a.strip():
+        return f"line {n}: 'question' and 'answer' must be non-empty text"
+    rid = obj.get("id")
+    return FaqRow(n, " ".join(q.split()), a.strip(), str(rid).strip() if rid not in (None, "") else "")
+
+
+def layout(rows: list[FaqRow]) -> tuple[str, list[tuple[FaqRow, int, int]]]:
+    """The document text and, per row, the offsets of its answer in it."""
+    parts, spans, pos = [], [], 0
+    for row in rows:
+        head = row.question + "\n"
+        start = pos + len(head)
+        spans.append((row, start, start + len(row.answer)))
+        chunk = head + row.answer + "\n\n"
+        parts.append(chunk)
+        pos += len(chunk)
+    return "".join(parts), spans

@@ -1,0 +1,81 @@
+"""Shared fixtures: a deterministic fake embedder for logic tests, one real engine for the rest."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+class FakeEmbedder:
+    """Bag of hashed words: texts sharing words are close. Fast, deterministic, no model."""
+
+    dim = 64
+
+    def __init__(self, path: Path):
+        self.path = str(path)
+        self.calls = 0
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"\w+", t.lower()):
+                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dim] += 1.0
+            out[i] /= max(np.linalg.norm(out[i]), 1e-9)
+        return out
+
+
+@pytest.fixture
+def fake_model(tmp_path: Path) -> Path:
+    folder = tmp_path / "fake-model"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"fake": true}')
+    return folder
+
+
+@pytest.fixture
+def fake_embedder(fake_model: Path) -> FakeEmbedder:
+    return FakeEmbedder(fake_model)
+
+
+@pytest.fixture
+def write_corpus(tmp_path: Path):
+    """Write {name: text} into a fresh corpus folder and return it."""
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir(exist_ok=True)
+        for name, text in files.items():
+            path = corpus / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        return corpus
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from qa.config import default_model_path
+    from qa.embed import Embedder
+
+    return Embedder(default_model_path())
+
+
+@pytest.fixture(scope="session")
+def engine(real_embedder, tmp_path_factory):
+    """The default corpus with the real model, indexed once for the whole session."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    index = tmp_path_factory.mktemp("index")
+    return Engine(Settings(corpus=CORPUS, index=index), log=lambda line: None, embedder=real_embedder)

@@ -1,0 +1,117 @@
+from pathlib import Path
+
+import pytest
+
+from qa.corpus import load_corpus, load_document
+from qa.errors import CorpusError
+
+# Each case: a document and what must hold for it. Offsets must slice the file text exactly.
+EDGE_CASES = {
+    "typographic": "# T\n\nBaseten’s “inference gold rush” — it’s here. Next sentence.\n",
+    "money": "# T\n\nIt raised $1.5B at a $13B valuation. Then 160% more.\n",
+    "non_ascii": "# Café\n\nZürich naïve façade — 日本語の文。 Ünïcödé ends here.\n",
+    "crlf": "# T\r\n\r\nWindows line ends. Second one.\r\n",
+    "list": "# T\n\n- first item here.\n- second item here.\n",
+    "quote": "# T\n\n> quoted text. More quote.\n",
+    "emoji": "# T\n\nRockets 🚀 launch. Stars ✨ shine.\n",
+    "no_heading": "Just a paragraph. With two sentences.\n",
+    "front_matter": "---\ntitle: Hello\n---\n\nBody text here. More body.\n",
+    "wrapped": "# T\n\nA paragraph that is\nwrapped over lines. And\ncontinues here.\n",
+}
+
+
+@pytest.mark.parametrize("name", EDGE_CASES)
+def test_offsets_slice_file_text_exactly(tmp_path: Path, name: str):
+    path = tmp_path / f"{name}.md"
+    path.write_bytes(EDGE_CASES[name].encode("utf-8"))
+    doc = load_document(path, path.name)
+    text = path.read_bytes().decode("utf-8")
+    assert doc.text == text
+    assert doc.passages, "every case has body text"
+    for p in doc.passages:
+        assert text[p.start:p.end] == p.text
+        for s, e in p.sentences:
+            assert p.start <= s < e <= p.end
+            assert text[s:e].strip() == text[s:e]
+
+
+def test_sentences_split_on_boundaries_not_on_money_or_quotes(tmp_path: Path):
+    path = tmp_path / "m.md"
+    path.write_text(EDGE_CASES["money"] + "\nThe “gold rush.” It goes on.\n", encoding="utf-8")
+    doc = load_document(path, "m.md")
+    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    assert sentences == ["It raised $1.5B at a $13B valuation.", "Then 160% more.", "The “gold rush.”", "It goes on."]
+
+
+def test_markdown_sections_and_faq_entries():
+    doc = load_corpus(Path(__file__).resolve().parent.parent / "corpus")[0]
+    faq = [p for p in doc.passages if p.question]
+    assert [p.question for p in faq] == ["What is AI inference?", "Who are Baseten’s main competitors?",
+                                         "Is a $13 billion valuation realistic for Baseten?"]
+    assert faq[0].section == "Frequently Asked Questions > What is AI inference?"
+    assert faq[0].text.startswith("AI inference is the process")
+    assert {p.section for p in doc.passages if not p.question} >= {"The details of the deal", "Why this matters"}
+    assert doc.title.startswith("Baseten")
+    assert not any("Also read" in p.text or "Be the first" in p.text for p in doc.passages)
+
+
+def test_faq_answer_spans_paragraphs_until_next_heading(tmp_path: Path):
+    path = tmp_path / "faq.md"
+    path.write_text("# FAQ\n\n## How do I pay?\n\nBy card. Or cash.\n\nInvoices too.\n\n## Other\n\nMore.\n")
+    doc = load_document(path, "faq.md")
+    first = doc.passages[0]
+    assert first.question == "How do I pay?"
+    assert first.text == "By card. Or cash.\n\nInvoices too."
+    assert doc.passages[1].section == "Other" and not doc.passages[1].question
+
+
+def test_long_paragraph_is_cut_into_runs_of_whole_sentences(tmp_path: Path):
+    path = tmp_path / "long.txt"
+    path.write_text(" ".join(f"Sentence number {i} says something of moderate length here." for i in range(40)))
+    doc = load_document(path, "long.txt")
+    assert len(doc.passages) > 1
+    assert all(len(p.text) <= 700 for p in doc.passages)
+    assert doc.passages[0].id == "long.txt#p1" and doc.passages[1].id == "long.txt#p2"
+
+
+def test_txt_paragraphs_split_on_blank_lines(tmp_path: Path):
+    path = tmp_path / "notes.txt"
+    path.write_text("First para line one\nline two.\n\n\nSecond para.\n")
+    doc = load_document(path, "notes.txt")
+    assert [p.text for p in doc.passages] == ["First para line one\nline two.", "Second para."]
+    assert doc.title == "Notes"
+
+
+def test_missing_corpus_names_the_path(tmp_path: Path):
+    with pytest.raises(CorpusError, match="nope.*does not exist"):
+        load_corpus(tmp_path / "nope")
+
+
+def test_empty_corpus_is_an_error(tmp_path: Path):
+    (tmp_path / "c").mkdir()
+    with pytest.raises(CorpusError, match="no documents"):
+        load_corpus(tmp_path / "c")
+
+
+def test_bad_files_are_skipped_with_a_warning_and_the_rest_indexed(write_corpus):
+    corpus = write_corpus({"good.md": "# G\n\nFine text.\n", "bad.md": b"\xff\xfe\x00bad", "empty.md": "   \n"})
+    warnings: list[str] = []
+    docs = load_corpus(corpus, warn=warnings.append)
+    assert [d.id for d in docs] == ["good.md"]
+    assert any("bad.md" in w and "UTF-8" in w for w in warnings)
+    assert any("empty.md" in w for w in warnings)
+
+
+def test_faq_jsonl_and_csv_rows_with_ids_and_bad_rows(write_corpus):
+    corpus = write_corpus({
+        "a.jsonl": '{"id": "q1", "question": "How?", "answer": "Like this. Really."}\nnot json\n{"question": "x"}\n',
+        "b.csv": 'question,answer\nWhy?,"Because, that is why."\n',
+    })
+    warnings: list[str] = []
+    docs = {d.id: d for d in load_corpus(corpus, warn=warnings.append)}
+    a = docs["a.jsonl"].passages
+    assert [p.id for p in a] == ["q1"] and a[0].question == "How?"
+    assert docs["a.jsonl"].text[a[0].start:a[0].end] == "Like this. Really."
+    assert sum("a.jsonl: line" in w for w in warnings) == 2
+    b = docs["b.csv"].passages[0]
+    assert b.text == "Because, that is why." and b.id == "b.csv#why"
