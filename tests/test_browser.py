@@ -1,0 +1,457 @@
+"""The web chat in headless Chromium, against the real server (qa serve) on a free port.
+
+Needs Debian's chromium (/usr/bin/chromium, or QA_CHROMIUM) and the playwright package:
+    apt-get install -y chromium && pip install playwright
+(no `playwright install`: the system Chromium is used). Skipped with a reason when either is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+DESKTOP = {"width": 1100, "height": 700}
+PHONE = {"width": 360, "height": 740}
+XSS = "<img src=x onerror=alert(1)>"
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    pytest.skip("playwright is not installed (pip install playwright)", allow_module_level=True)
+if not Path(CHROMIUM).exists():  # pragma: no cover
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set QA_CHROMIUM)",
+                allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.load(r)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`qa serve` on a free port with a fresh index; yields its base URL."""
+    port = free_port()
+    tmp = tmp_path_factory.mktemp("server")
+    qa = Path(sys.executable).parent / "qa"
+    cmd = [str(qa)] if qa.exists() else [sys.executable, "-c", "from qa.cli import main; main()"]
+    cmd += ["serve", "--port", str(port), "--index", str(tmp / "index")]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    log_path = tmp / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"qa serve exited with {proc.returncode}:\n{log_path.read_text()}")
+            try:
+                if get_json(f"{base}/api/health")["status"] == "ok":
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"qa serve was not ready within 120 s:\n{log_path.read_text()}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """JavaScript dialogs, page errors and console errors (CSP violations land there) seen by a page."""
+
+    def __init__(self, page):
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+
+
+@pytest.fixture
+def open_chat(browser, server):
+    """open_chat(viewport) -> (page, watch), with the chat loaded and its FAQ chips shown."""
+    contexts = []
+
+    def opener(viewport=DESKTOP, color_scheme="light"):
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme, reduced_motion="reduce")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        watch = Watch(page)
+        page.goto(server + "/")
+        expect(page.locator(".welcome .chip").first).to_be_visible()
+        return page, watch
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def ask(page, question: str, *, submit=lambda page: page.keyboard.press("Enter")) -> dict | None:
+    """Type a question, send it, wait for the reply to be rendered; returns the API's JSON (None: no response)."""
+    replies = page.locator("#log .msg-bot:not(.thinking)")
+    before = replies.count()
+    page.locator("#question").fill(question)
+    page.locator("#question").focus()
+    with page.expect_request("**/api/ask") as request:
+        submit(page)
+    expect(replies).to_have_count(before + 1)
+    response = request.value.response()
+    return response.json() if response else None
+
+
+def last_reply(page):
+    return page.locator("#log .msg-bot:not(.thinking)").last
+
+
+def assert_in_view(inner, outer) -> None:
+    """inner's box lies inside outer's box (i.e. it has been scrolled into view)."""
+    a, b = inner.bounding_box(), outer.bounding_box()
+    assert a and b, "not rendered"
+    assert a["y"] >= b["y"] - 1 and a["y"] + min(a["height"], b["height"]) <= b["y"] + b["height"] + 1, (a, b)
+
+
+CONTRAST_JS = """(selectors) => {
+  const channels = (c) => c.match(/[\\d.]+/g).map(Number);
+  const luminance = (c) => {
+    const [r, g, b] = channels(c).slice(0, 3).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor, a = channels(c);
+      if (a.length < 4 || a[3] === 1) return c;
+      if (a[3] > 0) throw new Error("translucent background on " + e.className);
+    }
+    return getComputedStyle(document.body).backgroundColor;
+  };
+  const out = {};
+  for (const selector of selectors) {
+    const el = document.querySelector(selector);
+    if (!el) { out[selector] = null; continue; }
+    const [a, b] = [luminance(getComputedStyle(el).color), luminance(background(el))];
+    out[selector] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  return out;
+}"""
+TEXT_SELECTORS = [".tagline", "#new-chat", ".welcome .lead", ".welcome .muted", ".label", ".chip", ".msg-user",
+                  ".answer", ".cite", ".confidence", ".source .num", ".source .section", ".source .path", "#send",
+                  ".hint", "#question", "#panel-title", ".panel-sub", ".md-hash", ".md-heading", ".md-meta",
+                  "mark.passage", "mark.answer", ".error .answer", ".error .muted"]
+
+
+# ---- tests --------------------------------------------------------------------------------------
+
+
+def test_welcome_lists_the_faq_as_chips(open_chat, server):
+    page, watch = open_chat()
+    faq = [f["question"] for f in get_json(server + "/api/faq")]
+    expect(page.locator(".welcome .chip")).to_have_text(faq)
+    expect(page.locator("h1")).to_have_text("qa")
+    shot(page, "desktop-welcome")
+    assert watch.errors == []
+
+
+def test_answer_cites_and_opens_the_highlighted_source(open_chat):
+    page, watch = open_chat()
+    result = ask(page, "what is inference?")
+    assert result["answered"], result
+    reply = last_reply(page)
+    expect(reply.locator(".answer")).to_contain_text(result["answer"])
+    marker = reply.locator(".answer .cite")
+    expect(marker).to_have_text("[1]")
+    expect(reply.locator(".confidence")).to_contain_text("confidence")
+    sources = reply.locator(".sources .source")
+    expect(sources).to_have_count(len(result["citations"]))
+    first = result["citations"][0]
+    expect(sources.first).to_contain_text(first["section"])
+    expect(sources.first).to_contain_text(first["source"])
+
+    marker.click()
+    panel = page.locator("#panel")
+    expect(panel).to_be_visible()
+    passage = panel.locator("mark.passage")
+    expect(passage).to_have_count(1)
+    expect(passage).to_be_visible()
+    assert passage.text_content() == first["text"]
+    answer = passage.locator("mark.answer")
+    expect(answer).to_have_text(result["answer"])
+    assert_in_view(answer, page.locator("#panel-body"))
+    expect(page.locator("#panel-title")).not_to_have_text("Loading source…")
+    expect(page.locator("#panel-close")).to_be_focused()
+    shot(page, "desktop-answer-source")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size < 200_000
+
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(marker).to_be_focused()
+
+    # A source in the list opens the same way; a second citation highlights its own passage.
+    if len(result["citations"]) > 1:
+        sources.nth(1).click()
+        expect(panel.locator("mark.passage")).to_have_text(result["citations"][1]["text"])
+        expect(panel.locator("mark.answer")).to_have_count(0)
+        page.locator("#panel-close").click()
+        expect(panel).to_be_hidden()
+        expect(sources.nth(1)).to_be_focused()
+    assert watch.errors == [] and watch.dialogs == []
+
+
+def test_abstention_offers_suggestions_that_ask(open_chat):
+    page, watch = open_chat()
+    result = ask(page, "who is Baseten's CEO?")
+    assert not result["answered"], f"the engine answered instead of abstaining: {result['answer']!r}"
+    reply = last_reply(page)
+    expect(reply).to_have_class(re.compile(r"\babstain\b"))
+    expect(reply.locator(".answer")).to_have_text(result["answer"])
+    expect(reply.locator(".cite")).to_have_count(0)
+    assert result["suggestions"], "the engine offered no suggestions"
+    chips = reply.locator(".chip")
+    expect(chips).to_have_text(result["suggestions"])
+    shot(page, "desktop-abstain")
+
+    with page.expect_response("**/api/ask") as response:
+        chips.first.click()
+    followup = response.value.json()
+    assert followup["question"] == result["suggestions"][0]
+    expect(page.locator("#log .msg-user").last).to_have_text(result["suggestions"][0])
+    expect(page.locator("#log .msg-bot:not(.thinking)")).to_have_count(3)
+    assert followup["answered"], followup
+    expect(last_reply(page).locator(".cite")).to_have_text("[1]")
+    assert watch.errors == []
+
+
+def test_phone_width_has_no_horizontal_scroll(open_chat):
+    page, watch = open_chat(PHONE)
+    expect(page.locator("#question")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "phone-welcome")
+
+    result = ask(page, "Who are Baseten’s main competitors?")
+    assert result["answered"], result
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    expect(page.locator("#question")).to_be_in_viewport()
+    shot(page, "phone-answer")
+
+    marker = last_reply(page).locator(".cite")
+    marker.click()
+    panel = page.locator("#panel")
+    expect(panel.locator("mark.answer")).to_have_text(result["answer"])
+    assert page.evaluate("document.getElementById('panel').matches(':modal')"), "a dialog on narrow screens"
+    box = panel.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert_in_view(panel.locator("mark.answer"), page.locator("#panel-body"))
+    shot(page, "phone-source")
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(marker).to_be_focused()
+    assert watch.errors == []
+
+
+def test_keyboard_alone(open_chat):
+    page, watch = open_chat()
+    for _ in range(20):
+        if page.evaluate("document.activeElement.id") == "question":
+            break
+        page.keyboard.press("Tab")
+    expect(page.locator("#question")).to_be_focused()
+
+    page.keyboard.type("what is")
+    page.keyboard.press("Shift+Enter")  # a new line, not a send
+    page.keyboard.type("inference?")
+    expect(page.locator("#question")).to_have_value("what is\ninference?")
+    expect(page.locator("#log .msg-user")).to_have_count(0)
+    with page.expect_response("**/api/ask"):
+        page.keyboard.press("Enter")
+    expect(page.locator("#question")).to_have_value("")
+    expect(last_reply(page).locator(".cite")).to_have_text("[1]")
+    expect(page.locator("#announce")).not_to_be_empty()
+
+    # Tab from the input back to the marker, open it with Enter, close it with Escape.
+    page.keyboard.press("Shift+Tab")
+    for _ in range(10):
+        if page.evaluate("document.activeElement.classList.contains('cite')"):
+            break
+        page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel mark.passage")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#panel")).to_be_hidden()
+    expect(last_reply(page).locator(".cite")).to_be_focused()
+
+    # New chat clears the conversation and puts the focus back in the input.
+    page.locator("#new-chat").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#log .msg-user")).to_have_count(0)
+    expect(page.locator(".welcome .chip").first).to_be_visible()
+    expect(page.locator("#question")).to_be_focused()
+    assert watch.errors == []
+
+
+def test_question_markup_is_shown_as_text(open_chat):
+    page, watch = open_chat()
+    result = ask(page, XSS, submit=lambda page: page.locator("#send").click())
+    expect(page.locator("#log .msg-user").last).to_have_text(XSS)
+    assert page.locator("#log img").count() == 0
+    assert not result["answered"]
+    page.wait_for_timeout(300)
+    assert watch.dialogs == []
+
+
+def test_corpus_markup_is_shown_as_text(open_chat):
+    """Corpus text is data too: a document holding markup (served here by a stub) stays text."""
+    page, watch = open_chat()
+    doc = f"# Title {XSS}\n\nBefore. The answer is {XSS} indeed. After.\n"
+    passage = f"Before. The answer is {XSS} indeed. After."
+    start = doc.index(passage)
+    citation = {"id": "evil.md#p1", "source": f"corpus/{XSS}.md", "section": f"Title {XSS}", "text": passage,
+                "start": start, "end": start + len(passage), "score": 0.9}
+    answer = {"question": XSS, "answered": True, "answer": f"The answer is {XSS} indeed.", "confidence": 0.9,
+              "citations": [citation], "suggestions": []}
+    abstain = {"question": "q", "answered": False, "answer": f"No {XSS}", "confidence": 0.1,
+               "citations": [], "suggestions": [XSS]}
+    replies = iter([answer, abstain])
+    page.route("**/api/ask", lambda route: route.fulfill(json=next(replies)))
+    page.route("**/api/documents/**", lambda route: route.fulfill(
+        json={"id": "evil.md", "title": f"Evil {XSS}", "source": f"corpus/{XSS}.md", "text": doc}))
+
+    ask(page, "anything")
+    reply = last_reply(page)
+    expect(reply.locator(".answer")).to_contain_text(answer["answer"])
+    expect(reply.locator(".source")).to_contain_text(citation["section"])
+    reply.locator(".cite").click()
+    expect(page.locator("#panel-title")).to_have_text(f"Evil {XSS}")
+    expect(page.locator("#panel mark.passage")).to_have_text(passage)
+    expect(page.locator("#panel mark.answer")).to_have_text(answer["answer"])
+    page.keyboard.press("Escape")
+    expect(reply.locator(".cite")).to_be_focused()  # the panel has closed and given the focus back
+
+    ask(page, "anything else")
+    expect(last_reply(page).locator(".chip")).to_have_text([XSS])
+    assert page.locator("img").count() == 0
+    page.wait_for_timeout(300)
+    assert watch.dialogs == [] and watch.errors == []
+
+
+def test_errors_are_readable_and_keep_the_question(open_chat):
+    page, watch = open_chat()
+    page.route("**/api/ask", lambda route: route.fulfill(status=422, json={"detail": [
+        {"type": "string_too_long", "loc": ["body", "question"], "msg": "String should have at most 500 characters"}]}))
+    ask(page, "a question the server refuses")
+    reply = last_reply(page)
+    expect(reply).to_have_class(re.compile(r"\berror\b"))
+    expect(reply).to_contain_text("String should have at most 500 characters")
+    expect(page.locator("#question")).to_have_value("a question the server refuses")
+
+    page.unroute("**/api/ask")
+    page.route("**/api/ask", lambda route: route.abort())
+    ask(page, "and the network is down")
+    expect(last_reply(page)).to_contain_text("Can't reach the qa server")
+    expect(page.locator("#question")).to_have_value("and the network is down")
+
+    page.unroute("**/api/ask")
+    page.route("**/api/ask", lambda route: route.fulfill(status=422, json={"detail": "The question is empty."}))
+    ask(page, "x")
+    expect(last_reply(page)).to_contain_text("The question is empty.")
+    shot(page, "desktop-errors")
+    assert watch.dialogs == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_contrast_meets_wcag_aa(open_chat, scheme):
+    page, watch = open_chat(color_scheme=scheme)
+    ask(page, "what is inference?")
+    page.locator("#log .cite").last.click()
+    expect(page.locator("#panel mark.answer")).to_be_visible()
+    shot(page, f"desktop-{scheme}")
+    page.keyboard.press("Escape")
+    expect(page.locator("#log .cite").last).to_be_focused()  # the panel has closed and given the focus back
+    page.route("**/api/ask", lambda route: route.fulfill(status=422, json={"detail": "Refused."}))
+    ask(page, "refused")
+    page.locator("#log .cite").last.click()
+    expect(page.locator("#panel mark.answer")).to_be_visible()
+    ratios = page.evaluate(CONTRAST_JS, TEXT_SELECTORS)
+    missing = [s for s, r in ratios.items() if r is None]
+    low = {s: round(r, 2) for s, r in ratios.items() if r is not None and r < 4.5}
+    assert not missing and not low, f"missing: {missing}; below 4.5:1: {low}"
+
+
+def test_thinking_state_and_new_chat_while_waiting(open_chat):
+    page, watch = open_chat()
+    held = []
+    page.route("**/api/ask", lambda route: held.append(route))
+    page.locator("#question").fill("what is inference?")
+    page.keyboard.press("Enter")
+    thinking = page.locator("#log .thinking")
+    expect(thinking).to_be_visible()
+    expect(thinking).to_contain_text("Searching the documents")
+    expect(page.locator("#log")).to_have_attribute("aria-busy", "true")
+    page.locator("#question").fill("a second question")
+    page.keyboard.press("Enter")  # ignored while the first is in flight
+    expect(page.locator("#log .msg-user")).to_have_count(1)
+    expect(page.locator("#question")).to_have_value("a second question")
+    shot(page, "desktop-thinking")
+    held[0].continue_()
+    expect(last_reply(page).locator(".cite")).to_have_text("[1]")
+    expect(page.locator("#log")).to_have_attribute("aria-busy", "false")
+
+    # New chat while a question is in flight drops it.
+    page.keyboard.press("Enter")
+    expect(thinking).to_be_visible()
+    page.locator("#new-chat").click()
+    expect(page.locator("#log .msg-user")).to_have_count(0)
+    expect(thinking).to_have_count(0)
+    held[1].continue_()
+    page.wait_for_timeout(500)
+    expect(page.locator("#log .msg")).to_have_count(1)  # just the welcome
+    expect(page.locator("#question")).to_be_focused()
