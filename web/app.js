@@ -37,6 +37,16 @@
     return b;
   }
 
+  function listOf(tag, className, children) {
+    const list = el(tag, className);
+    for (const child of children) {
+      const item = el("li");
+      item.append(child);
+      list.append(item);
+    }
+    return list;
+  }
+
   function say(message) {
     // Clear first so the same sentence twice is still read out.
     ui.announce.textContent = "";
@@ -93,13 +103,7 @@
   }
 
   function chips(questions) {
-    const list = el("ul", "chips");
-    for (const question of questions) {
-      const item = el("li");
-      item.append(button("chip", question, () => ask(question)));
-      list.append(item);
-    }
-    return list;
+    return listOf("ul", "chips", questions.map((question) => button("chip", question, () => ask(question))));
   }
 
   function showWelcome() {
@@ -142,16 +146,12 @@
   }
 
   function sourceList(result) {
-    const list = el("ol", "sources");
-    result.citations.forEach((c, i) => {
+    return listOf("ol", "sources", result.citations.map((c, i) => {
       const b = button("source", null, (event) => openSource(result, i, event.currentTarget));
       b.append(el("span", "num", `[${i + 1}]`), el("span", "section", c.section || "Document"),
         el("span", "path", c.source));
-      const item = el("li");
-      item.append(b);
-      list.append(item);
-    });
-    return list;
+      return b;
+    }));
   }
 
   function answerMessage(result) {
@@ -168,7 +168,7 @@
     if (result.suggestions.length) {
       message.append(el("p", "label", "Did you mean"), chips(result.suggestions));
     } else {
-      message.append(el("p", "muted", "Try other words, or one of the common questions."));
+      message.append(el("p", "muted", "Try other words, or one of the common questions above."));
     }
     return message;
   }
@@ -269,11 +269,8 @@
   function passageMark(passage, answer) {
     const mark = el("mark", "passage");
     const at = answer ? passage.indexOf(answer) : -1;
-    if (at < 0) {
-      mark.textContent = passage;
-      return mark;
-    }
-    mark.append(text(passage.slice(0, at)), el("mark", "answer", answer), text(passage.slice(at + answer.length)));
+    if (at < 0) mark.textContent = passage;
+    else mark.append(text(passage.slice(0, at)), el("mark", "answer", answer), text(passage.slice(at + answer.length)));
     return mark;
   }
 
