@@ -43,7 +43,7 @@ def retrieval(engine: Engine, queries: list[dict]) -> dict[str, dict]:
         qs = [q for q in queries if group == "all" or q["group"] == group]
         hit1 = mrr = p5 = 0.0
         for q in qs:
-            _, hits = engine.search(q["query"], 100)
+            _, _, hits = engine.search(q["query"], 100)
             ids = [engine.index.passages[h.passage].id for h in hits]
             rel = [i in q["gold"] for i in ids]
             hit1 += rel[0] if rel else 0

@@ -16,20 +16,22 @@ SUGGEST_FLOOR = 0.25  # FAQ questions less similar than this are not worth sugge
 MAX_SUGGESTIONS = 3
 
 
-def respond(index: Index, hits: list[Hit], question: str, top_k: int, corpus: Path,
+def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int, corpus: Path,
             cal: Calibration, suggestions: list[str]) -> AskResponse:
-    if not hits:
-        return AskResponse(question=question, answered=False, answer=NOT_ANSWERED, confidence=0.0,
-                           citations=[], suggestions=suggestions)
-    conf = cal.probability(features(hits))
-    if conf < cal.threshold:
-        return AskResponse(question=question, answered=False, answer=NOT_ANSWERED, confidence=round(conf, 4),
-                           citations=[], suggestions=suggestions)
-    start, end = answer_span(index, hits[0])
-    doc = index.doc_by_id[index.passages[hits[0].passage].doc_id]
-    citations = [citation(index, h, corpus, cal.probability(features(hits, i))) for i, h in enumerate(hits[:top_k])]
-    return AskResponse(question=question, answered=True, answer=doc.text[start:end], confidence=round(conf, 4),
-                       citations=citations, suggestions=[])
+    """`question` is what the user asked (echoed back), `query` what was searched (typos repaired)."""
+    spans = [answer_span(index, h) for h in hits[:max(top_k, 1)]]
+    probs = [cal.probability(features(index, hits, query, span_text(index, h, s), i))
+             for i, (h, s) in enumerate(zip(hits, spans))]
+    if not probs or probs[0] < cal.threshold:
+        return AskResponse(question=question, answered=False, answer=NOT_ANSWERED,
+                           confidence=round(probs[0], 4) if probs else 0.0, citations=[], suggestions=suggestions)
+    citations = [citation(index, h, corpus, p) for h, p in zip(hits[:top_k], probs)]
+    return AskResponse(question=question, answered=True, answer=span_text(index, hits[0], spans[0]),
+                       confidence=round(probs[0], 4), citations=citations, suggestions=[])
+
+
+def span_text(index: Index, hit: Hit, span: tuple[int, int]) -> str:
+    return index.doc_by_id[index.passages[hit.passage].doc_id].text[span[0]:span[1]]
 
 
 def answer_span(index: Index, hit: Hit) -> tuple[int, int]:

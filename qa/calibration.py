@@ -1,30 +1,59 @@
-"""Confidence: a logistic model over a few generic features of the ranking, fitted by bench/fit.py.
+"""Confidence: a logistic model over generic features of the ranking and the answer span.
 
-The probability means "the top passage holds the answer"; it is fitted on the development
-questions (tests/eval/dev.jsonl), never on the evaluation set, and is the same for every corpus.
+The probability means "the top passage holds the answer". Its coefficients are fitted by
+`python bench/fit.py` on the development questions only (tests/eval/dev*.jsonl; the
+evaluation set tests/eval/questions.jsonl is never used) and stored in calibration.json.
+The same coefficients serve every corpus: no threshold is set per corpus by hand.
+
+Features, each meaningful whatever the corpus:
+  score         fused retrieval score of the top passage
+  margin        its lead over the next passage
+  coverage      IDF-weighted share of the question's terms found anywhere in the corpus
+  top_coverage  the same share found in the top passage
+  type_mismatch 1 when the question asks who/when/how much and the answer span has no such thing
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
+from qa import answer_type
+from qa.index import Index
+from qa.lexical import terms
 from qa.retrieve import Hit
 
-FEATURES = ("score", "margin", "dense", "question")
+FEATURES = ("score", "margin", "coverage", "top_coverage", "type_mismatch")
+PARAMS = Path(__file__).with_name("calibration.json")
 
 
-def features(hits: list[Hit], i: int = 0) -> list[float]:
+def features(index: Index, hits: list[Hit], query: str, span: str, i: int = 0) -> list[float]:
     h = hits[i]
     nxt = hits[i + 1].score if i + 1 < len(hits) else 0.0
-    return [h.score, h.score - nxt, h.dense, h.question]
+    q_terms = terms(query)
+    vocab = index.vocabulary
+    top_terms = set(index.passage_terms[h.passage])
+    kind = answer_type.expected(query)
+    return [h.score, h.score - nxt,
+            vocab.coverage(q_terms, lambda t: t in vocab.df),
+            vocab.coverage(q_terms, lambda t: t in top_terms),
+            0.0 if answer_type.fits(kind, span, query) else 1.0]
 
 
 @dataclass(frozen=True)
 class Calibration:
-    coef: tuple[float, ...] = (6.0, 0.0, 0.0, 0.0)
-    intercept: float = -7.5
+    coef: tuple[float, ...]
+    intercept: float
     threshold: float = 0.5
+
+    @classmethod
+    def load(cls, path: Path = PARAMS) -> Calibration:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path} was fitted on features {data['features']}, not {FEATURES}; run bench/fit.py")
+        return cls(tuple(data["coef"]), float(data["intercept"]), float(data.get("threshold", 0.5)))
 
     def probability(self, x: list[float]) -> float:
         z = self.intercept + sum(c * v for c, v in zip(self.coef, x))

@@ -77,7 +77,7 @@ class Engine:
         else:
             self.index = Index.load(settings.index)
         self.index.warm()
-        self.calibration = Calibration()
+        self.calibration = Calibration.load()
         self.speller = Speller([p.text for p in self.index.passages] + [p.section for p in self.index.passages],
                                model_words(self.index.manifest.get("model_path") or settings.model_path()))
 
@@ -91,15 +91,15 @@ class Engine:
             self.embedder = Embedder(self.settings.model_path())
         return self.embedder
 
-    def search(self, question: str, k: int) -> tuple[np.ndarray, list[retrieve.Hit]]:
-        """The query vector and the k best passages for an already cleaned question."""
-        query = self.speller.correct(question)
+    def search(self, question: str, k: int) -> tuple[str, np.ndarray, list[retrieve.Hit]]:
+        """The searched text (cleaned, typos repaired), its vector and the k best passages."""
+        query = self.speller.correct(clean_question(question))
         qvec = self._embedder().embed([query])[0]
-        return qvec, retrieve.search(self.index, qvec, query, k=k)
+        return query, qvec, retrieve.search(self.index, qvec, query, k=k)
 
     def ask(self, question: str, top_k: int | None = None) -> AskResponse:
         q = clean_question(question)
         k = top_k or self.settings.top_k
-        qvec, hits = self.search(q, max(k, 2))
+        query, qvec, hits = self.search(q, max(k, 2))
         suggestions = answer.faq_suggestions(self.index, qvec)
-        return answer.respond(self.index, hits, q, k, self.settings.corpus, self.calibration, suggestions)
+        return answer.respond(self.index, hits, q, query, k, self.settings.corpus, self.calibration, suggestions)

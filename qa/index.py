@@ -62,6 +62,8 @@ class Index:
         self.sentence_text = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
         self._bm25: dict[str, object] = {}
         self._faiss = None
+        self._passage_terms: list[list[str]] | None = None
+        self._vocabulary = None
 
     @property
     def faiss(self):
@@ -76,18 +78,33 @@ class Index:
 
     def warm(self) -> Index:
         """Build the lazy parts now (a server does this once at start-up)."""
-        self.faiss, self.bm25("passage"), self.bm25("sentence")
+        self.faiss, self.bm25("passage"), self.bm25("sentence"), self.vocabulary
         return self
 
     def bm25(self, level: str):
         """BM25 over passages (with their heading path) or over single sentences, built on first use."""
         if level not in self._bm25:
-            from qa.lexical import BM25
+            from qa.lexical import BM25, terms
 
-            texts = (self.sentence_text if level == "sentence" else
-                     [f"{p.section}\n{p.question}\n{p.text}" for p in self.passages])
-            self._bm25[level] = BM25(texts)
+            self._bm25[level] = BM25(self.passage_terms if level == "passage" else
+                                     [terms(t) for t in self.sentence_text])
         return self._bm25[level]
+
+    @property
+    def passage_terms(self) -> list[list[str]]:
+        if self._passage_terms is None:
+            from qa.lexical import terms
+
+            self._passage_terms = [terms(f"{p.section}\n{p.question}\n{p.text}") for p in self.passages]
+        return self._passage_terms
+
+    @property
+    def vocabulary(self):
+        if self._vocabulary is None:
+            from qa.lexical import Vocabulary
+
+            self._vocabulary = Vocabulary(self.passage_terms)
+        return self._vocabulary
 
     @classmethod
     def build(cls, documents: list[Document], embedder, model_info: dict, progress: bool = False) -> Index:

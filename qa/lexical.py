@@ -6,6 +6,7 @@ bm25s scores a query against every passage at once from a sparse matrix; PyStemm
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -17,7 +18,8 @@ below between both but by can could did do does doing down during each few for f
 her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or
 other our ours out over own same she should so some such than that the their theirs them then there these they this
 those through to too under until up very was we were what when where which while who whom why will with would you
-your yours s t d ll m re ve tell know please much many""".split())
+your yours tell know please much many kind sort type really actually exactly basically just like thing things
+stuff anyone someone something get got say says said mean means give u r ur pls plz thanks thank hi hey hello""".split())
 
 
 @lru_cache(maxsize=1)
@@ -46,13 +48,33 @@ def terms(text: str) -> list[str]:
 
 
 class BM25:
-    def __init__(self, texts: list[str]):
+    def __init__(self, tokenized: list[list[str]]):
         import bm25s
 
         self.retriever = bm25s.BM25(k1=1.2, b=0.75)
-        self.retriever.index([terms(t) or [""] for t in texts], show_progress=False)
+        self.retriever.index([t or [""] for t in tokenized], show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         q = terms(query)
         n = self.retriever.scores["num_docs"]
         return self.retriever.get_scores(q).astype(np.float32) if q else np.zeros(n, dtype=np.float32)
+
+
+class Vocabulary:
+    """Document frequencies of terms over passages: how informative, and how present, a term is."""
+
+    def __init__(self, tokenized: list[list[str]]):
+        from collections import Counter
+
+        self.n = len(tokenized)
+        self.df = Counter(t for toks in tokenized for t in set(toks))
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n + 1) / (self.df.get(term, 0) + 0.5))
+
+    def coverage(self, query_terms: list[str], present) -> float:
+        """IDF-weighted share of the query's terms for which present(term) holds."""
+        if not query_terms:
+            return 0.0
+        weights = [self.idf(t) for t in query_terms]
+        return sum(w for t, w in zip(query_terms, weights) if present(t)) / sum(weights)

@@ -2,7 +2,7 @@
 
 A question word is corrected only when it is unknown both to the corpus and to the embedding
 model's word list (so real words are never "fixed"), and exactly one corpus word, or one most
-frequent, is within a small edit distance (rapidfuzz's Levenshtein).
+frequent, is within a small edit distance (rapidfuzz's OSA: a swap of two letters counts once).
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ class Speller:
         if low in self.known or not self.choices:
             return word
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         limit = 1 if len(low) < 8 else 2
-        found = process.extract(low, self.choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=5)
+        found = process.extract(low, self.choices, scorer=OSA.distance, score_cutoff=limit, limit=5)
         if not found:
             return word
         best = min(found, key=lambda f: (f[1], -self.counts[f[0]]))

@@ -1,0 +1,49 @@
+"""What kind of answer a question asks for, and whether a span can be one (classic QA typing).
+
+"who …" wants a name, "when …" a time, "how much/many …" a quantity. A span that cannot be
+that kind of answer is weak evidence that the documents answer the question: the calibration
+uses the mismatch as one feature among others, never as a rule by itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TYPES = [
+    ("time", re.compile(r"^\W*when\b|\bwhen (was|is|did|does|do|will|were|are|has|have|had|can|could|should)\b"
+                        r"|\bwhat (year|date|day|month|time)\b|\bsince when\b|\bhow (long ago|old)\b", re.I)),
+    ("quantity", re.compile(r"\bhow (much|many|big|large|long|far|often)\b|\bwhat (percent|percentage|amount|number)\b"
+                            r"|\bhow (high|low)\b", re.I)),
+    ("name", re.compile(r"^\W*(who|whom|whose)\b|\bwho(se)? (is|are|was|were|did|does|do|has|have|will|led|leads)\b", re.I)),
+]
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+                     r"thousands?|millions?|billions?|trillions?|half|twice|double|triple|several|few|percent)\b", re.I)
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+_TIME = re.compile(r"\b(1[89]|20)\d\d\b|\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|"
+                   r"sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?|monday|tuesday|wednesday|thursday|friday|"
+                   r"saturday|sunday|today|yesterday|tomorrow|ago|since|until|years?|months?|weeks?|days?|hours?|"
+                   r"decades?|quarter|spring|summer|autumn|fall|winter|morning|evening|night)\b", re.I)
+_NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*)*")
+_NOT_NAMES = {"The", "A", "An", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "For", "If",
+              "But", "And", "Or", "However", "While", "When", "After", "Before", "Under", "As", "So", "Some", "We",
+              "You", "They", "He", "She", "I", "Our", "Their", "His", "Her", "My", "Your", "What", "Who", "Why",
+              "How", "Where", "Which", "Yes", "No", "Also", "Then", "There", "Here", "Each", "Every", "All"}
+
+
+def expected(question: str) -> str | None:
+    for name, pattern in _TYPES:
+        if pattern.search(question):
+            return name
+    return None
+
+
+def fits(kind: str | None, span: str, question: str) -> bool:
+    """Whether span holds something of the kind asked for that the question does not already say."""
+    if kind is None:
+        return True
+    if kind == "quantity":
+        return bool(_NUMBER.search(_YEAR.sub(" ", span)))
+    if kind == "time":
+        return bool(_TIME.search(span))
+    asked = question.lower()
+    return any(w not in _NOT_NAMES and w.lower() not in asked for m in _NAME.finditer(span) for w in m.group(0).split())

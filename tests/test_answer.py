@@ -1,0 +1,89 @@
+"""Answering and abstention on the default corpus with the real model (one shared engine)."""
+
+import pytest
+
+from qa.answer_type import expected, fits
+from qa.engine import clean_question
+from qa.errors import QuestionError
+
+pytestmark = pytest.mark.model
+
+
+def test_what_is_inference_cites_the_faq_answer(engine):
+    r = engine.ask("what is inference?")
+    assert r.answered
+    assert r.citations[0].section == "Frequently Asked Questions > What is AI inference?"
+    assert r.answer in r.citations[0].text
+    assert "inference is" in r.answer.lower()
+    assert 0.5 <= r.confidence <= 1
+
+
+def test_is_13b_realistic_cites_the_valuation_faq(engine):
+    r = engine.ask("is $13B realistic?")
+    assert r.answered
+    assert "The $13 billion valuation is the headline number" in r.answer
+
+
+@pytest.mark.parametrize("question", ["who is Baseten's CEO?", "recipe for banana bread", "how do I reset my password"])
+def test_questions_the_article_cannot_answer_are_declined(engine, question):
+    r = engine.ask(question)
+    assert not r.answered
+    assert r.citations == []
+    assert "couldn't find" in r.answer
+    assert r.confidence < 0.5
+
+
+def test_decline_offers_close_faq_questions(engine):
+    r = engine.ask("who is Baseten's CEO?")
+    assert 1 <= len(r.suggestions) <= 3
+    faq = {p.question for p in engine.index.passages if p.question}
+    assert set(r.suggestions) <= faq
+
+
+def test_citations_are_verbatim_slices_of_their_documents(engine):
+    r = engine.ask("who co-leads the round?", top_k=3)
+    assert r.answered and len(r.citations) == 3
+    assert len({c.id for c in r.citations}) == 3
+    for c in r.citations:
+        doc = engine.index.doc_by_id[c.id.split("#")[0]]
+        assert doc.text[c.start:c.end] == c.text
+        assert c.source == "corpus/baseten-funding.md"
+    assert "Spark Capital" in r.answer
+    assert [c.score for c in r.citations] == sorted((c.score for c in r.citations), reverse=True)
+
+
+def test_typos_are_repaired_before_searching(engine):
+    r = engine.ask("whats the valuaton of the new round")
+    assert r.answered and "$13 billion valuation" in r.citations[0].text
+    assert r.question == "whats the valuaton of the new round"  # the user's words are echoed unchanged
+
+
+def test_answer_is_a_short_span_not_the_whole_paragraph(engine):
+    r = engine.ask("when was baseten founded?")
+    assert r.answered and "2019" in r.answer
+    assert len(r.answer) < len(r.citations[0].text)
+
+
+@pytest.mark.parametrize("raw, clean", [("  what\x00 is\tinference?\n", "what is inference?"),
+                                        ("مرحبا 👋 café", "مرحبا 👋 café")])
+def test_questions_are_cleaned(raw, clean):
+    assert clean_question(raw) == clean
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "x" * 501])
+def test_empty_or_too_long_questions_are_refused(bad):
+    with pytest.raises(QuestionError):
+        clean_question(bad)
+
+
+@pytest.mark.parametrize("question, span, ok", [
+    ("who leads the round?", "It is led by Spark Capital.", True),
+    ("who leads the round?", "The round is led by investors.", False),
+    ("when was it founded?", "It was founded in 2019.", True),
+    ("when was it founded?", "It was founded by engineers.", False),
+    ("how much did they raise?", "They raised $1.5 billion.", True),
+    ("how many staff?", "Founded in 2019.", False),
+    ("what is inference?", "Anything.", True),
+])
+def test_answer_type_checks(question, span, ok):
+    assert fits(expected(question), span, question) is ok

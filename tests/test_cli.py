@@ -1,0 +1,95 @@
+"""The `qa` command: bad input fails with one line and a non-zero exit; the real command end to end."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from qa.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def run_cli(args: list[str], **env: str):
+    result = runner.invoke(app, args, env={"QA_INDEX": env.get("QA_INDEX", "/nonexistent-index"), **env})
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["ask", ""], 1, "question is empty"),
+    (["ask", "   "], 1, "question is empty"),
+    (["ask", "x" * 600], 1, "limit is 500"),
+    (["ask", "--corpus", "/no/such/dir", "hi"], 1, "'/no/such/dir' does not exist"),
+    (["ask", "--top-k", "0", "hi"], 2, "top-k"),
+    (["ask", "--bogus", "hi"], 2, "No such option"),
+    (["eval", "/no/such/file.jsonl"], 1, "Cannot read evaluation file"),
+])
+def test_bad_input_is_one_clear_line(args, code, message):
+    exit_code, out, err = run_cli(args)
+    assert exit_code == code
+    assert message in err
+    assert "Traceback" not in err + out
+
+
+def test_empty_corpus_folder_names_the_fix(tmp_path):
+    exit_code, _, err = run_cli(["index", "--corpus", str(tmp_path), "--index", str(tmp_path / "i")])
+    assert exit_code == 1 and "has no documents" in err and str(tmp_path) in err
+
+
+def test_corpus_of_only_unreadable_files_fails_with_the_reasons(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "bin.md").write_bytes(b"\xff\xfe\xfa")
+    exit_code, _, err = run_cli(["index", "--corpus", str(tmp_path / "c"), "--index", str(tmp_path / "i")])
+    assert exit_code == 1
+    assert "bin.md" in err and "not UTF-8" in err and "No document" in err
+    assert not (tmp_path / "i" / "CURRENT").exists()
+
+
+def test_bad_evaluation_file_names_the_line(tmp_path):
+    f = tmp_path / "e.jsonl"
+    f.write_text('{"question": "a", "expected": null}\nnot json\n')
+    exit_code, _, err = run_cli(["eval", str(f)])
+    assert exit_code == 1 and "e.jsonl:2" in err
+
+
+def qa_command(*args: str, stdin: str | None = None, index: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "QA_INDEX": str(index), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-c", "from qa.cli import main; main()", *args], input=stdin,
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+
+
+@pytest.mark.model
+def test_ask_json_prints_the_contract(tmp_path):
+    p = qa_command("ask", "--json", "what is inference?", index=tmp_path / "index")
+    assert p.returncode == 0, p.stderr
+    assert "Building the index" in p.stderr  # said once, on stderr, since there was no index
+    r = json.loads(p.stdout)
+    assert set(r) == {"question", "answered", "answer", "confidence", "citations", "suggestions"}
+    assert r["answered"] and r["answer"] in r["citations"][0]["text"]
+    c = r["citations"][0]
+    assert set(c) == {"id", "source", "section", "text", "start", "end", "score"}
+    assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["text"]
+
+
+@pytest.mark.model
+def test_ask_reads_questions_from_stdin_one_answer_per_line(tmp_path):
+    p = qa_command("ask", "--json", stdin="what is inference?\n\nwho is Baseten's CEO?\n", index=tmp_path / "i")
+    assert p.returncode == 0, p.stderr
+    answers = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [a["question"] for a in answers] == ["what is inference?", "who is Baseten's CEO?"]
+    assert [a["answered"] for a in answers] == [True, False]
+    text = qa_command("ask", "who co-leads the round?", index=tmp_path / "i")
+    assert text.returncode == 0 and "Spark Capital" in text.stdout and "[1]" in text.stdout
+    assert "Building the index" not in text.stderr  # the index built above is reused
+
+
+@pytest.mark.model
+def test_index_command_says_what_it_did(tmp_path):
+    p = qa_command("index", index=tmp_path / "i")
+    assert p.returncode == 0, p.stderr
+    assert "Indexed 1 documents, 9 passages" in p.stdout
