@@ -100,11 +100,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.get("/api/documents/{doc_id:path}", response_model=DocumentOut)
     def document(doc_id: str, engine: EngineDep) -> DocumentOut:
+        """A document by its id, or the document holding the passage with that (citation) id."""
         from qa.answer import source_path
 
-        doc = engine.index.doc_by_id.get(doc_id)
+        doc = engine.index.document_of(doc_id)
         if doc is None:
-            raise HTTPException(404, f"No document with id '{doc_id}'. GET /api/faq or a citation's id names one.")
+            raise HTTPException(404, f"No document or passage with id '{doc_id}'. A citation's id, or the "
+                                     "document of an entry of GET /api/faq, names one.")
         return DocumentOut(id=doc.id, title=doc.title, source=source_path(engine.settings.corpus, doc.id), text=doc.text)
 
     if WEB_DIR.is_dir():

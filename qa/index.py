@@ -55,6 +55,7 @@ class Index:
     def __init__(self, manifest: dict, docs: list[DocInfo], passages: list[Passage], vectors: np.ndarray):
         self.manifest, self.docs, self.passages, self.vectors = manifest, docs, passages, vectors
         self.doc_by_id = {d.id: d for d in docs}
+        self.passage_by_id = {p.id: p for p in passages}
         self.sentence_owner = np.array([i for i, p in enumerate(passages) for _ in p.sentences], np.int32)
         self.first_sentence = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])]).astype(np.int32)
         self.n_sentences = len(self.sentence_owner)
@@ -64,6 +65,13 @@ class Index:
         self._faiss = None
         self._passage_terms: list[list[str]] | None = None
         self._vocabulary = None
+
+    def document_of(self, id_: str) -> DocInfo | None:
+        """The document with this id, or the one holding the passage with this id."""
+        if id_ in self.doc_by_id:
+            return self.doc_by_id[id_]
+        passage = self.passage_by_id.get(id_)
+        return self.doc_by_id[passage.doc_id] if passage else None
 
     @property
     def faiss(self):
