@@ -25,7 +25,9 @@ def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int
     if not probs or probs[0] < cal.threshold:
         return AskResponse(question=question, answered=False, answer=NOT_ANSWERED,
                            confidence=round(probs[0], 4) if probs else 0.0, citations=[], suggestions=suggestions)
-    citations = [citation(index, h, corpus, p) for h, p in zip(hits[:top_k], probs)]
+    # citations[0] is where the answer comes from; the rest follow by their own calibrated score
+    rest = sorted(zip(hits[1:top_k], probs[1:]), key=lambda hp: -hp[1])
+    citations = [citation(index, h, corpus, p) for h, p in [(hits[0], probs[0]), *rest]]
     return AskResponse(question=question, answered=True, answer=span_text(index, hits[0], spans[0]),
                        confidence=round(probs[0], 4), citations=citations, suggestions=[])
 
