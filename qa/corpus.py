@@ -19,7 +19,8 @@ from qa.errors import CorpusError
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")  # offsets are into the file itself
 FAQ_SUFFIXES = (".jsonl", ".csv")  # offsets are into the text GET /api/documents/{id} serves
-SUFFIXES = TEXT_SUFFIXES + FAQ_SUFFIXES
+HTML_SUFFIXES = (".html", ".htm")  # converted too: offsets are into the plain-text rendering
+SUFFIXES = TEXT_SUFFIXES + FAQ_SUFFIXES + HTML_SUFFIXES
 MAX_PASSAGE_CHARS = 700  # longer paragraphs are cut into runs of whole sentences
 
 
@@ -66,7 +67,7 @@ def corpus_files(corpus: Path) -> list[Path]:
     files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
                    and not any(part.startswith(".") for part in p.relative_to(corpus).parts))
     if not files:
-        raise CorpusError(f"Corpus folder '{corpus}' has no documents (.md, .txt, .jsonl, .csv). Add some or pass --corpus DIR.")
+        raise CorpusError(f"Corpus folder '{corpus}' has no documents (.md, .txt, .jsonl, .csv, .html). Add some or pass --corpus DIR.")
     return files
 
 
@@ -95,7 +96,7 @@ def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Docum
             continue
         docs.append(unique_ids(doc, used))
     if not docs:
-        raise CorpusError(f"No document in '{corpus}' has text to index. Add .md, .txt, .jsonl or .csv files.")
+        raise CorpusError(f"No document in '{corpus}' has text to index. Add .md, .txt, .jsonl, .csv or .html files.")
     return docs
 
 
@@ -111,6 +112,10 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print) 
         text, spans = faqfile.layout(rows)
         title = humanize(path.stem)
         blocks = [Block(s, e, (title, row.question), row.question, row.id) for row, s, e in spans]
+    elif suffix in HTML_SUFFIXES:
+        from qa import htmldoc  # local import, like markdown: the parser loads only when a page is read
+
+        title, text, blocks = htmldoc.convert(text, default_title=humanize(path.stem))
     elif suffix == ".txt":
         title, blocks = humanize(path.stem), plain_blocks(text)
     else:

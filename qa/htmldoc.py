@@ -1,0 +1,229 @@
+"""HTML -> title, a plain-text rendering and body blocks with offsets into that rendering.
+
+Parsed with selectolax's Lexbor backend (C, WHATWG-conformant): broken markup is repaired the way
+a browser repairs it, entities are decoded, nothing is fetched. The rendering, which GET
+/api/documents/{id} serves and citation offsets refer to, has headings and FAQ questions on their
+own lines and blank lines between paragraphs. Headings build the section path as in Markdown; a
+heading ending with "?" starts an FAQ entry answered up to the next heading of the same or a higher
+level; <details><summary>Q?</summary> and <dl><dt>Q?</dt><dd> are FAQ entries too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser
+
+from qa.corpus import Block
+
+# Page furniture and non-prose: never part of an answer.
+DROP_TAGS = frozenset("script style noscript template nav header footer aside form button iframe svg".split())
+DROP_ROLES = frozenset(("navigation", "banner", "contentinfo"))
+# Elements whose start and end close the paragraph being read; anything else is inline.
+BLOCK_TAGS = frozenset("""p div li ul ol table thead tbody tfoot tr caption blockquote section article main
+    body html center address figure figcaption hr dd fieldset legend dialog menu""".split())
+CONTAINERS = ("details", "dl")  # hold FAQ entries: <summary>/<dt> questions
+HEADINGS = {f"h{n}": n for n in range(1, 7)}
+CELL = "\x00"  # marks a table cell's start; the parser never lets a NUL through in text
+
+
+@dataclass(eq=False)  # compared by identity: a frame is one FAQ entry or one open container
+class Frame:
+    kind: str  # "h" (question heading), "details", "dl" or "dt"
+    level: int = 0
+    question: str = ""
+    headings: tuple[str, ...] = ()
+
+
+def convert(html: str, default_title: str) -> tuple[str, str, list[Block]]:
+    """(title, document text, blocks); every block's start/end are offsets into the document text."""
+    # scripting=True keeps <noscript> in <head> one text node, so it cannot push <title> into <body>;
+    # a leading BOM would be body text and do the same.
+    tree = LexborHTMLParser(html.lstrip("\ufeff"), scripting=True)
+    title = page_title(tree) or default_title
+    writer = Writer(title)
+    if tree.body is not None:
+        walk(tree.body, writer)
+    return title, writer.text(), writer.blocks
+
+
+def page_title(tree) -> str:
+    node = tree.head.css_first("title") if tree.head is not None else None
+    if node is not None and norm(node.text()):
+        return norm(node.text())
+    # the first h1 a reader sees: not one inside dropped furniture such as a site <header>
+    visible = (text_of(h1) for h1 in tree.css("h1") if not any(dropped(a) for a in ancestors(h1)))
+    return next((text for text in visible if text), "")
+
+
+def walk(root, writer: Writer) -> None:
+    """Depth-first over the tree with an explicit stack: deeply nested pages cannot hit the recursion limit."""
+    stack = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            writer.leave(node)
+        elif writer.enter(node):
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(list(node.iter(include_text=True))))
+
+
+class Writer:
+    """Builds the document text and its blocks as the walk enters and leaves elements."""
+
+    def __init__(self, title: str):
+        self.title = title
+        self.parts: list[str] = []
+        self.pos, self.sep = 0, ""
+        self.inline: list[str] = []  # raw text of the paragraph being read
+        self.path: list[tuple[int, str]] = []  # (level, heading) stack
+        self.frames: list[Frame] = []  # open FAQ entries and FAQ containers, innermost last
+        self.blocks: list[Block] = []
+        self.last: Frame | None = None  # the FAQ entry the last block answers
+
+    def enter(self, node) -> bool:
+        """Handle an opening node; True when its children are to be walked."""
+        if node.is_text_node:
+            self.inline.append(node.text_content or "")
+            return False
+        if not node.is_element_node or dropped(node):  # comments, doctype, page furniture
+            return False
+        tag = node.tag
+        if tag in ("br", "td", "th"):
+            self.inline.append(" " if tag == "br" else CELL)
+            return tag != "br"
+        leaf = self.heading if tag in HEADINGS else {"summary": self.summary, "dt": self.term, "pre": self.pre}.get(tag)
+        if leaf or tag in BLOCK_TAGS or tag in CONTAINERS:
+            self.flush()
+        if leaf:
+            leaf(node)
+            return False
+        if tag in CONTAINERS:
+            self.frames.append(Frame(tag))
+        return True
+
+    def leave(self, node) -> None:
+        if node.tag in BLOCK_TAGS or node.tag in CONTAINERS:
+            self.flush()
+        if node.tag in CONTAINERS:
+            self.close_until(node.tag, keep=False)
+
+    def summary(self, node) -> None:
+        details = self.frames[-1] if self.frames and self.frames[-1].kind == "details" else None
+        self.question(text_of(node), details)
+
+    def term(self, node) -> None:
+        self.close_until("dl", keep=True)  # a new term ends the previous one's answer
+        self.question(text_of(node), Frame("dt") if any(f.kind == "dl" for f in self.frames) else None)
+
+    def pre(self, node) -> None:
+        """Preformatted text keeps its lines (code stays readable); blank lines would read as paragraph breaks."""
+        lines = (line.rstrip() for line in "".join(texts(node, "\n")).splitlines())
+        self.paragraph("\n".join(line for line in lines if line.strip()))
+
+    def close_until(self, kind: str, keep: bool) -> None:
+        """Pop frames down to the innermost `kind` container, and that one too unless `keep`."""
+        if not any(f.kind == kind for f in self.frames):
+            return
+        while self.frames[-1].kind != kind:
+            self.frames.pop()
+        if not keep:
+            self.frames.pop()
+
+    def heading(self, node) -> None:
+        level, text = HEADINGS[node.tag], text_of(node)
+        if not text:
+            return
+        while self.frames and self.frames[-1].kind == "h" and self.frames[-1].level >= level:
+            self.frames.pop()  # a heading of the same or a higher level ends an FAQ answer
+        self.path = [(lv, h) for lv, h in self.path if lv < level]
+        is_title = level == 1 and text == self.title  # as in Markdown: the title is not a section
+        if not is_title:
+            self.path.append((level, text))
+        self.write(text, "\n", before="\n\n")  # a blank line above a heading, its body right below
+        if text.endswith("?") and not is_title:
+            self.frames.append(Frame("h", level, text, tuple(h for _, h in self.path)))
+
+    def question(self, text: str, frame: Frame | None) -> None:
+        """A <summary> or <dt>: an FAQ question when it asks one inside its container, else a paragraph."""
+        if not text.endswith("?") or frame is None:
+            self.paragraph(text)
+            return
+        frame.question, frame.headings = text, self.section() + (text,)
+        if frame.kind == "dt":
+            self.frames.append(frame)
+        self.write(text, "\n")
+
+    def section(self) -> tuple[str, ...]:
+        return tuple(h for _, h in self.path) or (self.title,)
+
+    def flush(self) -> None:
+        cells = (norm(cell) for cell in "".join(self.inline).split(CELL))
+        self.inline = []
+        self.paragraph(" | ".join(cell for cell in cells if cell))  # a table row reads "a | b | c"
+
+    def paragraph(self, text: str) -> None:
+        if not text:
+            return
+        start = self.write(text, "\n\n")
+        entry = next((f for f in reversed(self.frames) if f.question), None)
+        if entry is not None and entry is self.last:  # the answer goes on: widen its block
+            last = self.blocks[-1]
+            self.blocks[-1] = Block(last.start, self.pos, last.headings, last.question)
+        elif entry is not None:
+            self.blocks.append(Block(start, self.pos, entry.headings, entry.question))
+        else:
+            self.blocks.append(Block(start, self.pos, self.section()))
+        self.last = entry
+
+    def write(self, text: str, after: str, before: str = "") -> int:
+        """Append `text` after `before` or the separator the previous piece asked for; return where it starts."""
+        sep = (before or self.sep) if self.parts else ""
+        start = self.pos + len(sep)
+        self.parts += [sep, text]
+        self.pos, self.sep = start + len(text), after
+        return start
+
+    def text(self) -> str:
+        return "".join(self.parts) + ("\n" if self.parts else "")
+
+
+def dropped(node) -> bool:
+    if node.tag in DROP_TAGS:
+        return True
+    attrs = node.attributes
+    roles = set((attrs.get("role") or "").lower().split())
+    return bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
+
+
+def ancestors(node):
+    node = node.parent
+    while node is not None and node.is_element_node:
+        yield node
+        node = node.parent
+
+
+def texts(node, br: str = " "):
+    """The text pieces below `node`, in order, skipping dropped elements and comments."""
+    stack = list(reversed(list(node.iter(include_text=True))))
+    while stack:
+        n = stack.pop()
+        if n.is_text_node:
+            yield n.text_content or ""
+        elif n.is_element_node and n.tag == "br":
+            yield br
+        elif n.is_element_node and not dropped(n):
+            stack.extend(reversed(list(n.iter(include_text=True))))
+
+
+def text_of(node) -> str:
+    """The flattened, normalised text of a heading, question or title."""
+    return norm("".join(texts(node)))
+
+
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\ufeff"))  # soft hyphen, zero-width space, BOM: would split words
+
+
+def norm(text: str) -> str:
+    """Collapse every run of whitespace (non-breaking spaces included) to one space."""
+    return " ".join(text.translate(INVISIBLE).split())

@@ -1,0 +1,154 @@
+import hashlib
+import time
+from pathlib import Path
+
+import pytest
+
+from qa.corpus import Document, load_corpus, load_document
+from qa.htmldoc import convert
+
+
+def load(write_corpus, html: str, name: str = "page.html") -> Document:
+    corpus = write_corpus({name: html})
+    return load_document(corpus / name, name)
+
+
+def assert_offsets_exact(doc: Document) -> None:
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
+        for s, e in p.sentences:
+            assert p.start <= s < e <= p.end
+            assert doc.text[s:e].strip() == doc.text[s:e]
+
+
+# Each case: a page and the passage texts it must give, in order. Offsets must slice doc.text exactly.
+EDGE_CASES = {
+    "entities": ("<p>AT&amp;T&nbsp;is caf&eacute; &#8217;s &#x2014; &lt;b&gt; &copy 2024 infer&shy;ence.</p>",
+                 ["AT&T is café ’s — <b> © 2024 inference."]),
+    "nested_inline": ("<p>A <a href='#'><em>very <strong>deeply</strong></em> <span><code>nested</code></span></a> link.</p>",
+                      ["A very deeply nested link."]),
+    "broken_tags": ("<p>one <b>bold <i>both</b> italic</i> end<p>second para<div>unclosed div</span>",
+                    ["one bold both italic end", "second para", "unclosed div"]),
+    "dropped": ("""<header>Banner</header><nav><a>Home</a></nav><script>var secret = 1;</script>
+                   <style>p { color: red }</style><noscript>Enable JS</noscript><template><p>tmpl</p></template>
+                   <p>Kept body text.<!-- a comment --></p><aside>Also read</aside><form><p>Sign up</p></form>
+                   <button>Click</button><iframe src="x"></iframe><svg><text>Chart</text></svg>
+                   <div role="navigation">Menu</div><div role="banner">Logo</div><div aria-hidden="true">Icon</div>
+                   <footer>Copyright</footer><div role="contentinfo">Legal</div>""",
+                ["Kept body text."]),
+    "non_ascii": ("<p>Zürich naïve façade — 日本語の文。 Rockets 🚀 launch.</p>", ["Zürich naïve façade — 日本語の文。 Rockets 🚀 launch."]),
+    "br": ("<p>line one<br>line two<br/>line three</p>", ["line one line two line three"]),
+    "whitespace": ("<p>\n  lots \n\t of   space\u00a0\u00a0here  </p>", ["lots of space here"]),
+    "lists": ("<ul><li>First item.<li>Second <b>item</b>.<li>Parent<ul><li>Child.</ul></ul><ol><li>Third.</li></ol>",
+              ["First item.", "Second item.", "Parent", "Child.", "Third."]),
+    "table": ("<table><tr><th>Plan<th>Price<tr><td>Basic<td>$5 a month<tr><td><td>only second</table>",
+              ["Plan | Price", "Basic | $5 a month", "only second"]),
+    "blockquote_pre": ("<blockquote>Quoted text.</blockquote><pre>def f():\n    return 1\n\n</pre>",
+                       ["Quoted text.", "def f():\n    return 1"]),
+    "div_direct_text": ("<div>Before.<p>Inside.</p>After.</div>", ["Before.", "Inside.", "After."]),
+    "bare_text": ("Just text. No tags at all.", ["Just text. No tags at all."]),
+    "crlf": ("<p>Windows\r\nline ends.</p>\r\n<p>Second.</p>", ["Windows line ends.", "Second."]),
+    "deep_nesting": ("<div>" * 3000 + "<p>Deep text.</p>" + "</div>" * 3000, ["Deep text."]),
+}
+
+
+@pytest.mark.parametrize("name", EDGE_CASES)
+def test_edge_cases_give_exact_passages(write_corpus, name: str):
+    html, expected = EDGE_CASES[name]
+    doc = load(write_corpus, html)
+    assert [p.text for p in doc.passages] == expected
+    assert_offsets_exact(doc)
+
+
+@pytest.mark.parametrize("html, name, title", [
+    ("<title> Help &amp; FAQ </title><h1>Other</h1><p>x</p>", "p.html", "Help & FAQ"),
+    ("<h1>First <em>heading</em></h1><p>x</p><h1>Second</h1>", "p.html", "First heading"),
+    ("<header><h1>Site name</h1></header><h1>Article</h1><p>x</p>", "p.html", "Article"),
+    ("<p>No title anywhere.</p>", "shipping-policy.htm", "Shipping policy"),
+    ("\ufeff<html><head><noscript><img src=x></noscript><title>Kept</title></head><p>x</p>", "p.html", "Kept"),
+])
+def test_title_from_title_tag_then_first_h1_then_file_name(write_corpus, html: str, name: str, title: str):
+    assert load(write_corpus, html, name).title == title
+
+
+def test_headings_build_the_section_path(write_corpus):
+    doc = load(write_corpus, """<title>Guide</title><p>Intro.</p><h1>Guide</h1><p>Lead.</p><h2>Setup</h2><p>Install it.</p>
+        <h3>On Linux</h3><p>Use apt.</p><h2>Usage</h2><p>Run it.</p>""")
+    assert [(p.section, p.text) for p in doc.passages] == [
+        ("Guide", "Intro."), ("Guide", "Lead."), ("Setup", "Install it."),
+        ("Setup > On Linux", "Use apt."), ("Usage", "Run it.")]
+    assert "\n\nSetup\nInstall it.\n\nOn Linux\nUse apt." in doc.text  # headings on their own lines
+    assert not any(p.question for p in doc.passages)
+
+
+def test_question_heading_answer_runs_to_next_heading_of_same_or_higher_level(write_corpus):
+    doc = load(write_corpus, """<h1>FAQ</h1><h2>How do I pay?</h2><p>By card. Or cash.</p><h3>Invoices</h3>
+        <p>Invoices too.</p><h2>Other</h2><p>More.</p>""")
+    first, second = doc.passages
+    assert first.question == "How do I pay?" and first.section == "How do I pay?"
+    assert first.text == "By card. Or cash.\n\nInvoices\nInvoices too."
+    assert first.id == "page.html#how-do-i-pay"
+    assert second.section == "Other" and not second.question
+    assert_offsets_exact(doc)
+
+
+def test_details_summary_is_an_faq_entry(write_corpus):
+    doc = load(write_corpus, """<h2>Billing</h2><details><summary>Can I <b>cancel</b>?</summary><p>Yes, any time.</p>
+        <p>No fee.</p></details><details><summary>More info</summary><p>Plain toggle.</p></details><p>After.</p>""")
+    assert [(p.question, p.section, p.text) for p in doc.passages] == [
+        ("Can I cancel?", "Billing > Can I cancel?", "Yes, any time.\n\nNo fee."),
+        ("", "Billing", "More info"), ("", "Billing", "Plain toggle."), ("", "Billing", "After.")]
+    assert "Can I cancel?\nYes, any time." in doc.text
+    assert_offsets_exact(doc)
+
+
+def test_definition_list_questions_are_faq_entries(write_corpus):
+    doc = load(write_corpus, """<title>Help</title><dl><dt>Is it safe?</dt><dd>Yes.</dd><dd>Very.</dd>
+        <dt>Does it cost money?</dt><dd>No, it is free.</dd><dt>Glossary term</dt><dd>A definition.</dd></dl>""")
+    assert [(p.question, p.section, p.text) for p in doc.passages] == [
+        ("Is it safe?", "Help > Is it safe?", "Yes.\n\nVery."),
+        ("Does it cost money?", "Help > Does it cost money?", "No, it is free."),
+        ("", "Help", "Glossary term"), ("", "Help", "A definition.")]
+    assert_offsets_exact(doc)
+
+
+@pytest.mark.parametrize("html", ["", "   \n", "<html><head><title>T</title></head><body></body></html>",
+                                  "<script>only()</script><nav>menu</nav><!-- c -->", "<h1>Only a heading</h1>"])
+def test_empty_document_gives_no_passages(write_corpus, html: str):
+    doc = load(write_corpus, html)
+    assert doc.passages == ()
+    warnings: list[str] = []
+    corpus = write_corpus({"page.html": html, "other.md": "# O\n\nText here.\n"})
+    assert [d.id for d in load_corpus(corpus, warn=warnings.append)] == ["other.md"]
+    assert any("page.html" in w and "no text to index" in w for w in warnings)
+
+
+def test_html_and_htm_are_corpus_documents_with_converted_text(write_corpus):
+    corpus = write_corpus({"a.html": "<h2>Returns?</h2><p>Within 30 days.</p>", "b.HTM": "<p>Other page.</p>"})
+    docs = {d.id: d for d in load_corpus(corpus, warn=lambda line: None)}
+    assert set(docs) == {"a.html", "b.HTM"}
+    assert docs["a.html"].text == "Returns?\nWithin 30 days.\n"
+    assert docs["a.html"].passages[0].question == "Returns?"
+    assert docs["a.html"].sha256 == hashlib.sha256((corpus / "a.html").read_bytes()).hexdigest()  # of the file
+
+
+def test_convert_api_offsets_point_into_the_rendering():
+    title, text, blocks = convert("<title>T</title><h2>Q?</h2><p>A &amp; B.</p><p>Plain.</p>", "Default")
+    assert title == "T"
+    assert text == "Q?\nA & B.\n\nPlain.\n"
+    assert [(text[b.start:b.end], b.headings, b.question) for b in blocks] == [("A & B.\n\nPlain.", ("Q?",), "Q?")]
+
+
+def test_two_megabyte_page_parses_in_reasonable_time():
+    unit = ("<div class='c'><h2>Section {i}</h2><p>Paragraph {i} has <b>bold <i>text</b> and</i> an &amp; entity. "
+            "It goes on a little.<p>Unclosed {i}<ul><li>one<li>two</ul><table><tr><td>a<td>b</table></div>"
+            "<script>var x = '<p>no</p>';</script><!-- note {i} -->")
+    html = "<title>Big</title>" + "".join(unit.format(i=i) for i in range(8000))
+    assert len(html.encode()) > 2_000_000
+    start = time.perf_counter()
+    title, text, blocks = convert(html, "Big")
+    elapsed = time.perf_counter() - start
+    assert elapsed < 10, f"converting 2 MB took {elapsed:.1f}s"
+    assert title == "Big" and len(blocks) == 8000 * 5  # two paragraphs, two items, one row
+    assert all(text[b.start:b.end].strip() == text[b.start:b.end] != "" for b in blocks)
+    assert "no</p>" not in text and "note" not in text
