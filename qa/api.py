@@ -71,8 +71,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.state.engine = engine
         yield
 
-    app = FastAPI(title="qa", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="qa", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Extractive answers from your documents, cited to the character.")
+    mount_docs(app)
 
     @app.exception_handler(QAError)
     async def qa_error(request: Request, exc: QAError) -> JSONResponse:
@@ -112,6 +113,26 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if WEB_DIR.is_dir():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>qa API</title>
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs-assets/swagger-ui-bundle.js"></script><script src="/docs.js"></script></body></html>
+"""
+
+
+def mount_docs(app: FastAPI) -> None:
+    """OpenAPI docs at /docs from the swagger-ui-bundle wheel: no CDN, no inline script (CSP)."""
+    from fastapi.responses import HTMLResponse
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE)
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

@@ -91,6 +91,9 @@ def test_pages_carry_security_headers(client):
         assert r.headers[name] == value
 
 
-def test_openapi_docs_are_served(client):
-    assert client.get("/docs").status_code == 200
+def test_openapi_docs_are_served_offline(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and "http" not in page.text  # nothing from outside the machine
+    for asset in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css", "/docs.js"):
+        assert client.get(asset).status_code == 200
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
