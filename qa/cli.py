@@ -50,12 +50,20 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question; om
 
 
 @app.command("index")
-def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
-    """(Re)build the index of the corpus."""
-    from qa.engine import build_index
+def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
+              full: Annotated[bool, typer.Option("--full", help="re-embed every document")] = False) -> None:
+    """Bring the index up to date: embed added and changed documents, drop deleted ones."""
+    from qa import build
+    from qa.embed import Embedder
 
     try:
-        build_index(settings(corpus, index), log=typer.echo)
+        s = settings(corpus, index)
+        ready, previous, _ = build.current(s)
+        if ready is not None and not full:
+            typer.echo(f"The index in {s.index} is up to date: {ready.manifest['documents']} documents, "
+                       f"{ready.manifest['passages']} passages. Nothing to do.")
+            return
+        build.update(s, None if full else previous, lambda: Embedder(s.model_path()), log=typer.echo)
     except QAError as e:
         fail(e)
 

@@ -53,14 +53,6 @@ def file_sha256(path: Path) -> str:
         return "unreadable"
 
 
-def fingerprint(corpus: Path, version: int) -> str:
-    """Hash of every candidate file's path and bytes: equal fingerprints, equal index."""
-    h = hashlib.sha256(f"format:{version}".encode())
-    for path in corpus_files(corpus):
-        h.update(f"\n{path.relative_to(corpus).as_posix()}\t{file_sha256(path)}".encode())
-    return h.hexdigest()
-
-
 def corpus_files(corpus: Path) -> list[Path]:
     if not corpus.is_dir():
         raise CorpusError(f"Corpus folder '{corpus}' does not exist. Create it or pass --corpus DIR.")
@@ -84,7 +76,7 @@ def read_text(path: Path) -> str:
 
 def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Document]:
     """Every readable document below `corpus`; a file that cannot be read is skipped with a warning."""
-    docs, used = [], set()
+    docs = []
     for path in corpus_files(corpus):
         try:
             doc = load_document(path, path.relative_to(corpus).as_posix(), warn)
@@ -94,7 +86,8 @@ def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Docum
         if not doc.passages:
             warn(f"warning: '{path}' has no text to index; skipped.")
             continue
-        docs.append(unique_ids(doc, used))
+        docs.append(doc)
+    docs = unique_ids(docs)
     if not docs:
         raise CorpusError(f"No document in '{corpus}' has text to index. Add .md, .txt, .jsonl, .csv or .html files.")
     return docs
@@ -130,17 +123,21 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print) 
     return Document(id=doc_id, path=path, title=title, text=text, passages=tuple(passages), sha256=sha)
 
 
-def unique_ids(doc: Document, used: set[str]) -> Document:
+def unique_ids(docs: list[Document]) -> list[Document]:
     """Passage ids are unique across the corpus: a repeat gets -2, -3, ... appended."""
-    passages = []
-    for p in doc.passages:
-        pid, n = p.id, 1
-        while pid in used:
-            n += 1
-            pid = f"{p.id}-{n}"
-        used.add(pid)
-        passages.append(p if pid == p.id else replace(p, id=pid))
-    return replace(doc, passages=tuple(passages))
+    used: set[str] = set()
+    out = []
+    for doc in docs:
+        passages = []
+        for p in doc.passages:
+            pid, n = p.id, 1
+            while pid in used:
+                n += 1
+                pid = f"{p.id}-{n}"
+            used.add(pid)
+            passages.append(p if pid == p.id else replace(p, id=pid))
+        out.append(replace(doc, passages=tuple(passages)))
+    return out
 
 
 @dataclass(frozen=True)

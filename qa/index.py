@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,24 @@ def unit_texts(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
     return sentences + whole + questions, qunit
 
 
+def unit_rows(passages: list[Passage]) -> dict[str, list[int]]:
+    """Rows of each document's units in the order unit_texts lays them out."""
+    n_sent = sum(len(p.sentences) for p in passages)
+    rows: dict[str, list[int]] = {}
+    sent = 0
+    for i, p in enumerate(passages):
+        rows.setdefault(p.doc_id, []).extend(range(sent, sent + len(p.sentences)))
+        sent += len(p.sentences)
+    for i, p in enumerate(passages):
+        rows[p.doc_id].append(n_sent + i)
+    q = n_sent + len(passages)
+    for p in passages:
+        if p.question:
+            rows[p.doc_id].append(q)
+            q += 1
+    return rows
+
+
 class Index:
     """Immutable once built: the server swaps whole Index objects, never edits one."""
 
@@ -65,6 +84,7 @@ class Index:
         self._faiss = None
         self._passage_terms: list[list[str]] | None = None
         self._vocabulary = None
+        self._by_doc: dict[str, list[Passage]] | None = None
 
     def document_of(self, id_: str) -> DocInfo | None:
         """The document with this id, or the one holding the passage with this id."""
@@ -114,18 +134,43 @@ class Index:
             self._vocabulary = Vocabulary(self.passage_terms)
         return self._vocabulary
 
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        if self._by_doc is None:
+            self._by_doc = {}
+            for p in self.passages:
+                self._by_doc.setdefault(p.doc_id, []).append(p)
+        return self._by_doc.get(doc_id, [])
+
+    def unit_rows(self) -> dict[str, list[int]]:
+        """For each document, the rows of its units in `vectors`, in a fixed per-document order."""
+        return unit_rows(self.passages)
+
     @classmethod
-    def build(cls, documents: list[Document], embedder, model_info: dict, progress: bool = False) -> Index:
+    def build(cls, documents: list[Document], embed: Callable[[list[str]], np.ndarray], model_info: dict,
+              previous: Index | None = None) -> tuple[Index, int]:
+        """A new index; units of documents that `previous` holds unchanged (same bytes) are copied,
+        the rest embedded with `embed`. Returns the index and how many units were embedded."""
         passages = [p for d in documents for p in d.passages]
         if not passages:
             raise IndexError_("The corpus has no text to index: every document is empty.")
         texts, _ = unit_texts(passages)
-        vectors = embedder.embed(texts, progress=progress)
+        rows = unit_rows(passages)
+        old = {d.id: d.sha256 for d in previous.docs} if previous is not None else {}
+        old_rows = previous.unit_rows() if previous is not None else {}
+        keep = {d.id for d in documents if old.get(d.id) == d.sha256 and len(old_rows[d.id]) == len(rows[d.id])}
+        todo = [r for d in documents if d.id not in keep for r in rows[d.id]]
+        fresh = embed([texts[r] for r in todo]) if todo else None
+        dim = fresh.shape[1] if fresh is not None else previous.vectors.shape[1]
+        vectors = np.empty((len(texts), dim), dtype=np.float32)
+        for doc_id in keep:
+            vectors[rows[doc_id]] = previous.vectors[old_rows[doc_id]]
+        if todo:
+            vectors[todo] = fresh
         docs = [DocInfo(d.id, d.title, d.text, d.sha256) for d in documents]
-        manifest = {"format": FORMAT_VERSION, **model_info, "dimension": int(vectors.shape[1]),
+        manifest = {"format": FORMAT_VERSION, **model_info, "dimension": dim,
                     "documents": len(docs), "passages": len(passages), "units": len(texts),
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        return cls(manifest, docs, passages, vectors)
+        return cls(manifest, docs, passages, vectors), len(todo)
 
     def save(self, folder: Path) -> Path:
         builds = folder / "builds"
@@ -139,7 +184,7 @@ class Index:
         write_json(tmp / "meta.json", self.meta())
         files = {name: sha256_file(tmp / name) for name in ("vectors.npy", "meta.json")}
         write_json(tmp / "manifest.json", {**self.manifest, "files": files})
-        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{self.manifest['corpus_hash'][:8]}-{time.time_ns() % 10**6:06d}"
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6:06d}"
         fsync_dir(tmp)
         os.rename(tmp, builds / name)
         fsync_dir(builds)

@@ -23,9 +23,11 @@ class FakeEmbedder:
     def __init__(self, path: Path):
         self.path = str(path)
         self.calls = 0
+        self.embedded: list[str] = []
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         self.calls += 1
+        self.embedded += texts
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, t in enumerate(texts):
             for w in re.findall(r"\w+", t.lower()):

@@ -1,13 +1,23 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.config import Settings
-from qa.engine import Engine, build_index, stale_reason
+from qa import build
+from qa.engine import Engine
 from qa.errors import IndexError_
 from qa.index import Index, current_build
 
 DOC = "# Guide\n\n## Billing\n\nInvoices are sent monthly. Pay by card.\n\n## How do I reset my password?\n\nUse the reset link.\n"
+
+
+def build_index(settings, embedder, log=None):
+    return build.update(settings, build.current(settings)[1], lambda: embedder, log=log or (lambda s: None))
+
+
+def stale_reason(settings):
+    return build.current(settings)[2] or None
 
 
 @pytest.fixture
@@ -21,7 +31,7 @@ def test_build_save_load_round_trip(settings, fake_embedder):
     assert [p.id for p in loaded.passages] == [p.id for p in built.passages]
     assert loaded.vectors.shape == built.vectors.shape
     assert loaded.manifest["documents"] == 1 and loaded.manifest["passages"] == 2
-    assert loaded.manifest["corpus_hash"] == built.manifest["corpus_hash"]
+    assert loaded.manifest["files_sha"] == built.manifest["files_sha"] and len(loaded.manifest["files_sha"]) == 1
     for p in loaded.passages:
         assert loaded.doc_by_id[p.doc_id].text[p.start:p.end] == p.text
 
@@ -81,3 +91,47 @@ def test_unfinished_build_never_replaces_the_current_one(settings, fake_embedder
     build_index(settings, fake_embedder, log=lambda s: None)  # the next build sweeps it away
     assert not leftover.exists()
     assert len(list((settings.index / "builds").iterdir())) == 1
+
+
+def test_reindex_embeds_only_added_and_changed_documents(write_corpus, fake_model, tmp_path):
+    from conftest import FakeEmbedder
+
+    corpus = write_corpus({"a.md": "# A\n\nAlpha one. Alpha two.\n", "b.md": "# B\n\nBravo text.\n",
+                           "c.txt": "Charlie text."})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model))
+    first = build_index(s, FakeEmbedder(fake_model))
+    (corpus / "b.md").write_text("# B\n\nBravo changed. Now two sentences.\n")
+    (corpus / "c.txt").unlink()
+    (corpus / "d.md").write_text("# D\n\nDelta new.\n")
+    lines: list[str] = []
+    emb = FakeEmbedder(fake_model)
+    second = build_index(s, emb, log=lines.append)
+    assert "1 added, 1 changed, 1 removed, 1 unchanged" in lines[0]
+    assert not any("Alpha" in t for t in emb.embedded)  # a.md was not embedded again
+    assert any("Bravo changed" in t for t in emb.embedded) and any("Delta" in t for t in emb.embedded)
+    assert {d.id for d in second.docs} == {"a.md", "b.md", "d.md"}
+    # the copied vectors are the ones a full build computes
+    full = Index.build(second_docs(second, corpus), FakeEmbedder(fake_model).embed, {})[0]
+    assert np.allclose(full.vectors, second.vectors)
+    assert [p.id for p in full.passages] == [p.id for p in second.passages]
+    a_rows_old, a_rows_new = first.unit_rows()["a.md"], second.unit_rows()["a.md"]
+    assert np.array_equal(first.vectors[a_rows_old], second.vectors[a_rows_new])
+
+
+def second_docs(index, corpus):
+    from qa.corpus import load_corpus
+
+    return load_corpus(corpus, warn=lambda s: None)
+
+
+def test_index_command_with_nothing_changed_does_nothing(settings, fake_embedder):
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    build_index(settings, fake_embedder)
+    before = current_build(settings.index)
+    env = {"QA_MODEL": settings.model, "QA_INDEX": str(settings.index), "QA_CORPUS": str(settings.corpus)}
+    result = CliRunner().invoke(app, ["index"], env=env)
+    assert result.exit_code == 0 and "up to date" in result.stdout
+    assert current_build(settings.index) == before

@@ -1,0 +1,132 @@
+"""Keeping the index in step with the corpus: is it current, what changed, and an incremental build.
+
+A document whose bytes are unchanged keeps its parsed passages and its vectors from the previous
+index; only added and changed documents are parsed and embedded, and deleted ones are dropped.
+The model is loaded only when something has to be embedded.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.config import Settings
+from qa.corpus import CorpusError, Document, corpus_files, file_sha256, load_document, unique_ids
+from qa.embed import model_fingerprint, model_name
+from qa.errors import IndexError_
+from qa.index import FORMAT_VERSION, Index
+
+Log = Callable[[str], None]
+
+
+def stderr_log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Changes:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        parts = [f"{len(v)} {k}" for k, v in (("added", self.added), ("changed", self.changed),
+                                              ("removed", self.removed), ("unchanged", self.unchanged)) if v]
+        return ", ".join(parts) or "no documents"
+
+
+def model_info(settings: Settings) -> dict:
+    path = settings.model_path()
+    return {"model": model_name(path), "model_path": path, "model_fingerprint": model_fingerprint(path)}
+
+
+def scan(corpus: Path) -> dict[str, str]:
+    """Document id -> sha256 of the file's bytes, for every candidate file of the corpus."""
+    return {f.relative_to(corpus).as_posix(): file_sha256(f) for f in corpus_files(corpus)}
+
+
+def changes(previous: Index | None, files: dict[str, str]) -> Changes:
+    old = {d.id: d.sha256 for d in previous.docs} if previous is not None else {}
+    c = Changes()
+    for doc_id, sha in files.items():
+        (c.unchanged if old.get(doc_id) == sha else c.changed if doc_id in old else c.added).append(doc_id)
+    c.removed = sorted(set(old) - set(files))
+    return c
+
+
+def load_previous(settings: Settings, info: dict) -> tuple[Index | None, str]:
+    """The index on disk if it was made with this model and format, and why not otherwise."""
+    if not (settings.index / "CURRENT").exists():
+        return None, f"there is no index in '{settings.index}' yet"
+    try:
+        index = Index.load(settings.index)
+    except IndexError_ as e:
+        return None, str(e).rstrip(".")
+    if index.manifest.get("model_fingerprint") != info["model_fingerprint"]:
+        return None, "the embedding model changed since the index was built"
+    return index, ""
+
+
+def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
+    """(index ready to serve, or None; the previous index worth reusing, or None; why it is not ready)."""
+    previous, reason = load_previous(settings, model_info(settings))
+    if previous is None:
+        return None, None, reason
+    files = scan(settings.corpus)
+    if previous.manifest.get("files_sha") == {k: files[k] for k in sorted(files)}:
+        return previous, previous, ""
+    return None, previous, "the corpus changed since the index was built"
+
+
+def update(settings: Settings, previous: Index | None, embedder_factory: Callable[[], object],
+           log: Log = stderr_log, warn: Log = stderr_log) -> Index:
+    """Build the index for the corpus as it is now, reusing `previous` where documents are unchanged."""
+    t0 = time.perf_counter()
+    info = model_info(settings)
+    files = scan(settings.corpus)
+    c = changes(previous, files)
+    docs = [reuse(previous, doc_id, settings.corpus) if doc_id in c.unchanged else
+            parse(settings.corpus / doc_id, doc_id, warn) for doc_id in files]
+    docs = unique_ids([d for d in docs if d is not None])
+    if not docs:
+        raise CorpusError(f"No document in '{settings.corpus}' has text to index. "
+                          "Add .md, .txt, .html, .jsonl or .csv files.")
+    embedder = None
+
+    def embed(texts: list[str]):
+        nonlocal embedder
+        embedder = embedder or embedder_factory()
+        return embedder.embed(texts, progress=sys.stderr.isatty() and len(texts) > 256)
+
+    index, embedded = Index.build(docs, embed, {**info, "files_sha": {k: files[k] for k in sorted(files)}}, previous)
+    index.save(settings.index)
+    log(f"Indexed {len(docs)} documents, {len(index.passages)} passages into {settings.index} "
+        f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {embedded} units embedded).")
+    return index
+
+
+def parse(path: Path, doc_id: str, warn: Log) -> Document | None:
+    try:
+        doc = load_document(path, doc_id, warn)
+    except CorpusError as e:
+        warn(f"warning: skipped {e}")
+        return None
+    if not doc.passages:
+        warn(f"warning: '{path}' has no text to index; skipped.")
+        return None
+    return doc
+
+
+def reuse(previous: Index, doc_id: str, corpus: Path) -> Document:
+    info = previous.doc_by_id[doc_id]
+    passages = tuple(previous.passages_of(doc_id))
+    return Document(id=doc_id, path=corpus / doc_id, title=info.title, text=info.text, passages=passages,
+                    sha256=info.sha256)
