@@ -20,7 +20,8 @@ pytest.importorskip("onnxruntime", reason="the ONNX query path needs onnxruntime
 pytest.importorskip("onnx", reason="torch.onnx.export needs the onnx package")
 
 from qa.errors import ModelError  # noqa: E402
-from qa.onnx_embed import CONFIG_FILE, ONNX_FILE, TOKENIZER_FILE, OnnxEmbedder, OnnxExportError, export_onnx  # noqa: E402
+from qa.onnx_embed import (  # noqa: E402
+    CONFIG_FILE, ONNX_FILE, TOKENIZER_FILE, OnnxEmbedder, OnnxExportError, ensure_onnx, export_onnx, is_current)
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -109,6 +110,16 @@ def test_export_writes_a_complete_folder(export_dir):
     config = json.loads(export_dir.joinpath(CONFIG_FILE).read_text())
     assert config["max_seq_length"] == 256 and config["pooling"] == "mean" and config["normalize"] is True
     assert not [p.name for p in export_dir.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+@pytest.mark.model
+def test_ensure_onnx_reuses_a_current_export(export_dir, tmp_path):
+    model = default_model_path()
+    assert is_current(export_dir, model)
+    stamp = export_dir.joinpath(ONNX_FILE).stat().st_mtime_ns
+    assert ensure_onnx(model, export_dir) == export_dir
+    assert export_dir.joinpath(ONNX_FILE).stat().st_mtime_ns == stamp
+    assert not is_current(tmp_path, model)
 
 
 @pytest.mark.model
