@@ -108,6 +108,8 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
 
     index, embedded = Index.build(docs, embed, {**info, "files_sha": {k: files[k] for k in sorted(files)}}, previous)
     index.save(settings.index)
+    if settings.query_runtime == "onnx":
+        query_model(settings, warn)
     log(f"Indexed {len(docs)} documents, {len(index.passages)} passages into {settings.index} "
         f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {embedded} units embedded).")
     return index
@@ -130,3 +132,23 @@ def reuse(previous: Index, doc_id: str, corpus: Path) -> Document:
     passages = tuple(previous.passages_of(doc_id))
     return Document(id=doc_id, path=corpus / doc_id, title=info.title, text=info.text, passages=passages,
                     sha256=info.sha256)
+
+
+def onnx_dir(settings: Settings) -> Path:
+    return settings.index / "onnx"
+
+
+def query_model(settings: Settings, warn: Log = stderr_log):
+    """The fast query embedder: the model exported to ONNX once (per model fingerprint) beside the
+    index builds. Falls back to sentence-transformers, with a warning, if the export fails."""
+    from qa.embed import Embedder
+    from qa.onnx_embed import OnnxEmbedder, ensure_onnx
+    from qa.errors import ModelError
+
+    path = settings.model_path()
+    if settings.query_runtime == "onnx":
+        try:
+            return OnnxEmbedder(ensure_onnx(path, onnx_dir(settings)))
+        except ModelError as e:
+            warn(f"warning: {e}; questions are embedded with sentence-transformers instead.")
+    return Embedder(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     index: Path = Field(default=Path(".qa-index"), description="folder where the index is stored")
     model: str = Field(default="", description="local sentence-transformers model folder")
     top_k: int = Field(default=3, ge=1, le=10, description="citations per answer")
+    query_runtime: Literal["onnx", "sentence-transformers"] = Field(
+        default="onnx", description="what embeds questions: the model exported to ONNX (fast start) or the reference")
 
     def model_path(self) -> str:
         return self.model or default_model_path()

@@ -29,13 +29,14 @@ def clean_question(question: str) -> str:
 
 
 class Engine:
-    def __init__(self, settings: Settings, log: Log = stderr_log, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, log: Log = stderr_log, embedder=None):
+        """`embedder` overrides what embeds questions (and a build's passages); tests pass one in."""
         self.settings = settings
         self.embedder = embedder
         index, previous, reason = build.current(settings)
         if index is None:
             log(f"Building the index: {reason}.")
-            index = build.update(settings, previous, self._embedder, log)
+            index = build.update(settings, previous, lambda: embedder or Embedder(settings.model_path()), log)
         self.index = index.warm()
         self.calibration = Calibration.load()
         self.speller = Speller([p.text for p in self.index.passages] + [p.section for p in self.index.passages],
@@ -46,9 +47,9 @@ class Engine:
         self._embedder().embed(["warm up"])
         return self
 
-    def _embedder(self) -> Embedder:
+    def _embedder(self):
         if self.embedder is None:
-            self.embedder = Embedder(self.settings.model_path())
+            self.embedder = build.query_model(self.settings)
         return self.embedder
 
     def search(self, question: str, k: int) -> tuple[str, np.ndarray, list[retrieve.Hit]]:
