@@ -109,7 +109,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     index, embedded = Index.build(docs, embed, {**info, "files_sha": {k: files[k] for k in sorted(files)}}, previous)
     index.save(settings.index)
     if settings.query_runtime == "onnx":
-        query_model(settings, warn)
+        export_query_model(settings, warn)
     log(f"Indexed {len(docs)} documents, {len(index.passages)} passages into {settings.index} "
         f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {embedded} units embedded).")
     return index
@@ -138,6 +138,19 @@ def onnx_dir(settings: Settings) -> Path:
     return settings.index / "onnx"
 
 
+def export_query_model(settings: Settings, warn: Log = stderr_log) -> bool:
+    """Export the model to ONNX beside the builds unless a matching export is there already."""
+    from qa.errors import ModelError
+    from qa.onnx_embed import ensure_onnx
+
+    try:
+        ensure_onnx(settings.model_path(), onnx_dir(settings))
+        return True
+    except ModelError as e:
+        warn(f"warning: {e}; questions will be embedded with sentence-transformers.")
+        return False
+
+
 def query_model(settings: Settings, warn: Log = stderr_log):
     """The fast query embedder: the model exported to ONNX once (per model fingerprint) beside the
     index builds. Falls back to sentence-transformers, with a warning, if the export fails."""
@@ -152,3 +165,14 @@ def query_model(settings: Settings, warn: Log = stderr_log):
         except ModelError as e:
             warn(f"warning: {e}; questions are embedded with sentence-transformers instead.")
     return Embedder(path)
+
+
+def build_model(settings: Settings):
+    """What embeds passages in a build: the ONNX export when one matches the model (faster, same
+    vectors), else sentence-transformers, the reference."""
+    from qa.embed import Embedder
+    from qa.onnx_embed import OnnxEmbedder, is_current
+
+    if settings.query_runtime == "onnx" and is_current(onnx_dir(settings), settings.model_path()):
+        return OnnxEmbedder(onnx_dir(settings))
+    return Embedder(settings.model_path())

@@ -54,7 +54,6 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
               full: Annotated[bool, typer.Option("--full", help="re-embed every document")] = False) -> None:
     """Bring the index up to date: embed added and changed documents, drop deleted ones."""
     from qa import build
-    from qa.embed import Embedder
 
     try:
         s = settings(corpus, index)
@@ -63,7 +62,7 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
             typer.echo(f"The index in {s.index} is up to date: {ready.manifest['documents']} documents, "
                        f"{ready.manifest['passages']} passages. Nothing to do.")
             return
-        build.update(s, None if full else previous, lambda: Embedder(s.model_path()), log=typer.echo)
+        build.update(s, None if full else previous, lambda: build.build_model(s), log=typer.echo)
     except QAError as e:
         fail(e)
 

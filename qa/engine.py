@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -10,8 +12,8 @@ from qa import answer, build, retrieve
 from qa.build import Log, stderr_log
 from qa.calibration import Calibration
 from qa.config import MAX_QUESTION_CHARS, Settings
-from qa.embed import Embedder
-from qa.errors import QuestionError
+from qa.errors import QAError, QuestionError
+from qa.index import Index, current_build
 from qa.schemas import AskResponse
 from qa.spelling import Speller, model_words
 
@@ -28,39 +30,78 @@ def clean_question(question: str) -> str:
     return q
 
 
+@dataclass(frozen=True)
+class State:
+    """Everything that belongs to one index build; swapped whole when a new build appears."""
+
+    index: Index
+    speller: Speller
+    build: str  # the build's folder name, from the index folder's CURRENT file
+
+    @classmethod
+    def of(cls, index: Index, settings: Settings) -> State:
+        words = model_words(index.manifest.get("model_path") or settings.model_path())
+        texts = [p.text for p in index.passages] + [p.section for p in index.passages]
+        return cls(index.warm(), Speller(texts, words), current_build(settings.index).name)
+
+
 class Engine:
     def __init__(self, settings: Settings, log: Log = stderr_log, embedder=None):
         """`embedder` overrides what embeds questions (and a build's passages); tests pass one in."""
         self.settings = settings
         self.embedder = embedder
+        self.log = log
         index, previous, reason = build.current(settings)
         if index is None:
             log(f"Building the index: {reason}.")
-            index = build.update(settings, previous, lambda: embedder or Embedder(settings.model_path()), log)
-        self.index = index.warm()
+            index = build.update(settings, previous, lambda: embedder or build.build_model(settings), log)
+        self.state = State.of(index, settings)
         self.calibration = Calibration.load()
-        self.speller = Speller([p.text for p in self.index.passages] + [p.section for p in self.index.passages],
-                               model_words(self.index.manifest.get("model_path") or settings.model_path()))
+        self._reload_lock = threading.Lock()
+
+    @property
+    def index(self) -> Index:
+        return self.state.index
 
     def warm(self) -> Engine:
         """Load the query model now instead of on the first question (servers call this)."""
         self._embedder().embed(["warm up"])
         return self
 
+    def reload(self) -> bool:
+        """Switch to the build the index folder names now, if it is another one (e.g. after `qa index`).
+
+        Requests already running finish on the state they started with; the switch is one assignment.
+        Returns whether it switched.
+        """
+        with self._reload_lock:
+            try:
+                name = current_build(self.settings.index).name
+                if name == self.state.build:
+                    return False
+                self.state = State.of(Index.load(self.settings.index), self.settings)
+            except QAError as e:
+                self.log(f"warning: kept the index in use: {e}")
+                return False
+        self.log(f"Switched to index build {self.state.build}.")
+        return True
+
     def _embedder(self):
         if self.embedder is None:
             self.embedder = build.query_model(self.settings)
         return self.embedder
 
-    def search(self, question: str, k: int) -> tuple[str, np.ndarray, list[retrieve.Hit]]:
+    def search(self, question: str, k: int, state: State | None = None) -> tuple[str, np.ndarray, list[retrieve.Hit]]:
         """The searched text (cleaned, typos repaired), its vector and the k best passages."""
-        query = self.speller.correct(clean_question(question))
+        state = state or self.state
+        query = state.speller.correct(clean_question(question))
         qvec = self._embedder().embed([query])[0]
-        return query, qvec, retrieve.search(self.index, qvec, query, k=k)
+        return query, qvec, retrieve.search(state.index, qvec, query, k=k)
 
     def ask(self, question: str, top_k: int | None = None) -> AskResponse:
+        state = self.state  # one build for the whole answer, even if a reload happens meanwhile
         q = clean_question(question)
         k = top_k or self.settings.top_k
-        query, qvec, hits = self.search(q, max(k, 2))
-        suggestions = answer.faq_suggestions(self.index, qvec)
-        return answer.respond(self.index, hits, q, query, k, self.settings.corpus, self.calibration, suggestions)
+        query, qvec, hits = self.search(q, max(k, 2), state)
+        suggestions = answer.faq_suggestions(state.index, qvec)
+        return answer.respond(state.index, hits, q, query, k, self.settings.corpus, self.calibration, suggestions)

@@ -49,6 +49,20 @@ MIGRATIONS: list[str] = [  # MIGRATIONS[i] takes a database from version i to i 
 ]
 
 
+@contextmanager
+def _opening_lock(data_dir: Path) -> Iterator[None]:
+    """Openers of one database take turns: switching a new file to WAL while another process does
+    the same can fail at once with "locked", without waiting on SQLite's busy handler."""
+    import fcntl
+
+    with open(data_dir / (FILENAME + ".open-lock"), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 class StoreError(QAError):
     """The data folder or its database cannot be used; the message names the path and the fix."""
 
@@ -105,8 +119,9 @@ class Store:
         except sqlite3.Error as exc:
             raise _error(self.path, exc) from exc
         try:
-            self._configure()
-            self._migrate()
+            with _opening_lock(data_dir):
+                self._configure()
+                self._migrate()
         except BaseException:
             self._conn.close()
             raise

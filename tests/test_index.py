@@ -22,7 +22,8 @@ def stale_reason(settings):
 
 @pytest.fixture
 def settings(write_corpus, fake_model, tmp_path) -> Settings:
-    return Settings(corpus=write_corpus({"guide.md": DOC}), index=tmp_path / "index", model=str(fake_model))
+    return Settings(corpus=write_corpus({"guide.md": DOC}), index=tmp_path / "index", model=str(fake_model),
+                    query_runtime="sentence-transformers")
 
 
 def test_build_save_load_round_trip(settings, fake_embedder):
@@ -98,7 +99,8 @@ def test_reindex_embeds_only_added_and_changed_documents(write_corpus, fake_mode
 
     corpus = write_corpus({"a.md": "# A\n\nAlpha one. Alpha two.\n", "b.md": "# B\n\nBravo text.\n",
                            "c.txt": "Charlie text."})
-    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model))
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model),
+                    query_runtime="sentence-transformers")
     first = build_index(s, FakeEmbedder(fake_model))
     (corpus / "b.md").write_text("# B\n\nBravo changed. Now two sentences.\n")
     (corpus / "c.txt").unlink()
@@ -131,7 +133,8 @@ def test_index_command_with_nothing_changed_does_nothing(settings, fake_embedder
 
     build_index(settings, fake_embedder)
     before = current_build(settings.index)
-    env = {"QA_MODEL": settings.model, "QA_INDEX": str(settings.index), "QA_CORPUS": str(settings.corpus)}
+    env = {"QA_MODEL": settings.model, "QA_INDEX": str(settings.index), "QA_CORPUS": str(settings.corpus),
+           "QA_QUERY_RUNTIME": "sentence-transformers"}
     result = CliRunner().invoke(app, ["index"], env=env)
     assert result.exit_code == 0 and "up to date" in result.stdout
     assert current_build(settings.index) == before
