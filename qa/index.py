@@ -1,9 +1,11 @@
 """The index: passages, their embedded units in FAISS, BM25, and a manifest; built, saved, loaded.
 
 On disk an index folder holds `CURRENT` (the name of the build in use) and one folder per build:
-    builds/<name>/vectors.faiss   unit vectors (passages, sentences, FAQ questions)
-    builds/<name>/meta.json       documents (with the text offsets refer to), passages, units
-    builds/<name>/manifest.json   format, model, dimension, corpus hash, counts, file checksums
+    builds/<name>/vectors.npy     unit vectors: every sentence, every passage, every FAQ question
+    builds/<name>/ann.faiss       the FAISS HNSW graph, only for large indexes (exact search below)
+    builds/<name>/meta.json       documents (with the text offsets refer to) and passages
+    builds/<name>/manifest.json   format, model, dimension, file hashes of the corpus, counts,
+                                  index type, checksums of the files above
 A build is written to a temporary folder, fsynced, renamed into builds/ and only then named in
 CURRENT (replaced atomically), so a crash at any point leaves the previous index in use.
 """
@@ -25,6 +27,9 @@ from qa.corpus import Document, Passage
 from qa.errors import IndexError_
 
 FORMAT_VERSION = 1
+ANN_FILE = "ann.faiss"
+ANN_THRESHOLD = 200_000  # units; exact search below (bench/scale.py)
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
 
 @dataclass(frozen=True)
@@ -95,13 +100,9 @@ class Index:
 
     @property
     def faiss(self):
-        """Exact inner-product search over all units (vectors are unit length: cosine)."""
+        """Inner-product search over all units (unit vectors: cosine); exact or HNSW by size."""
         if self._faiss is None:
-            import faiss
-
-            flat = faiss.IndexFlatIP(int(self.vectors.shape[1]))
-            flat.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
-            self._faiss = flat
+            self._faiss = make_faiss(self.vectors, self.manifest.get("index_type", "flat"))
         return self._faiss
 
     def warm(self) -> Index:
@@ -169,7 +170,7 @@ class Index:
         docs = [DocInfo(d.id, d.title, d.text, d.sha256) for d in documents]
         manifest = {"format": FORMAT_VERSION, **model_info, "dimension": dim,
                     "documents": len(docs), "passages": len(passages), "units": len(texts),
-                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                    "index_type": index_type(len(texts)), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         return cls(manifest, docs, passages, vectors), len(todo)
 
     def save(self, folder: Path) -> Path:
@@ -182,7 +183,13 @@ class Index:
             f.flush()
             os.fsync(f.fileno())
         write_json(tmp / "meta.json", self.meta())
-        files = {name: sha256_file(tmp / name) for name in ("vectors.npy", "meta.json")}
+        names = ["vectors.npy", "meta.json"]
+        if self.manifest["index_type"] != "flat":
+            import faiss
+
+            faiss.write_index(self.faiss, str(tmp / ANN_FILE))
+            names.append(ANN_FILE)
+        files = {name: sha256_file(tmp / name) for name in names}
         write_json(tmp / "manifest.json", {**self.manifest, "files": files})
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6:06d}"
         fsync_dir(tmp)
@@ -220,7 +227,41 @@ class Index:
             raise IndexError_(f"Index in '{build}' cannot be read ({type(e).__name__}).") from None
         if vectors.shape != (manifest.get("units"), manifest.get("dimension")):
             raise IndexError_(f"Index in '{build}' has vectors of shape {vectors.shape}, not as its manifest says.")
-        return cls(manifest, docs, passages, vectors)
+        index = cls(manifest, docs, passages, vectors)
+        if manifest.get("index_type", "flat") != "flat":
+            index._faiss = read_ann(build / ANN_FILE)
+        return index
+
+
+def index_type(n_units: int) -> str:
+    """Exact search while it is fast enough, HNSW above (measured: bench/scale.py)."""
+    return "flat" if n_units < ANN_THRESHOLD else "hnsw"
+
+
+def make_faiss(vectors: np.ndarray, kind: str):
+    import faiss
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if kind == "flat":
+        index = faiss.IndexFlatIP(int(vectors.shape[1]))
+    else:
+        index = faiss.IndexHNSWFlat(int(vectors.shape[1]), HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.add(vectors)
+    return index
+
+
+def read_ann(path: Path):
+    import faiss
+
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError as e:
+        raise IndexError_(f"Index file '{path}' cannot be read: {str(e).splitlines()[0]}") from None
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
 
 
 def current_build(folder: Path) -> Path:

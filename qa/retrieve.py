@@ -18,7 +18,7 @@ import numpy as np
 
 from qa.index import Index
 
-CANDIDATE_UNITS = 256
+CANDIDATE_UNITS = 128  # nearest units asked of FAISS (HNSW efSearch matches it)
 CANDIDATE_PASSAGES = 32
 
 

@@ -138,3 +138,18 @@ def test_index_command_with_nothing_changed_does_nothing(settings, fake_embedder
     result = CliRunner().invoke(app, ["index"], env=env)
     assert result.exit_code == 0 and "up to date" in result.stdout
     assert current_build(settings.index) == before
+
+
+def test_large_indexes_use_hnsw_and_find_what_exact_search_finds(settings, fake_embedder, monkeypatch):
+    import qa.index
+
+    monkeypatch.setattr(qa.index, "ANN_THRESHOLD", 2)  # make the tiny corpus "large"
+    built = build_index(settings, fake_embedder)
+    assert built.manifest["index_type"] == "hnsw"
+    loaded = Index.load(settings.index)
+    assert (current_build(settings.index) / "ann.faiss").is_file()
+    assert loaded.manifest["index_type"] == "hnsw" and hasattr(loaded.faiss, "hnsw")
+    q = loaded.vectors[:1]
+    exact = np.sort(loaded.vectors @ q[0])[::-1][:3]
+    scores, _ = loaded.faiss.search(q, 3)  # ties make ids ambiguous; the scores are not
+    assert np.allclose(scores[0], exact, atol=1e-5)
