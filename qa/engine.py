@@ -64,8 +64,13 @@ class Engine:
         return self.state.index
 
     def warm(self) -> Engine:
-        """Load the query model now instead of on the first question (servers call this)."""
-        self._embedder().embed(["warm up"])
+        """Get ready to serve: load the query model now, not on the first question, and let
+        concurrent questions share model calls (qa.batcher)."""
+        from qa.batcher import BatchingEmbedder
+
+        if not isinstance(self._embedder(), BatchingEmbedder):
+            self.embedder = BatchingEmbedder(self._embedder())
+        self.embedder.embed(["warm up"])
         return self
 
     def reload(self) -> bool:
