@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.answer import answer_span, span_text  # noqa: E402
-from qa.calibration import FEATURES, PARAMS, features  # noqa: E402
+from qa.calibration import FEATURES, PARAMS, QueryFacts, features  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 
@@ -35,7 +35,7 @@ def examples(engine: Engine, name: str) -> tuple[np.ndarray, np.ndarray, np.ndar
         row = json.loads(line)
         query, _, hits = engine.search(row["question"], 3)
         top = hits[0]
-        X.append(features(engine.index, hits, query, span_text(engine.index, top, answer_span(engine.index, top))))
+        X.append(features(engine.index, hits, QueryFacts.of(engine.index, query), span_text(engine.index, top, answer_span(engine.index, top))))
         exp = row["expected"]
         y.append(exp is not None and exp in engine.index.passages[top.passage].text)
         answerable.append(exp is not None)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
-from qa.calibration import Calibration, features
+from qa.calibration import Calibration, QueryFacts, features
 from qa.index import Index
 from qa.retrieve import Hit
 from qa.schemas import AskResponse, Citation
@@ -17,14 +20,15 @@ MAX_SUGGESTIONS = 3
 
 
 def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int, corpus: Path,
-            cal: Calibration, suggestions: list[str]) -> AskResponse:
+            cal: Calibration, suggest: Callable[[], list[str]]) -> AskResponse:
     """`question` is what the user asked (echoed back), `query` what was searched (typos repaired)."""
     spans = [answer_span(index, h) for h in hits[:max(top_k, 1)]]
-    probs = [cal.probability(features(index, hits, query, span_text(index, h, s), i))
+    q = QueryFacts.of(index, query)
+    probs = [cal.probability(features(index, hits, q, span_text(index, h, s), i))
              for i, (h, s) in enumerate(zip(hits, spans))]
     if not probs or probs[0] < cal.threshold:
         return AskResponse(question=question, answered=False, answer=NOT_ANSWERED,
-                           confidence=round(probs[0], 4) if probs else 0.0, citations=[], suggestions=suggestions)
+                           confidence=round(probs[0], 4) if probs else 0.0, citations=[], suggestions=suggest())
     # citations[0] is where the answer comes from; the rest follow by their own calibrated score
     rest = sorted(zip(hits[1:top_k], probs[1:]), key=lambda hp: -hp[1])
     citations = [citation(index, h, corpus, p) for h, p in [(hits[0], probs[0]), *rest]]
@@ -63,9 +67,14 @@ def citation(index: Index, hit: Hit, corpus: Path, score: float) -> Citation:
 
 def source_path(corpus: Path, doc_id: str) -> str:
     """The document's path relative to the working directory when it lies below it, else absolute."""
+    return _source_path(corpus, doc_id, os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _source_path(corpus: Path, doc_id: str, cwd: str) -> str:
     path = (corpus / doc_id).resolve()
     try:
-        return path.relative_to(Path.cwd().resolve()).as_posix()
+        return path.relative_to(Path(cwd).resolve()).as_posix()
     except ValueError:
         return str(path)
 

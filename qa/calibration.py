@@ -29,17 +29,28 @@ FEATURES = ("score", "margin", "coverage", "top_coverage", "type_mismatch")
 PARAMS = Path(__file__).with_name("calibration.json")
 
 
-def features(index: Index, hits: list[Hit], query: str, span: str, i: int = 0) -> list[float]:
+@dataclass(frozen=True)
+class QueryFacts:
+    """What the features need to know about the question, worked out once per question."""
+
+    text: str
+    terms: list[str]
+    coverage: float  # of the question's terms by the whole corpus
+    kind: str | None  # the answer type asked for
+
+    @classmethod
+    def of(cls, index: Index, query: str) -> QueryFacts:
+        q_terms, vocab = terms(query), index.vocabulary
+        return cls(query, q_terms, vocab.coverage(q_terms, lambda t: t in vocab.df), answer_type.expected(query))
+
+
+def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0) -> list[float]:
     h = hits[i]
     nxt = hits[i + 1].score if i + 1 < len(hits) else 0.0
-    q_terms = terms(query)
-    vocab = index.vocabulary
     top_terms = set(index.passage_terms[h.passage])
-    kind = answer_type.expected(query)
-    return [h.score, h.score - nxt,
-            vocab.coverage(q_terms, lambda t: t in vocab.df),
-            vocab.coverage(q_terms, lambda t: t in top_terms),
-            0.0 if answer_type.fits(kind, span, query) else 1.0]
+    return [h.score, h.score - nxt, q.coverage,
+            index.vocabulary.coverage(q.terms, lambda t: t in top_terms),
+            0.0 if answer_type.fits(q.kind, span, q.text) else 1.0]
 
 
 @dataclass(frozen=True)

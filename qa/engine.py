@@ -108,5 +108,5 @@ class Engine:
         q = clean_question(question)
         k = top_k or self.settings.top_k
         query, qvec, hits = self.search(q, max(k, 2), state)
-        suggestions = answer.faq_suggestions(state.index, qvec)
-        return answer.respond(state.index, hits, q, query, k, self.settings.corpus, self.calibration, suggestions)
+        return answer.respond(state.index, hits, q, query, k, self.settings.corpus, self.calibration,
+                              lambda: answer.faq_suggestions(state.index, qvec))
