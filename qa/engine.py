@@ -96,17 +96,20 @@ class Engine:
             self.embedder = build.query_model(self.settings)
         return self.embedder
 
-    def search(self, question: str, k: int, state: State | None = None) -> tuple[str, np.ndarray, list[retrieve.Hit]]:
-        """The searched text (cleaned, typos repaired), its vector and the k best passages."""
+    def search(self, question: str, k: int, state: State | None = None,
+               documents: list[str] | None = None) -> tuple[str, np.ndarray, list[retrieve.Hit]]:
+        """The searched text (cleaned, typos repaired), its vector and the k best passages,
+        from the named documents only when `documents` is given."""
         state = state or self.state
         query = state.speller.correct(clean_question(question))
+        scope = state.index.scope(documents) if documents else None
         qvec = self._embedder().embed([query])[0]
-        return query, qvec, retrieve.search(state.index, qvec, query, k=k)
+        return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope)
 
-    def ask(self, question: str, top_k: int | None = None) -> AskResponse:
+    def ask(self, question: str, top_k: int | None = None, documents: list[str] | None = None) -> AskResponse:
         state = self.state  # one build for the whole answer, even if a reload happens meanwhile
         q = clean_question(question)
         k = top_k or self.settings.top_k
-        query, qvec, hits = self.search(q, max(k, 2), state)
+        query, qvec, hits = self.search(q, max(k, 2), state, documents)
         return answer.respond(state.index, hits, q, query, k, self.settings.corpus, self.calibration,
                               lambda: answer.faq_suggestions(state.index, qvec))

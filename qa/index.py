@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.corpus import Document, Passage
-from qa.errors import IndexError_
+from qa.errors import IndexError_, QuestionError
 
 FORMAT_VERSION = 1
 ANN_FILE = "ann.faiss"
@@ -84,6 +84,7 @@ class Index:
         self.first_sentence = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])]).astype(np.int32)
         self.n_sentences = len(self.sentence_owner)
         _, self.question_unit = unit_texts(passages)
+        self.question_owner = np.flatnonzero(self.question_unit >= 0).astype(np.int32)  # question unit -> passage
         self.sentence_text = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
         self._bm25: dict[str, object] = {}
         self._faiss = None
@@ -134,6 +135,15 @@ class Index:
 
             self._vocabulary = Vocabulary(self.passage_terms)
         return self._vocabulary
+
+    def scope(self, doc_ids: list[str]) -> np.ndarray:
+        """A mask over passages: those of the named documents. Unknown ids are the caller's error."""
+        unknown = [d for d in doc_ids if d not in self.doc_by_id]
+        if unknown:
+            raise QuestionError(f"No document '{unknown[0]}' in the index; GET /api/health or `qa index` "
+                                "shows what is indexed, and a citation's id names its document before '#'.")
+        wanted = set(doc_ids)
+        return np.array([p.doc_id in wanted for p in self.passages], dtype=bool)
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         if self._by_doc is None:

@@ -20,6 +20,7 @@ from qa.index import Index
 
 CANDIDATE_UNITS = 128  # nearest units asked of FAISS (HNSW efSearch matches it)
 CANDIDATE_PASSAGES = 32
+SCOPE_WHOLE = 2000  # a scope of at most this many passages is scored whole
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,10 @@ class Hit:
     question: float  # FAQ question cosine (0 when the passage is not an FAQ answer)
 
 
-def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = Weights()) -> list[Hit]:
-    candidates = candidate_passages(index, qvec, question)
+def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = Weights(),
+           scope: np.ndarray | None = None) -> list[Hit]:
+    """The k best passages; with `scope` (a boolean mask over passages) only passages inside it."""
+    candidates = candidate_passages(index, qvec, question, scope)
     bm25_s = index.bm25("sentence").scores(question)
     bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
     hits = [score_passage(index, i, qvec, bm25_s, w) for i in candidates]
@@ -49,14 +52,21 @@ def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = W
     return hits[:k]
 
 
-def candidate_passages(index: Index, qvec: np.ndarray, question: str) -> list[int]:
+def candidate_passages(index: Index, qvec: np.ndarray, question: str, scope: np.ndarray | None = None) -> list[int]:
+    """Owners of the nearest units, then the best BM25 passages; a small scope is taken whole."""
+    if scope is not None and scope.sum() <= SCOPE_WHOLE:
+        return [int(i) for i in np.flatnonzero(scope)]
     n_units = index.vectors.shape[0]
     _, units = index.faiss.search(qvec[None, :], min(n_units, CANDIDATE_UNITS))
     owners = [unit_owner(index, int(u)) for u in units[0] if u >= 0]
     bm25 = index.bm25("passage").scores(question)
-    lexical = np.argsort(-bm25)[:CANDIDATE_PASSAGES]
+    if scope is not None:
+        owners = [i for i in owners if scope[i]]
+        bm25 = np.where(scope, bm25, 0)
+    top = min(CANDIDATE_PASSAGES, len(bm25) - 1)
+    lexical = np.argpartition(-bm25, top)[:top + 1] if top > 0 else np.arange(len(bm25))
     seen: dict[int, None] = {}
-    for i in owners[:CANDIDATE_UNITS]:
+    for i in owners:
         seen.setdefault(i)
         if len(seen) >= CANDIDATE_PASSAGES:
             break
@@ -73,7 +83,7 @@ def unit_owner(index: Index, unit: int) -> int:
         return int(index.sentence_owner[unit])
     if unit < n_s + n_p:
         return unit - n_s
-    return int(np.flatnonzero(index.question_unit == unit)[0])
+    return int(index.question_owner[unit - n_s - n_p])
 
 
 def score_passage(index: Index, i: int, qvec: np.ndarray, bm25_s: np.ndarray, w: Weights) -> Hit:

@@ -153,3 +153,20 @@ def test_large_indexes_use_hnsw_and_find_what_exact_search_finds(settings, fake_
     exact = np.sort(loaded.vectors @ q[0])[::-1][:3]
     scores, _ = loaded.faiss.search(q, 3)  # ties make ids ambiguous; the scores are not
     assert np.allclose(scores[0], exact, atol=1e-5)
+
+
+def test_questions_can_be_limited_to_some_documents(write_corpus, fake_model, tmp_path):
+    from conftest import FakeEmbedder
+
+    from qa.errors import QuestionError
+
+    corpus = write_corpus({"billing.md": "# Billing\n\nInvoices are sent monthly by email.\n",
+                           "travel.md": "# Travel\n\nInvoices for travel are filed by hand.\n"})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    _, _, hits = engine.search("invoices", 5, documents=["travel.md"])
+    assert hits and {engine.index.passages[h.passage].doc_id for h in hits} == {"travel.md"}
+    _, _, both = engine.search("invoices", 5)
+    assert {engine.index.passages[h.passage].doc_id for h in both} == {"billing.md", "travel.md"}
+    with pytest.raises(QuestionError, match="No document 'nope.md'"):
+        engine.search("invoices", 5, documents=["nope.md"])
