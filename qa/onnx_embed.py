@@ -424,7 +424,12 @@ class OnnxEmbedder:
         # Sort by length so each batch pads little (as sentence-transformers does), then restore order.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for s in range(0, len(order), self.batch_size):
+        starts = range(0, len(order), self.batch_size)
+        if progress:  # tqdm: the same bar sentence-transformers shows
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="Embedding", unit="batch")
+        for s in starts:
             idx = order[s:s + self.batch_size]
             out[idx] = self._embed_batch([texts[i] for i in idx])
         return out
