@@ -1,10 +1,13 @@
-"""Fit the confidence model (qa/calibration.json) on the development questions.
+"""Fit the confidence model (qa/calibration.json).
 
-    python bench/fit.py [--write]
+    python bench/fit.py [--write] [--stackfaq ../shared/data/stackfaq]
 
-Uses tests/eval/dev.jsonl and tests/eval/dev2.jsonl only; prints the fit and, for information,
-the scores on tests/eval/questions.jsonl, which it never trains on. Label: 1 when the top
-passage contains the expected text, 0 otherwise (wrong passage, or the question has no answer).
+Training data, and nothing else: the article's development questions (tests/eval/dev.jsonl,
+dev2.jsonl) and StackFAQ group A under its abstention protocol (threads corpus, 25 threads left
+out) — the split its README allows tuning on. The two corpora weigh the same in the fit. Printed
+for information, never trained on: tests/eval/questions.jsonl and StackFAQ group B.
+Label: the corpus holds an answer to the question. Features are relative to each corpus's own
+null scores (qa/selfcal.py), so one model serves both.
 """
 
 from __future__ import annotations
@@ -18,70 +21,92 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from qa.answer import answer_span, span_text  # noqa: E402
 from qa.calibration import FEATURES, PARAMS, QueryFacts, features  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 
-LABEL = "answerable"
-TRAIN = ("dev.jsonl", "dev2.jsonl")
-HELD_OUT = ("questions.jsonl",)
+
+def example(engine: Engine, question: str) -> tuple[list[float], int]:
+    query, _, hits = engine.search(question, 3)
+    top = hits[0]
+    span = span_text(engine.index, top, answer_span(engine.index, top))
+    return features(engine.index, hits, QueryFacts.of(engine.index, query), span), top.passage
 
 
-def examples(engine: Engine, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    X, y, answerable = [], [], []
+def article_set(engine: Engine, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X, answerable, right = [], [], []
     for line in (ROOT / "tests" / "eval" / name).read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        query, _, hits = engine.search(row["question"], 3)
-        top = hits[0]
-        X.append(features(engine.index, hits, QueryFacts.of(engine.index, query), span_text(engine.index, top, answer_span(engine.index, top))))
-        exp = row["expected"]
-        y.append(exp is not None and exp in engine.index.passages[top.passage].text)
-        answerable.append(exp is not None)
-    return np.array(X), np.array(y, float), np.array(answerable)
+        x, top = example(engine, row["question"])
+        X.append(x)
+        answerable.append(row["expected"] is not None)
+        right.append(row["expected"] is not None and row["expected"] in engine.index.passages[top].text)
+    return np.array(X), np.array(answerable), np.array(right)
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 20000) -> tuple[np.ndarray, float]:
-    """Plain L2-regularised logistic regression by gradient descent on standardised features."""
+def stackfaq_sets(data: Path) -> dict[str, tuple]:
+    import stackfaq
+
+    removed = set((data / "abstain_threads.txt").read_text().split())
+    threads = [r for r in stackfaq.read_jsonl(data / "threads" / "faq.jsonl") if r["id"] not in removed]
+    engine = stackfaq.engine_for(threads, Path("/tmp/qa-fit-stackfaq"))
+    out: dict[str, list] = {"A": [[], [], []], "B": [[], [], []]}
+    for q in stackfaq.read_jsonl(data / "threads" / "queries.jsonl"):
+        x, top = example(engine, q["query"])
+        ans = q["gold"][0] not in removed
+        for lst, v in zip(out[q["group"]], (x, ans, ans and engine.index.passages[top].id in q["gold"])):
+            lst.append(v)
+    return {f"stackfaq-{g}": tuple(np.array(v) for v in vals) for g, vals in out.items()}
+
+
+def fit_logistic(X, y, weight, l2: float = 0.01, steps: int = 20000) -> tuple[np.ndarray, float]:
+    """L2-regularised, sample-weighted logistic regression by gradient descent on standardised features."""
     mu, sd = X.mean(0), X.std(0) + 1e-9
-    Z = (X - mu) / sd
-    w, b = np.zeros(X.shape[1]), 0.0
+    Z, w, b = (X - mu) / sd, np.zeros(X.shape[1]), 0.0
+    weight = weight / weight.sum()
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(Z @ w + b)))
-        w -= 0.1 * (Z.T @ (p - y) / len(y) + l2 * w)
-        b -= 0.1 * float(np.mean(p - y))
+        w -= 0.5 * (Z.T @ (weight * (p - y)) + l2 * w)
+        b -= 0.5 * float(np.sum(weight * (p - y)))
     return w / sd, b - float(np.sum(w * mu / sd))
 
 
-def decisions(X, y, answerable, coef, intercept, threshold) -> str:
-    p = 1 / (1 + np.exp(-(X @ coef + intercept)))
-    ans = p >= threshold
-    ok = int(np.sum(ans & (y == 1)))
-    return (f"answered right {ok}/{int(answerable.sum())}, abstained {int(np.sum(~ans & ~answerable))}/"
-            f"{int((~answerable).sum())}, false abstentions {int(np.sum(~ans & answerable))}, "
-            f"answered wrong {int(np.sum(ans & answerable & (y == 0)))}")
+def decisions(X, answerable, right, coef, intercept) -> str:
+    ans = 1 / (1 + np.exp(-(X @ coef + intercept))) >= 0.5
+    a_rate = np.mean(ans[answerable] & right[answerable]) if answerable.any() else 0
+    u_rate = np.mean(~ans[~answerable]) if (~answerable).any() else 0
+    return (f"answered right {a_rate:.3f} of {int(answerable.sum())}, abstained {u_rate:.3f} of "
+            f"{int((~answerable).sum())}, balanced {(a_rate + u_rate) / 2:.3f}, "
+            f"false abstentions {int(np.sum(~ans & answerable))}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help=f"write the fit to {PARAMS}")
+    ap.add_argument("--stackfaq", type=Path, default=ROOT.parent / "shared" / "data" / "stackfaq")
     args = ap.parse_args()
     engine = Engine(Settings(corpus=ROOT / "corpus"))
-    data = {name: examples(engine, name) for name in TRAIN + HELD_OUT}
-    X = np.vstack([data[n][0] for n in TRAIN])
-    y = np.concatenate([data[n][1] for n in TRAIN])
-    coef, intercept = fit_logistic(X, np.concatenate([data[n][2] for n in TRAIN]).astype(float) if LABEL == "answerable" else y)
+    sets = {n: article_set(engine, n) for n in ("dev.jsonl", "dev2.jsonl", "questions.jsonl")}
+    sets.update(stackfaq_sets(args.stackfaq))
+    train = ("dev.jsonl", "dev2.jsonl", "stackfaq-A")
+    X = np.vstack([sets[n][0] for n in train])
+    y = np.concatenate([sets[n][1] for n in train]).astype(float)
+    n_article = len(sets["dev.jsonl"][0]) + len(sets["dev2.jsonl"][0])
+    weight = np.concatenate([np.full(n_article, 1 / n_article), np.full(len(sets["stackfaq-A"][0]), 1 / len(sets["stackfaq-A"][0]))])
+    coef, intercept = fit_logistic(X, y, weight)
     print("| feature | coefficient |\n|---|---|")
     for name, c in zip(FEATURES, coef):
         print(f"| {name} | {c:+.3f} |")
     print(f"| intercept | {intercept:+.3f} |\n")
-    for name in TRAIN + HELD_OUT:
-        print(f"{name:16s} {decisions(*data[name], coef, intercept, 0.5)}")
+    for name, data in sets.items():
+        print(f"{name:16s} {'(train) ' if name in train else '(held out)'} {decisions(*data, coef, intercept)}")
     if args.write:
         PARAMS.write_text(json.dumps({"features": list(FEATURES), "coef": [round(float(c), 4) for c in coef],
                                       "intercept": round(intercept, 4), "threshold": 0.5,
-                                      "fitted_on": list(TRAIN)}, indent=2) + "\n")
+                                      "fitted_on": list(train)}, indent=2) + "\n")
         print(f"\nwrote {PARAMS}")
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa import selfcal
 from qa.config import Settings
 from qa.corpus import CorpusError, Document, corpus_files, file_sha256, load_document, unique_ids
 from qa.embed import model_fingerprint, model_name
@@ -107,6 +108,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
         return embedder.embed(texts, progress=sys.stderr.isatty() and len(texts) > 256)
 
     index, embedded = Index.build(docs, embed, {**info, "files_sha": {k: files[k] for k in sorted(files)}}, previous)
+    index.manifest["null_scores"] = selfcal.null_stats(index)
     index.save(settings.index)
     if settings.query_runtime == "onnx":
         export_query_model(settings, warn)

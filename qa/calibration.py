@@ -6,8 +6,11 @@ evaluation set tests/eval/questions.jsonl is never used) and stored in calibrati
 The same coefficients serve every corpus: no threshold is set per corpus by hand.
 
 Features, each meaningful whatever the corpus:
-  score         fused retrieval score of the top passage
-  margin        its lead over the next passage
+  score_z       fused retrieval score of the top passage, relative to the corpus's own null
+                scores (qa.selfcal: what questions it cannot answer score on it)
+  margin_z      its lead over the next passage, in the same units
+  question_z    cosine to the top passage's FAQ question, relative to how close the corpus's FAQ
+                questions come to each other (0 without enough FAQ questions)
   coverage      IDF-weighted share of the question's terms found anywhere in the corpus
   top_coverage  the same share found in the top passage
   type_mismatch 1 when the question asks who/when/how much and the answer span has no such thing
@@ -25,7 +28,8 @@ from qa.index import Index
 from qa.lexical import terms
 from qa.retrieve import Hit
 
-FEATURES = ("score", "margin", "coverage", "top_coverage", "type_mismatch")
+FEATURES = ("score_z", "margin_z", "question_z", "coverage", "top_coverage", "type_mismatch")
+MIN_FAQ_PROBES = 20  # question_z needs this many FAQ questions to estimate their null similarity
 PARAMS = Path(__file__).with_name("calibration.json")
 
 
@@ -48,7 +52,10 @@ def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0
     h = hits[i]
     nxt = hits[i + 1].score if i + 1 < len(hits) else 0.0
     top_terms = set(index.passage_terms[h.passage])
-    return [h.score, h.score - nxt, q.coverage,
+    null = index.manifest.get("null_scores") or {"mean": 0.0, "sd": 1.0}
+    qnull = null.get("question") or {"probes": 0}
+    question_z = (h.question - qnull["mean"]) / qnull["sd"] if h.question and qnull["probes"] >= MIN_FAQ_PROBES else 0.0
+    return [(h.score - null["mean"]) / null["sd"], (h.score - nxt) / null["sd"], question_z, q.coverage,
             index.vocabulary.coverage(q.terms, lambda t: t in top_terms),
             0.0 if answer_type.fits(q.kind, span, q.text) else 1.0]
 

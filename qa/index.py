@@ -26,7 +26,7 @@ import numpy as np
 from qa.corpus import Document, Passage
 from qa.errors import IndexError_, QuestionError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest holds the corpus's null-score statistics (qa.selfcal)
 ANN_FILE = "ann.faiss"
 ANN_THRESHOLD = 200_000  # units; exact search below (bench/scale.py)
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128

@@ -170,3 +170,18 @@ def test_questions_can_be_limited_to_some_documents(write_corpus, fake_model, tm
     assert {engine.index.passages[h.passage].doc_id for h in both} == {"billing.md", "travel.md"}
     with pytest.raises(QuestionError, match="No document 'nope.md'"):
         engine.search("invoices", 5, documents=["nope.md"])
+
+
+def test_build_measures_the_corpus_null_scores(write_corpus, fake_model, tmp_path):
+    rows = "\n".join(f'{{"id": "q{i}", "question": "How do I do thing {i} here?", "answer": "Press button {i}."}}'
+                     for i in range(30))
+    s = Settings(corpus=write_corpus({"faq.jsonl": rows}), index=tmp_path / "index", model=str(fake_model),
+                 query_runtime="sentence-transformers")
+    from conftest import FakeEmbedder
+
+    built = build_index(s, FakeEmbedder(fake_model))
+    null = Index.load(s.index).manifest["null_scores"]
+    assert null == built.manifest["null_scores"]
+    assert null["probes"] == 30 and null["question"]["probes"] == 30
+    # leave-one-out: a question never counts itself, so its null similarity is below 1
+    assert 0 < null["question"]["mean"] < 1 and null["sd"] > 0
