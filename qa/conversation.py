@@ -1,0 +1,259 @@
+"""Follow-up questions: is a question leaning on the conversation, and if so, what to search for.
+
+"how much are they raising?", "and the Series D?", "why do critics dislike it?" mean little alone.
+With the earlier turns of the conversation (oldest first, each a question and the answer given),
+`search_text` decides whether the question is a follow-up and, if it is, appends the salient
+terms of the earlier turns to it: their content words, capitalised names and numbers, most recent
+turn first, walking back to the last turn that stood on its own (the topic's anchor). A standalone
+question is returned unchanged, so it is answered exactly as without a conversation.
+
+Signals, all generic (nothing here knows any corpus), weighed in this order by Reading.follow_up:
+  - an elliptical opening: "and …", "but …", "so …", "what about …", "how about …"  -> follow-up
+  - mostly words the corpus does not know ("is baseten profitable", "best pizza in nyc"): a new
+    topic, left alone so that it is declined as before                                 -> standalone
+  - no content word the corpus knows ("over what period?", "what's the downside?")    -> follow-up
+  - an anaphor (it, they, this, that, their, them, then, one, …) in a question naming fewer
+    than SELF_CONTAINED things the corpus knows ("why do critics dislike it?")         -> follow-up
+  - very short: at most SHORT_WORDS words, one known content word ("at what valuation?") -> follow-up
+"Known" means the word's stem occurs in the indexed passages (the BM25 vocabulary).
+
+When a follow-up repeats a word of the earlier question with another word beside it ("when was the
+Series E?" then "and the Series D?"), the word it swaps out ("E") is not carried over.
+
+Measured (tests/eval/dialogues-dev.jsonl, the development dialogues): carrying the previous
+answer's names and numbers too made things worse (hit@1 0.68 -> 0.53), so ANSWER_TERMS is 0.
+The response still echoes what the user typed; only the searched text changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from qa.lexical import STOPWORDS, terms
+
+MAX_TURNS = 3  # earlier turns looked at, most recent first
+MAX_TERMS = 8  # salient terms added to a follow-up
+SELF_CONTAINED = 3  # known content words that make a question stand alone despite an anaphor
+SHORT_WORDS = 3  # a question this short with at most one known content word is a follow-up
+OFF_TOPIC = 3  # unknown content words that make a question with an anaphor a new topic (2 without one)
+ANSWER_TERMS = 0  # names and numbers of the most recent answer: measured to hurt (dev dialogues 0.68 -> 0.53)
+
+ANAPHORA = frozenset("""it its itself they them their theirs themselves this that these those he him his
+himself she her hers herself then others other former latter one ones same""".split())
+# typed without the apostrophe, these are not content words
+GENERIC = frozenset("whats whos hows wheres whens whys thats dont doesnt didnt isnt arent wasnt cant wont im ive id".split())
+OPENINGS = (("and",), ("but",), ("also",), ("plus",), ("or",), ("so",), ("what", "about"), ("how", "about"),
+            ("what", "else"), ("anything", "else"), ("same", "for"), ("what", "of"))
+
+# A surface token: a number with its unit ($1.5B, 13 billion, 160%, 2019) or a word (split-priced, Baseten’s).
+_TOKEN = re.compile(r"[$€£]?\d+(?:[.,]\d+)*(?:%|\s?(?:bn|b|mn|m|k|billion|million|thousand|trillion|bil)\b)?"
+                    r"|[^\W\d_][^\W_]*(?:['’-][^\W_]+)*", re.IGNORECASE)
+_NUMBER = re.compile(r"[$€£]?\d")
+
+
+class Known(Protocol):
+    """What the corpus knows: a term (stemmed, as qa.lexical.terms makes them) -> passage count."""
+
+    df: Mapping[str, int]
+    n: int  # passages
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: str = ""
+
+
+def turns(history: Iterable | None) -> list[Turn]:
+    """History items as Turns: Turn, any object with .question/.answer (the API's model), dicts, pairs."""
+    out = []
+    for t in history or ():
+        if isinstance(t, Turn):
+            out.append(t)
+        elif isinstance(t, Mapping):
+            out.append(Turn(str(t.get("question") or ""), str(t.get("answer") or "")))
+        elif isinstance(t, (tuple, list)):
+            out.append(Turn(str(t[0]), str(t[1]) if len(t) > 1 else ""))
+        else:
+            out.append(Turn(str(getattr(t, "question", "") or ""), str(getattr(t, "answer", "") or "")))
+    return [t for t in out if t.question.strip()]
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as written
+    start: int
+    number: bool
+    capitalised: bool  # a capital letter not at the start of a sentence: a name
+    stems: tuple[str, ...]  # its content terms (stop words removed, stemmed), as BM25 counts them
+
+
+def tokens(text: str) -> list[Token]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        word = m.group(0)
+        number = bool(_NUMBER.match(word))
+        before = text[max(0, m.start() - 8):m.start()]
+        at_start = m.start() == 0 or "\n" in before or before.rstrip(" \t\"'“‘(")[-1:] in ("", ".", "!", "?", ":", ";")
+        capitalised = not number and word[0].isupper() and (not at_start or _is_name(word))
+        out.append(Token(word, m.start(), number, capitalised, tuple(terms(word))))
+    for i, t in enumerate(out[:-1]):  # "Spark Capital" opening a sentence: the next word shows it is a name
+        nxt = out[i + 1]
+        if t.text[0].isupper() and not t.number and not t.capitalised and nxt.capitalised and \
+                text[t.start + len(t.text):nxt.start].strip() == "":
+            out[i] = Token(t.text, t.start, False, True, t.stems)
+    return out
+
+
+def _is_name(word: str) -> bool:
+    """A capitalised word at the start of a sentence is a name only if it looks like one (AWS, iPhone)."""
+    return sum(c.isupper() for c in word) > 1
+
+
+def _word(token: Token) -> str:
+    return re.sub(r"['’]s$", "", token.text.lower())
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a question says about itself: the signals `is_follow_up` weighs."""
+
+    words: int  # tokens, numbers included
+    opening: bool  # starts like a continuation: "and …", "what about …"
+    anaphora: tuple[str, ...]  # pronouns and other words pointing back
+    known: tuple[str, ...]  # content terms the corpus knows
+    unknown: tuple[str, ...]  # content words it does not know
+
+    @property
+    def follow_up(self) -> bool:
+        if self.opening or not self.words:
+            return True
+        if len(self.unknown) > len(self.known) and len(self.unknown) >= (OFF_TOPIC if self.anaphora else 2):
+            return False  # mostly about things the corpus does not know: a new topic (and likely no answer)
+        if not self.known:
+            return True
+        if self.anaphora and len(self.known) < SELF_CONTAINED:
+            return True
+        return self.words <= SHORT_WORDS and len(self.known) <= 1 and not self.unknown
+
+
+def read(question: str, known: Known) -> Reading:
+    toks = tokens(question)
+    low = [_word(t) for t in toks]
+    opening = any(tuple(low[:len(o)]) == o for o in OPENINGS)
+    anaphora, have, unknown = [], [], []
+    for t, w in zip(toks, low):
+        if w in ANAPHORA:
+            anaphora.append(w)
+        elif w in STOPWORDS or w in GENERIC:
+            continue
+        elif any(s in known.df for s in t.stems):
+            have += [s for s in t.stems if s in known.df and s not in have]
+        elif not t.number:
+            unknown.append(w)
+    return Reading(len(toks), opening, tuple(anaphora), tuple(have), tuple(unknown))
+
+
+def is_follow_up(question: str, known: Known) -> bool:
+    """Whether the question leans on the conversation (see the module docstring for the signals)."""
+    return read(question, known).follow_up
+
+
+def salient(text: str, known: Known, names_and_numbers_only: bool = False) -> list[Token]:
+    """Content words the corpus knows, capitalised names and numbers, in the order written."""
+    out = []
+    for t in tokens(text):
+        w = _word(t)
+        if w in ANAPHORA or w in STOPWORDS or w in GENERIC:
+            continue
+        if t.number or t.capitalised:
+            out.append(t)
+        elif not names_and_numbers_only and any(s in known.df for s in t.stems):
+            out.append(t)
+    return out
+
+
+def replaced(question: str, earlier: str) -> set[int]:
+    """Start offsets (in `earlier`) of words the question swaps out: "when was the Series E?" then
+    "and the Series D?" repeats "Series" with another word beside it, so "E" is not carried over."""
+    q, e = tokens(question), tokens(earlier)
+    out = set()
+    for i, a in enumerate(q):
+        for j, b in enumerate(e):
+            if not a.stems or a.stems != b.stems:
+                continue
+            for step in (-1, 1):
+                if 0 <= i + step < len(q) and 0 <= j + step < len(e) and q[i + step].stems \
+                        and e[j + step].stems and q[i + step].stems != e[j + step].stems:
+                    out.add(e[j + step].start)
+    return out
+
+
+def rarity(token: Token, known: Known) -> float:
+    """Sort key, rarest first: the fewest passages holding all of the token's terms (unknown: rarest)."""
+    return min((known.df.get(s, 0) for s in token.stems), default=0) / max(known.n, 1)
+
+
+def context_terms(question: str, history: Sequence[Turn], known: Known) -> list[str]:
+    """The terms a follow-up borrows: from the most recent turn back to the last standalone one."""
+    own = tokens(question)
+    have = {s for t in own for s in t.stems} | {t.text.lower() for t in own}
+    added: list[str] = []
+
+    def take(candidates: list[Token], limit: int, skip: set[int] = frozenset()) -> None:
+        for t in candidates:
+            key = set(t.stems) or {t.text.lower()}
+            if len(added) >= limit:
+                return
+            if key <= have or t.start in skip:
+                continue
+            have.update(key)
+            have.add(t.text.lower())
+            added.append(t.text)
+
+    recent = list(reversed(history[-MAX_TURNS:]))
+    for n, turn in enumerate(recent):
+        take(salient(turn.question, known), MAX_TERMS, replaced(question, turn.question))
+        if n + 1 == len(recent) or not is_follow_up(turn.question, known):
+            break  # this turn named its own topic: older turns belong to an earlier one
+    if recent and ANSWER_TERMS:
+        # the last answer's rarest names and numbers: what "it", "they", "that" most likely point at
+        names = sorted(salient(recent[0].answer, known, names_and_numbers_only=True), key=lambda t: rarity(t, known))
+        take(names, min(MAX_TERMS, len(added) + ANSWER_TERMS))
+    return added
+
+
+def search_text(question: str, history: Iterable | None, known: Known) -> str:
+    """The text to search for `question` asked after `history` (oldest first): the question itself
+    when it stands alone or there is no history, else the question and the borrowed terms."""
+    past = turns(history)
+    if not past or not is_follow_up(question, known):
+        return question
+    extra = context_terms(question, past, known)
+    return f"{question} {' '.join(extra)}" if extra else question
+
+
+def is_standalone(question: str, history: Iterable | None, known: Known) -> bool:
+    return search_text(question, history, known) == question
+
+
+def answer_documents(history: Iterable | None, documents: Iterable) -> list[str]:
+    """Ids of the documents the earlier answers were quoted from, most recent first.
+
+    Answers are verbatim spans of a document, so the text finds its document; `documents` are
+    objects with .id and .text (Index.docs). For a retrieval prior on follow-ups (not wired yet).
+    """
+    docs = list(documents)
+    out: list[str] = []
+    for turn in reversed(turns(history)[-MAX_TURNS:]):
+        answer = turn.answer.strip()
+        if len(answer) < 20:
+            continue
+        for d in docs:
+            if d.id not in out and answer in d.text:
+                out.append(d.id)
+                break
+    return out

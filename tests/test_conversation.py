@@ -1,0 +1,175 @@
+"""Follow-ups (qa.conversation): what counts as one, what it borrows, and that standalone questions
+are left exactly as typed. Fast: the corpus's own vocabulary, no model."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from qa import conversation as conv
+from qa.conversation import Turn, answer_documents, is_follow_up, read, search_text, tokens, turns
+from qa.corpus import load_corpus
+from qa.lexical import Vocabulary, terms
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+EVAL = ROOT / "tests" / "eval"
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return load_corpus(CORPUS, warn=lambda line: None)
+
+
+@pytest.fixture(scope="module")
+def known(docs) -> Vocabulary:
+    """The same vocabulary the index builds (Index.vocabulary): terms of section, FAQ question and text."""
+    return Vocabulary([terms(f"{p.section}\n{p.question}\n{p.text}") for d in docs for p in d.passages])
+
+
+def ask_after(known, question: str, *earlier: str) -> str:
+    return search_text(question, [Turn(q, "") for q in earlier], known)
+
+
+# ---- standalone questions are never changed ---------------------------------------------------
+
+STANDALONE = [
+    "what is AI inference?",
+    "who co-leads the round?",
+    "who are Baseten’s main competitors?",
+    "Is a $13 billion valuation realistic for Baseten?",
+    "how does baseten keep costs down",
+    "when did baseten announce its series E?",  # an anaphor ("its"), but the question names its topic
+    "is baseten profitable",  # mostly words the corpus does not know: a new topic, to be declined as before
+    "best pizza in nyc?",
+    "how do I reset my password",
+]
+
+
+@pytest.mark.parametrize("question", STANDALONE)
+def test_standalone_questions_are_searched_as_typed(known, question):
+    assert not is_follow_up(question, known), read(question, known)
+    assert ask_after(known, question, "who leads baseten's new round?", "and the series D?") == question
+
+
+@pytest.mark.parametrize("history", [None, [], [Turn("  ", "")], [{"question": "", "answer": "x"}]])
+def test_without_history_nothing_changes(known, history):
+    assert search_text("why do critics dislike it?", history, known) == "why do critics dislike it?"
+
+
+# ---- follow-ups ------------------------------------------------------------------------------------
+
+FOLLOW_UPS = [
+    "how much are they raising?",  # anaphor
+    "why do critics dislike it?",
+    "and the Series D?",  # elliptical opening
+    "what about the series E?",
+    "at what valuation?",  # very short
+    "over what period?",  # no content word the corpus knows
+    "what's the downside?",
+    "so what is it really worth?",
+]
+
+
+@pytest.mark.parametrize("question", FOLLOW_UPS)
+def test_follow_ups_are_recognised(known, question):
+    assert is_follow_up(question, known), read(question, known)
+
+
+def test_a_follow_up_borrows_the_topic_of_the_previous_question(known):
+    text = ask_after(known, "how much are they raising?", "who is leading baseten's new round?")
+    assert text.startswith("how much are they raising? ")
+    assert re.search(r"\bbaseten", text, re.I) and "round" in text
+
+
+def test_elliptical_question_swaps_the_word_it_replaces(known):
+    text = ask_after(known, "and the Series D?", "when did baseten raise its Series E?")
+    assert text.startswith("and the Series D? ")
+    added = text[len("and the Series D? "):].split()
+    assert "baseten" in added and "raise" in added
+    assert "E" not in added  # "Series D" replaces "Series E"
+    assert "Series" not in added  # already in the question
+
+
+def test_the_most_recent_turn_comes_first(known):
+    text = ask_after(known, "how much are they raising?", "what is AI inference?", "who leads the Spark Capital round?")
+    added = text[len("how much are they raising? "):]
+    assert added.startswith("Spark Capital round") and "inference" not in added  # the older turn was a new topic
+
+
+def test_walks_back_through_follow_ups_to_the_turn_that_named_the_topic(known):
+    text = ask_after(known, "and the others?", "what is AI inference?", "what valuation are investors getting in at?",
+                     "at what price?")
+    added = text[len("and the others? "):].split()
+    assert added[:1] == ["price"]  # the most recent turn first
+    assert {"valuation", "investors"} <= set(added)  # then the turn it leaned on
+    assert "inference" not in added  # not past it
+
+
+def test_borrowed_terms_are_limited_and_not_repeated(known):
+    long = "what valuation did Spark Capital, Sands Capital, Altimeter Capital and Wellington Management get for baseten in the round"
+    text = ask_after(known, "why?", long)
+    added = text[len("why? "):].split()
+    assert len(added) == conv.MAX_TERMS
+    assert len({a.lower() for a in added}) == len(added)
+
+
+def test_names_numbers_and_known_words_are_salient_stop_words_are_not(known):
+    got = [t.text for t in conv.salient("Did Spark Capital put $1.5B into the 2019 split-priced round of Zyxcorp?", known)]
+    assert got == ["Spark", "Capital", "$1.5B", "2019", "split-priced", "round", "Zyxcorp"]
+
+
+def test_tokens_keep_numbers_with_their_units_and_see_names_at_a_sentence_start():
+    toks = tokens("Spark Capital put $13B in. It rose 160% to 13 billion; AWS too. “Wall Street” said so")
+    assert [t.text for t in toks if t.number] == ["$13B", "160%", "13 billion"]
+    assert [t.text for t in toks if t.capitalised] == ["Spark", "Capital", "AWS", "Wall", "Street"]
+
+
+def test_history_items_of_any_shape_become_turns():
+    class Model:
+        question, answer = "q3", "a3"
+
+    got = turns([Turn("q1", "a1"), {"question": "q2", "answer": "a2"}, Model(), ("q4", "a4"), ["q5"], {"answer": "no q"}])
+    assert got == [Turn("q1", "a1"), Turn("q2", "a2"), Turn("q3", "a3"), Turn("q4", "a4"), Turn("q5", "")]
+
+
+def test_answer_documents_finds_where_earlier_answers_were_quoted_from(docs):
+    sentence = "The round is said to be co-led by Spark Capital, Sands Capital, Altimeter Capital, and Wellington Management."
+    history = [Turn("who co-leads?", sentence), Turn("what else?", "Sorry, I couldn't find an answer to that in the documents.")]
+    assert answer_documents(history, docs) == ["baseten-funding.md"]
+    assert answer_documents([Turn("q", "not quoted from any document at all")], docs) == []
+
+
+# ---- the dialogue evaluation file --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["dialogues.jsonl", "dialogues-dev.jsonl"])
+def test_dialogue_files_are_well_formed_and_quote_the_article(name):
+    import pysbd
+
+    text = (CORPUS / "baseten-funding.md").read_text(encoding="utf-8")
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    sentences = [s for paragraph in text.split("\n\n") for s in segmenter.segment(paragraph)]
+    rows = [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    answerable = [r for r in rows if r["expected"] is not None]
+    assert len(answerable) >= 15
+    for r in rows:
+        assert set(r) == {"turns", "expected"}
+        assert 2 <= len(r["turns"]) <= 3 and all(isinstance(t, str) and t.strip() for t in r["turns"])
+    for r in answerable:
+        assert 5 <= len(r["expected"].split()) <= 15, r
+        assert text.count(r["expected"]) >= 1, r
+        assert any(r["expected"] in s for s in sentences), f"not inside one sentence: {r['expected']!r}"
+
+
+@pytest.mark.parametrize("name", ["dialogues.jsonl", "dialogues-dev.jsonl"])
+def test_dialogue_turns_are_told_apart(known, name):
+    """Later turns of the dialogues are mostly follow-ups (a few change topic on purpose); openers stand alone."""
+    rows = [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines()]
+    later = [t for r in rows for t in r["turns"][1:]]
+    first = [r["turns"][0] for r in rows]
+    assert sum(is_follow_up(t, known) for t in later) >= 0.8 * len(later)
+    assert sum(not is_follow_up(t, known) for t in first) >= 0.9 * len(first)
