@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa import answer, build, retrieve
+from qa import answer, build, conversation, retrieve
 from qa.build import Log, stderr_log
 from qa.calibration import Calibration
 from qa.config import MAX_QUESTION_CHARS, Settings
@@ -96,20 +96,27 @@ class Engine:
             self.embedder = build.query_model(self.settings)
         return self.embedder
 
-    def search(self, question: str, k: int, state: State | None = None,
-               documents: list[str] | None = None) -> tuple[str, np.ndarray, list[retrieve.Hit]]:
+    def search(self, question: str, k: int, state: State | None = None, documents: list[str] | None = None,
+               history: list | None = None) -> tuple[str, np.ndarray, list[retrieve.Hit]]:
         """The searched text (cleaned, typos repaired), its vector and the k best passages,
-        from the named documents only when `documents` is given."""
+        from the named documents only when `documents` is given. With `history` (earlier turns,
+        oldest first, each with .question and .answer), a follow-up question is searched with the
+        salient terms of those turns added (qa.conversation); a standalone one exactly as without."""
         state = state or self.state
         query = state.speller.correct(clean_question(question))
+        if history:
+            query = conversation.search_text(query, history, state.index.vocabulary)
         scope = state.index.scope(documents) if documents else None
         qvec = self._embedder().embed([query])[0]
         return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope)
 
-    def ask(self, question: str, top_k: int | None = None, documents: list[str] | None = None) -> AskResponse:
+    def ask(self, question: str, top_k: int | None = None, documents: list[str] | None = None,
+            history: list | None = None) -> AskResponse:
         state = self.state  # one build for the whole answer, even if a reload happens meanwhile
         q = clean_question(question)
         k = top_k or self.settings.top_k
-        query, qvec, hits = self.search(q, max(k, 2), state, documents)
+        query, qvec, hits = self.search(q, max(k, 2), state, documents, history)
+        if history:  # the confidence weighs the question as asked, not the words borrowed for the search
+            query = state.speller.correct(q)
         return answer.respond(state.index, hits, q, query, k, self.settings.corpus, self.calibration,
                               lambda: answer.faq_suggestions(state.index, qvec))
