@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -28,12 +27,15 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def engine_for(rows: list[dict], work: Path) -> Engine:
+    """An engine over a corpus folder holding the rows as one JSONL FAQ file. The index in `work`
+    is kept between runs and brought up to date like any other (rebuilt only if stale)."""
     corpus = work / "corpus"
-    shutil.rmtree(work, ignore_errors=True)
-    corpus.mkdir(parents=True)
-    with open(corpus / "faq.jsonl", "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps({"id": r["id"], "question": r["question"], "answer": r["answer"]}) + "\n")
+    corpus.mkdir(parents=True, exist_ok=True)
+    text = "".join(json.dumps({"id": r["id"], "question": r["question"], "answer": r["answer"]}) + "\n"
+                   for r in rows)
+    faq = corpus / "faq.jsonl"
+    if not faq.exists() or faq.read_text(encoding="utf-8") != text:
+        faq.write_text(text, encoding="utf-8")
     return Engine(Settings(corpus=corpus, index=work / "index"))
 
 

@@ -29,7 +29,7 @@ from qa.errors import IndexError_, QuestionError
 FORMAT_VERSION = 2  # 2: the manifest holds the corpus's null-score statistics (qa.selfcal)
 ANN_FILE = "ann.faiss"
 ANN_THRESHOLD = 200_000  # units; exact search below (bench/scale.py)
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256
 
 
 @dataclass(frozen=True)

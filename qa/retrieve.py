@@ -18,7 +18,7 @@ import numpy as np
 
 from qa.index import Index
 
-CANDIDATE_UNITS = 128  # nearest units asked of FAISS (HNSW efSearch matches it)
+CANDIDATE_UNITS = 256  # nearest units asked of FAISS (HNSW efSearch matches it)
 CANDIDATE_PASSAGES = 32
 SCOPE_WHOLE = 2000  # a scope of at most this many passages is scored whole
 
