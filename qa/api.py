@@ -1,34 +1,57 @@
-"""FastAPI app: JSON API under /api, the web chat from web/ at /. Routes stay thin."""
+"""FastAPI app: JSON API under /api, the web chat from web/ at /. Routes stay thin.
+
+Input checks, the body cap, security headers, the catch-all 500 and the index watcher live in
+qa.middleware. Every route declares its 4xx responses ({"detail": "what to fix"}) in the OpenAPI schema.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
-from qa.config import PROJECT_DIR, Settings
+from qa import schemas
+from qa.config import MAX_QUESTION_CHARS, PROJECT_DIR, Settings
 from qa.engine import Engine
 from qa.errors import QAError, QuestionError
-from qa.schemas import AskRequest, AskResponse
+from qa.middleware import SECURITY_HEADERS, Guard, IndexWatcher, JSONRoute, readable, tidy_openapi
+from qa.schemas import AskResponse
 
+__all__ = ["SECURITY_HEADERS", "create_app", "serve"]
 WEB_DIR = PROJECT_DIR / "web"
 log = logging.getLogger("qa")
+# A question must have a character that qa.engine.clean_question keeps: not white space, not a control.
+VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-                               "frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
+
+class AskRequest(schemas.AskRequest):
+    """The body of POST /api/ask, exactly as its JSON schema says: "3" and true are no top_k, 3.0 is."""
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=VISIBLE, strict=True,
+                          description="what to ask; control characters are dropped and white space folded")
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def number_only(cls, value):
+        if isinstance(value, (bool, str)):
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return value
+
+
+class Problem(BaseModel):
+    detail: str = Field(description="what went wrong and what to send instead")
 
 
 class Health(BaseModel):
@@ -38,6 +61,7 @@ class Health(BaseModel):
     passages: int
     built_at: str
     index_type: str
+    build: str = Field(description="the index build in use (its folder name)")
 
 
 class FaqEntry(BaseModel):
@@ -53,63 +77,130 @@ class DocumentOut(BaseModel):
     text: str = Field(description="the text that citation offsets refer to")
 
 
+class Reloaded(BaseModel):
+    reloaded: bool = Field(description="whether the server switched to another build")
+    build: str
+    passages: int
+
+
+PROBLEMS = {
+    400: "The body is not UTF-8, or nested too deeply.",
+    401: "No bearer token (Authorization: Bearer <QA_RELOAD_TOKEN>).",
+    403: "Wrong token.",
+    404: "No such document or passage.",
+    413: "The request body is larger than the limit (QA_MAX_BODY_BYTES).",
+    415: "The body is not sent as application/json.",
+    422: "The body is not valid JSON, or does not match the schema, or the question is empty or too long.",
+}
+
+
+def problems(*codes: int) -> dict:
+    return {code: {"model": Problem, "description": PROBLEMS[code]} for code in (*codes, 413)}
+
+
 def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+bearer = HTTPBearer(auto_error=False, description="QA_RELOAD_TOKEN")
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or (engine.settings if engine else Settings())
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if engine is None:
             t0 = time.perf_counter()
-            app.state.engine = Engine(settings or Settings(), log=log.warning).warm()
+            app.state.engine = Engine(settings, log=log.warning).warm()
             log.warning("qa ready in %.2f s", time.perf_counter() - t0)
         else:
             app.state.engine = engine
-        yield
+        watcher = IndexWatcher(app.state.engine, settings.watch_interval).start()
+        try:
+            yield
+        finally:
+            watcher.stop()
 
     app = FastAPI(title="qa", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Extractive answers from your documents, cited to the character.")
+    app.router.route_class = JSONRoute
+    if settings.cors_origin_list():  # closed unless configured: browsers then allow same-origin calls only
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "Authorization"], max_age=600)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)  # outermost
     mount_docs(app)
 
     @app.exception_handler(QAError)
     async def qa_error(request: Request, exc: QAError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422 if isinstance(exc, QuestionError) else 400)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        return response
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": readable(list(exc.errors()))}, status_code=422)
 
-    @app.post("/api/ask", response_model=AskResponse)
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        """Only for failures in the middleware itself: qa.middleware.Guard catches the routes' own."""
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "internal error"}, status_code=500, headers=SECURITY_HEADERS)
+
+    @app.post("/api/ask", response_model=AskResponse, responses=problems(400, 415, 422))
     def ask(body: AskRequest, engine: EngineDep) -> AskResponse:
         return engine.ask(body.question, top_k=body.top_k)
 
-    @app.get("/api/health", response_model=Health)
+    @app.get("/api/health", response_model=Health, responses=problems())
     def health(engine: EngineDep) -> Health:
-        m = engine.index.manifest
+        state = engine.state  # one build for the whole answer
+        m = state.index.manifest
         return Health(status="ok", model=m.get("model", ""), documents=m["documents"], passages=m["passages"],
-                      built_at=m["built_at"], index_type=m.get("index_type", "flat"))
+                      built_at=m["built_at"], index_type=m.get("index_type", "flat"), build=state.build)
 
-    @app.get("/api/faq", response_model=list[FaqEntry])
+    @app.get("/api/faq", response_model=list[FaqEntry], responses=problems())
     def faq(engine: EngineDep) -> list[FaqEntry]:
         return [FaqEntry(question=p.question, id=p.id, document=p.doc_id) for p in engine.index.passages if p.question]
 
-    @app.get("/api/documents/{doc_id:path}", response_model=DocumentOut)
+    @app.get("/api/documents/{doc_id:path}", response_model=DocumentOut, responses=problems(404))
     def document(doc_id: str, engine: EngineDep) -> DocumentOut:
-        """A document by its id, or the document holding the passage with that (citation) id."""
+        """A document by its id, or the document holding the passage with that (citation) id.
+        Ids are looked up in the index, never used as file paths."""
         from qa.answer import source_path
 
         doc = engine.index.document_of(doc_id)
         if doc is None:
-            raise HTTPException(404, f"No document or passage with id '{doc_id}'. A citation's id, or the "
+            shown = doc_id if len(doc_id) <= 100 else doc_id[:100] + "…"
+            raise HTTPException(404, f"No document or passage with id '{shown}'. A citation's id, or the "
                                      "document of an entry of GET /api/faq, names one.")
         return DocumentOut(id=doc.id, title=doc.title, source=source_path(engine.settings.corpus, doc.id), text=doc.text)
 
+    token = settings.reload_token.get_secret_value()
+    if token:  # without a token the route does not exist
+        @app.post("/api/reload", response_model=Reloaded, responses=problems(401, 403))
+        def reload(engine: EngineDep,
+                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Reloaded:
+            """Switch to the index build named in the index folder now (the server also notices by itself)."""
+            if credentials is None:
+                raise HTTPException(401, "Send the reload token: Authorization: Bearer <QA_RELOAD_TOKEN>.",
+                                    headers={"WWW-Authenticate": "Bearer"})
+            if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
+                raise HTTPException(403, "Wrong reload token.")
+            switched = engine.reload()
+            state = engine.state
+            return Reloaded(reloaded=switched, build=state.build, passages=state.index.manifest["passages"])
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                   include_in_schema=False)
+    def no_such_route(request: Request, rest: str) -> JSONResponse:
+        """405 with Allow for a known path and another method, JSON 404 for an unknown one (not web/'s)."""
+        allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.endpoint is not no_such_route
+                          and r.path_regex.match(request.url.path) for m in r.methods})
+        if allowed:
+            return JSONResponse({"detail": f"{request.method} is not allowed here; use {', '.join(allowed)}."},
+                                405, headers={"Allow": ", ".join(allowed)})
+        return JSONResponse({"detail": f"No API route {request.url.path}; see /docs."}, 404)
+
+    tidy_openapi(app)
     if WEB_DIR.is_dir():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
@@ -142,4 +233,4 @@ def serve(settings: Settings, host: str, port: int) -> None:
     t0 = time.perf_counter()
     engine = Engine(settings).warm()
     print(f"qa: ready in {time.perf_counter() - t0:.2f} s; serving http://{host}:{port}/", flush=True)
-    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning", server_header=False)

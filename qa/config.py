@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-MAX_QUESTION_CHARS = 500
+MAX_QUESTION_CHARS = 500  # the API checks the question as sent, the engine again once cleaned
+MAX_BODY_BYTES = 16 * 1024  # default cap on an HTTP request body; /api/ask needs well under 2 KiB
 
 
 def default_model_path() -> str:
@@ -30,6 +31,18 @@ class Settings(BaseSettings):
     top_k: int = Field(default=3, ge=1, le=10, description="citations per answer")
     query_runtime: Literal["onnx", "sentence-transformers"] = Field(
         default="onnx", description="what embeds questions: the model exported to ONNX (fast start) or the reference")
+    # The server (qa serve / qa.api):
+    max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024, le=1 << 20,
+                                description="largest request body the API accepts, in bytes; 413 above")
+    cors_origins: str = Field(default="", description="comma-separated origins (https://host:port) whose pages may "
+                                                      "call the API from a browser; empty: no CORS, same origin only")
+    reload_token: SecretStr = Field(default=SecretStr(""), description="bearer token for POST /api/reload; "
+                                                                       "empty: the route does not exist (404)")
+    watch_interval: float = Field(default=1.0, ge=0, le=3600, description="seconds between looks at the index "
+                                  "folder's CURRENT file; the server switches to a new build when it changes; 0: never")
 
     def model_path(self) -> str:
         return self.model or default_model_path()
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]

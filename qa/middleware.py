@@ -1,0 +1,238 @@
+"""What stands between the network and the routes (qa.api).
+
+- `Guard` (pure ASGI, outermost): the security headers on every response, static files and errors
+  included; a cap on the request body, checked on Content-Length before anything is read and on
+  the bytes as they stream in; any unexpected exception becomes a bare 500 {"detail": "internal
+  error"}, logged here with its traceback and never sent to the client.
+- `JSONRoute`: routes taking a JSON body check it before FastAPI parses it, so each problem gets
+  its own 4xx and a sentence saying what to fix: the content type (415), UTF-8 (400), nesting (400).
+- `readable`: pydantic's validation errors as one sentence (422 keeps a JSON `detail`, a string).
+- `tidy_openapi`: the schema documents those `detail` strings, not FastAPI's own 422 error list.
+- `IndexWatcher`: a thread that has the engine switch builds when `qa index` names a new one.
+"""
+
+from __future__ import annotations
+
+import email.message
+import logging
+import os
+import re
+import threading
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from qa.config import MAX_QUESTION_CHARS
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
+
+log = logging.getLogger("qa")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+MAX_JSON_DEPTH = 32  # an ask body is one level deep
+EXAMPLE = '{"question": "what is inference?", "top_k": 3}'
+SEND = (f"Send a JSON object like {EXAMPLE} (question: 1 to {MAX_QUESTION_CHARS} characters; "
+        "top_k: 1 to 10, optional).")
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int):
+        super().__init__(413, f"The request body is larger than {limit} bytes, the limit. {SEND}",
+                         headers={"Connection": "close"})
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, max_body_bytes: int):
+        self.app, self.limit = app, max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+        received = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message).update(SECURITY_HEADERS)
+            await send(message)
+
+        async def capped_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        length = Headers(scope=scope).get("content-length")
+        if length is not None:  # refused before a byte of the body is read
+            number = length.isascii() and length.isdigit()
+            if not number or int(length) > self.limit:
+                error = BodyTooLarge(self.limit) if number else HTTPException(400, "Content-Length is not a number.")
+                return await problem(error)(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, capped_receive, send_with_headers)
+        except BodyTooLarge as e:  # read outside a route (a route turns it into a response itself)
+            if started:
+                raise
+            await problem(e)(scope, receive, send_with_headers)
+        except Exception:
+            if started:
+                raise  # too late for a response: the server closes the connection
+            log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
+            await JSONResponse({"detail": "internal error"}, 500)(scope, receive, send_with_headers)
+
+
+def problem(error: HTTPException) -> JSONResponse:
+    return JSONResponse({"detail": error.detail}, error.status_code, headers=error.headers)
+
+
+class JSONRoute(APIRoute):
+    """A route whose JSON body is checked before FastAPI parses it (other routes are left as they are)."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def checked(request: Request):
+            check_json_body(request.headers.get("content-type"), await request.body())
+            return await handler(request)  # reads the body the check cached
+
+        return checked
+
+
+def check_json_body(content_type: str | None, body: bytes) -> None:
+    if not is_json(content_type):
+        got = f"'{content_type[:80]}'" if content_type else "none"
+        raise HTTPException(415, f"Send the body as JSON, with the header Content-Type: application/json "
+                                 f"(Content-Type was {got}).")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise HTTPException(400, f"The body is not UTF-8 text (byte 0x{body[e.start]:02x} at position {e.start}). "
+                                 "Send JSON encoded as UTF-8.") from None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise HTTPException(400, f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep. {SEND}")
+
+
+def is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in this JSON text (strings skipped), without parsing it."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def readable(errors: list[dict]) -> str:
+    """pydantic's errors for a request body as one sentence: what is wrong and what to send."""
+    parts = []
+    for e in errors:
+        kind, where = e.get("type"), [str(x) for x in e.get("loc", ()) if x != "body"]
+        if kind == "json_invalid":
+            return f"The body is not valid JSON ({e.get('ctx', {}).get('error', 'syntax error')} at character " \
+                   f"{where[-1] if where else 0}). {SEND}"
+        if not where:
+            return f"The request has no body. {SEND}" if kind == "missing" else f"The body is not a JSON object. {SEND}"
+        if kind == "string_pattern_mismatch":
+            message = "has no visible characters"
+        elif kind == "string_unicode":
+            message = "is not valid Unicode text (it has a lone surrogate such as \\ud800)"
+        else:
+            message = e.get("msg", "is not valid")
+        parts.append(f"{'.'.join(where)}: {message}")
+    return "; ".join(parts) + f". {SEND}"
+
+
+def tidy_openapi(app: FastAPI) -> None:
+    """FastAPI documents a 422 with its own error list on every route with parameters; ours are
+    {"detail": str} and declared where they can happen, so drop the others."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        schema = generate()
+        for operations in schema["paths"].values():
+            for op in operations.values():
+                if "HTTPValidationError" in str(op.get("responses", {}).get("422")):
+                    del op["responses"]["422"]
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return schema
+
+    app.openapi = openapi
+
+
+class IndexWatcher:
+    """Looks at the index folder's CURRENT file (one stat) every `interval` seconds and, when it
+    changed, has the engine switch to the build it names (Engine.reload: atomic, requests in flight
+    finish on the build they started with)."""
+
+    def __init__(self, engine: Engine, interval: float):
+        self.engine, self.interval = engine, interval
+        self.current = engine.settings.index / "CURRENT"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="qa-index-watcher", daemon=True)
+
+    def start(self) -> IndexWatcher:
+        if self.interval > 0:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _stamp(self) -> tuple | None:
+        try:
+            st = os.stat(self.current)
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _run(self) -> None:
+        seen, failures = None, 0  # None: look once at start, in case a build landed during warm-up
+        while not self._stop.wait(self.interval):
+            stamp = self._stamp()
+            if stamp == seen:
+                continue
+            seen = stamp
+            try:
+                self.engine.reload()  # logs and keeps the build in use if the new one cannot be loaded
+                failures = 0
+            except Exception:
+                log.exception("qa: index reload failed; still serving the build in use")
+                failures += 1
+                if failures < 3:
+                    seen = None  # try again on the next tick
