@@ -49,6 +49,70 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question; om
         fail(e)
 
 
+CHAT_HELP = "Ask a question. Follow-ups are read in the conversation's context; /new starts over, /quit or Ctrl-D leaves."
+
+
+@app.command()
+def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None) -> None:
+    """An interactive session: follow-up questions ("and the Series D?") are read in context.
+
+    Line editing and history with the arrow keys (readline); /new starts a new conversation,
+    /quit or Ctrl-D leaves. Answers print as with `qa ask`."""
+    from qa import render
+    from qa.engine import Engine
+    from qa.schemas import MAX_HISTORY_TURNS, Turn
+
+    interactive = sys.stdin.isatty()
+    if interactive:
+        try:
+            import readline  # noqa: F401  (input() gets line editing and an in-session history)
+        except ImportError:  # pragma: no cover - not on every platform
+            pass
+    try:
+        engine = Engine(settings(corpus, index, top_k))
+    except QAError as e:
+        fail(e)
+    color = sys.stdout.isatty()
+    history: list[Turn] = []
+    if interactive:
+        typer.echo(CHAT_HELP)
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            if interactive:
+                typer.echo()
+            return
+        except KeyboardInterrupt:  # Ctrl-C drops the line being typed, like a shell
+            typer.echo()
+            continue
+        question = line.strip()
+        if not question:
+            continue
+        command = question.lower()
+        if command in ("/quit", "/exit", "/q"):
+            return
+        if command == "/new":
+            history.clear()
+            typer.echo("New conversation.")
+            continue
+        if command in ("/help", "/?"):
+            typer.echo(CHAT_HELP)
+            continue
+        if command.startswith("/") and " " not in command:
+            typer.echo(f"qa: unknown command {question}; /new starts over, /quit leaves.", err=True)
+            continue
+        try:
+            r = engine.ask(question, history=history)
+        except QAError as e:
+            typer.echo(f"qa: {e}", err=True)
+            continue
+        typer.echo(render.text(r, color=color))
+        if interactive:
+            typer.echo()
+        history = (history + [Turn(question=r.question[:500], answer=r.answer[:2000])])[-MAX_HISTORY_TURNS:]
+
+
 @app.command("index")
 def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
               full: Annotated[bool, typer.Option("--full", help="re-embed every document")] = False) -> None:
@@ -68,21 +132,57 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
 
 
 @app.command("eval")
-def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question, expected}")],
+def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question, expected}, or of {turns, expected} "
+                                                       "(dialogues: the turns are asked in order, as a conversation)")],
              json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
              corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
-    """Score the bot on an evaluation file: hit@1, answer precision, MRR@5, abstentions, latency."""
+    """Score the bot on an evaluation file: hit@1, answer precision, MRR@5, abstentions, latency.
+
+    A file of dialogues ({"turns": [...], "expected": ...}) is recognised by its rows: each dialogue
+    is asked turn by turn with the answers given as history, and the last turn is scored, beside
+    the same question asked alone."""
     import json
 
     from qa import evaluate, render
     from qa.engine import Engine
 
     try:
-        cases = evaluate.load_cases(file)
-        report = evaluate.run(Engine(settings(corpus, index)), cases)
+        if evaluate.file_kind(file) == "dialogues":
+            dialogues = evaluate.load_dialogues(file)
+            report = evaluate.run_dialogues(Engine(settings(corpus, index)), dialogues)
+            text = render.dialogue_report(report)
+        else:
+            cases = evaluate.load_cases(file)
+            report = evaluate.run(Engine(settings(corpus, index)), cases)
+            text = render.report(report)
     except QAError as e:
         fail(e)
-    typer.echo(json.dumps(report.to_dict(), ensure_ascii=False) if json_out else render.report(report))
+    typer.echo(json.dumps(report.to_dict(), ensure_ascii=False) if json_out else text)
+
+
+@app.command()
+def report(data: Annotated[Path, typer.Option("--data", envvar="QA_DATA", show_envvar=False,
+                                              help="data folder holding the query log [env QA_DATA; default ./.qa-data]")]
+           = Path(".qa-data"),
+           limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="questions per list")] = 20,
+           json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON (as GET /api/report)")] = False,
+           corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
+    """The most asked unanswered questions and the most down-voted answers, each with its nearest
+    FAQ entry and an alternates.yaml entry ready to paste."""
+    from qa import render
+    from qa import report as curation
+    from qa.engine import Engine
+    from qa.store import FILENAME, Store
+
+    if not (data / FILENAME).is_file():
+        fail(QAError(f"No query log in '{data}' yet ({data / FILENAME} does not exist); the server writes it "
+                     "as questions are asked. Pass --data DIR or set QA_DATA to the server's data folder."))
+    try:
+        with Store(data) as store:
+            r = curation.build(store, Engine(settings(corpus, index)), limit=limit)
+    except QAError as e:
+        fail(e)
+    typer.echo(r.model_dump_json(indent=2) if json_out else render.curation(r, str(data), color=sys.stdout.isatty()))
 
 
 @app.command()

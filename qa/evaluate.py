@@ -1,7 +1,11 @@
 """Run an evaluation file through the engine and score it.
 
-File format (JSON Lines): {"question": str, "expected": str | null}. `expected` is text that the
-answer's passage must contain; null marks a question the corpus cannot answer.
+Two formats (JSON Lines), told apart by their rows:
+- questions: {"question": str, "expected": str | null}. `expected` is text that the answer's passage
+  must contain; null marks a question the corpus cannot answer.
+- dialogues: {"turns": [str, str, ...], "expected": str | null}. The turns are asked in order, each
+  with the earlier turns and the answers actually given as history; `expected` is about the last
+  turn. The report also scores the last question asked alone, to show what the conversation adds.
 """
 
 from __future__ import annotations
@@ -37,6 +41,71 @@ class Report:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    turns: tuple[str, ...]
+    expected: str | None
+
+
+@dataclass(frozen=True)
+class DialogueReport:
+    dialogues: int
+    answerable: int
+    unanswerable: int
+    hit_at_1: float  # follow-up hit@1: the last answer's citations[0] has the expected text
+    answer_precision: float
+    mrr_at_5: float
+    abstained: int
+    false_abstentions: int
+    alone_hit_at_1: float  # the same, the last question asked without the conversation
+    alone_abstained: int
+    follow_ups: int  # last turns searched with borrowed terms (not standalone)
+    latency_p50_ms: float
+    latency_p95_ms: float
+    misses: list[dict]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _lines(path: Path) -> list[tuple[int, dict]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise QAError(f"Cannot read evaluation file '{path}': {e}.") from None
+    rows = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise QAError(f"{path}:{n}: not JSON; expected one object per line.") from None
+        if not isinstance(row, dict):
+            raise QAError(f"{path}:{n}: expected a JSON object.")
+        rows.append((n, row))
+    return rows
+
+
+def file_kind(path: Path) -> str:
+    """"dialogues" when the file's first row has "turns", else "questions"."""
+    rows = _lines(path)
+    return "dialogues" if rows and "turns" in rows[0][1] else "questions"
+
+
+def load_dialogues(path: Path) -> list[Dialogue]:
+    out = []
+    for n, row in _lines(path):
+        turns, expected = row.get("turns"), row.get("expected")
+        if (not isinstance(turns, list) or len(turns) < 1 or not all(isinstance(t, str) and t.strip() for t in turns)
+                or not (expected is None or isinstance(expected, str))):
+            raise QAError(f"{path}:{n}: expected {{\"turns\": [\"question\", ...], \"expected\": \"text\" or null}}.")
+        out.append(Dialogue(tuple(turns), expected))
+    if not out:
+        raise QAError(f"Evaluation file '{path}' has no dialogues.")
+    return out
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -83,6 +152,48 @@ def run(engine, cases: list[Case]) -> Report:
     latencies.sort()
     return Report(n_ans, len(cases) - n_ans, ratio(hits, n_ans), ratio(precise, n_ans), ratio(rr, n_ans),
                   abstained, false_abst, percentile(latencies, 50), percentile(latencies, 95), misses)
+
+
+def run_dialogues(engine, dialogues: list[Dialogue]) -> DialogueReport:
+    """Each dialogue's turns in order, the earlier turns and their actual answers as history."""
+    from qa.conversation import is_standalone
+    from qa.engine import clean_question
+    from qa.schemas import Turn
+
+    hits = precise = abstained = false_abst = alone_hits = alone_abst = follow_ups = 0
+    rr, latencies, misses = 0.0, [], []
+    for d in dialogues:
+        history: list[Turn] = []
+        for question in d.turns[:-1]:
+            r = engine.ask(question, top_k=MRR_DEPTH, history=history)
+            history.append(Turn(question=question, answer=r.answer))
+        last = d.turns[-1]
+        t0 = time.perf_counter()
+        r = engine.ask(last, top_k=MRR_DEPTH, history=history)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        alone = engine.ask(last, top_k=MRR_DEPTH)
+        query = engine.state.speller.correct(clean_question(last))
+        follow_ups += bool(history) and not is_standalone(query, history, engine.index.vocabulary)
+        if d.expected is None:
+            abstained += not r.answered
+            alone_abst += not alone.answered
+            if r.answered:
+                misses.append({"turns": list(d.turns), "expected": None, "got": r.answer})
+            continue
+        texts = [c.text for c in r.citations] if r.answered else []
+        rank = next((i + 1 for i, t in enumerate(texts) if d.expected in t), None)
+        hits += rank == 1
+        precise += r.answered and d.expected in r.answer
+        rr += 1 / rank if rank else 0.0
+        false_abst += not r.answered
+        alone_hits += alone.answered and d.expected in alone.citations[0].text
+        if rank != 1:
+            misses.append({"turns": list(d.turns), "expected": d.expected, "got": r.answer if r.answered else None})
+    n_ans = sum(d.expected is not None for d in dialogues)
+    latencies.sort()
+    return DialogueReport(len(dialogues), n_ans, len(dialogues) - n_ans, ratio(hits, n_ans), ratio(precise, n_ans),
+                          ratio(rr, n_ans), abstained, false_abst, ratio(alone_hits, n_ans), alone_abst, follow_ups,
+                          percentile(latencies, 50), percentile(latencies, 95), misses)
 
 
 def ratio(a: float, b: int) -> float:

@@ -6,8 +6,8 @@ import textwrap
 
 import click
 
-from qa.evaluate import Report
-from qa.schemas import AskResponse
+from qa.evaluate import DialogueReport, Report
+from qa.schemas import AskResponse, Report, ReportItem
 
 
 def text(r: AskResponse, color: bool = False) -> str:
@@ -41,3 +41,54 @@ def report(r: Report) -> str:
             want = "(no answer)" if m["expected"] is None else repr(m["expected"])
             out.append(f"  {m['question']!r}: want {want}; got {m['got']!r}")
     return "\n".join(out)
+
+
+def dialogue_report(r: DialogueReport) -> str:
+    rows = [
+        ("dialogues (answerable / unanswerable last turn)", f"{r.answerable} / {r.unanswerable}"),
+        ("follow-up hit@1 (last answer's citations[0] has it)", f"{r.hit_at_1:.3f}"),
+        ("  the last question asked alone", f"{r.alone_hit_at_1:.3f}"),
+        ("answer precision (answer has it)", f"{r.answer_precision:.3f}"),
+        ("MRR@5", f"{r.mrr_at_5:.3f}"),
+        ("abstained on unanswerable follow-ups", f"{r.abstained}/{r.unanswerable}"),
+        ("  the last question asked alone", f"{r.alone_abstained}/{r.unanswerable}"),
+        ("false abstentions on answerable", f"{r.false_abstentions}/{r.answerable}"),
+        ("last turns read as follow-ups", f"{r.follow_ups}/{r.dialogues}"),
+        ("latency p50 / p95 (last turn)", f"{r.latency_p50_ms:.1f} / {r.latency_p95_ms:.1f} ms"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    out = [f"{k:<{width}}  {v}" for k, v in rows]
+    if r.misses:
+        out.append(f"\n{len(r.misses)} misses:")
+        for m in r.misses:
+            want = "(no answer)" if m["expected"] is None else repr(m["expected"])
+            out.append(f"  {' / '.join(map(repr, m['turns']))}: want {want}; got {m['got']!r}")
+    return "\n".join(out)
+
+
+def curation(r: Report, source: str = "", color: bool = False) -> str:
+    """`qa report`: counts, then the unanswered and down-voted questions with their nearest entry and snippet."""
+    style = (lambda s, **kw: click.style(s, **kw)) if color else (lambda s, **kw: s)
+    c = r.counts
+    out = [f"Query log{' in ' + source if source else ''}: {c.queries} questions ({c.answered} answered, "
+           f"{c.unanswered} unanswered); feedback: {c.feedback} ({c.up} up, {c.down} down)."]
+    for title, items, unit in (("Most asked unanswered questions", r.unanswered, "asked"),
+                               ("Most down-voted answers", r.downvoted, "down votes")):
+        out.append("")
+        out.append(style(title, bold=True) + ("" if items else ": none"))
+        for n, item in enumerate(items, 1):
+            out += _report_item(n, item, unit, style)
+    return "\n".join(out)
+
+
+def _report_item(n: int, item: ReportItem, unit: str, style) -> list[str]:
+    when = f", last {item.last[:16].replace('T', ' ')}" if item.last else ""
+    lines = [f"{n:>2}. {item.question}  " + style(f"({unit} {item.count}{when})", dim=True)]
+    for comment in item.comments[:3]:
+        lines.append(f"      “{textwrap.shorten(comment, 100)}”")
+    if item.nearest:
+        near = item.nearest
+        label = f"nearest FAQ: {near.question}" if near.question else f"nearest passage: {near.section}"
+        lines.append("    " + style(label, fg="cyan") + style(f"  {near.id}, similarity {near.similarity:.2f}", dim=True))
+        lines.append(textwrap.indent(item.alternates.rstrip("\n"), "      "))
+    return lines

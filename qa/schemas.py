@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from qa.config import MAX_QUESTION_CHARS
+
+MAX_ANSWER_CHARS = 2000  # an answer sent back (history, feedback); answers are a sentence or two
+MAX_HISTORY_TURNS = 20
+MAX_COMMENT_CHARS = 1000
 
 
 class Citation(BaseModel):
@@ -26,6 +32,66 @@ class AskResponse(BaseModel):
     suggestions: list[str] = Field(description="close FAQ questions, offered when not answered")
 
 
+class Turn(BaseModel):
+    """An earlier turn of the conversation: what was asked and what the bot answered."""
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    answer: str = Field(default="", max_length=MAX_ANSWER_CHARS, description="the answer given (its `answer` field)")
+
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     top_k: int | None = Field(default=None, ge=1, le=10)
+    history: list[Turn] = Field(
+        default_factory=list, max_length=MAX_HISTORY_TURNS,
+        description="earlier turns, oldest first: a follow-up (\"and the Series D?\") is read in their context; "
+                    "a standalone question is answered exactly as without them")
+
+
+class FeedbackRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the question as asked")
+    answer: str = Field(max_length=MAX_ANSWER_CHARS, description="the answer that is voted on")
+    vote: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS, description="optional: what was wrong")
+
+
+class FeedbackCreated(BaseModel):
+    id: int = Field(description="the stored feedback's id")
+
+
+class NearestEntry(BaseModel):
+    """The FAQ entry (or, in a corpus without FAQ entries, the passage) closest to a question."""
+
+    id: str = Field(description="passage id: a key for the alternates file")
+    question: str = Field(description="the FAQ question; empty for a passage that is not an FAQ answer")
+    section: str
+    similarity: float = Field(description="cosine similarity of the question to the entry's question (or passage)")
+
+
+class ReportItem(BaseModel):
+    question: str = Field(description="the most recent wording of the question")
+    count: int = Field(description="times asked unanswered, or down votes")
+    last: str | None = Field(default=None, description="when it was last asked (UTC, ISO 8601)")
+    comments: list[str] = Field(default_factory=list, description="down-vote comments, newest first")
+    nearest: NearestEntry | None
+    alternates: str = Field(description="a ready-to-paste alternates.yaml entry adding the question to `nearest`")
+
+
+class ReportCounts(BaseModel):
+    queries: int
+    answered: int
+    unanswered: int
+    feedback: int
+    up: int
+    down: int
+
+
+class Report(BaseModel):
+    generated_at: str = Field(description="UTC, ISO 8601")
+    counts: ReportCounts
+    unanswered: list[ReportItem] = Field(description="most frequent unanswered questions first")
+    downvoted: list[ReportItem] = Field(description="most down-voted questions first")
+
+
+class Problem(BaseModel):
+    detail: str = Field(description="what went wrong and what to send instead")

@@ -1,0 +1,101 @@
+"""Follow-ups through the engine, the dialogue evaluation and `qa chat`, with the real model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from qa import evaluate, render
+from qa.cli import app
+from qa.schemas import Turn
+
+pytestmark = pytest.mark.model
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "tests" / "eval"
+ALL_QUESTIONS = [json.loads(line)["question"] for line in (EVAL / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+QUESTIONS = ALL_QUESTIONS[::4]  # a spread of terse, typo'd and unanswerable ones (the whole file: `qa eval`)
+
+
+def test_without_history_ask_is_unchanged(engine):
+    """No history, None or []: the very same response."""
+    for q in QUESTIONS:
+        plain = engine.ask(q).model_dump()
+        assert engine.ask(q, history=None).model_dump() == plain
+        assert engine.ask(q, history=[]).model_dump() == plain
+
+
+def test_standalone_questions_ignore_the_conversation(engine):
+    """After an unrelated turn, a question that stands on its own gets exactly the answer it gets alone."""
+    from qa.conversation import is_standalone
+
+    history = [Turn(question="who co-leads the round?", answer=engine.ask("who co-leads the round?").answer)]
+    known = engine.index.vocabulary
+    standalone = [q for q in ALL_QUESTIONS if is_standalone(engine.state.speller.correct(q), history, known)]
+    assert len(standalone) >= 0.85 * len(ALL_QUESTIONS)
+    standalone = standalone[::4]
+    for q in standalone:
+        assert engine.ask(q, history=history).model_dump() == engine.ask(q).model_dump(), q
+
+
+def test_a_follow_up_is_answered_in_context_and_echoed_as_typed(engine):
+    first = engine.ask("how fast has baseten been raising money?")
+    assert not engine.ask("does that worry anyone?").answered  # alone it means nothing
+    r = engine.ask("does that worry anyone?", history=[Turn(question=first.question, answer=first.answer)])
+    assert r.question == "does that worry anyone?"
+    assert r.answered and "market frothiness" in r.citations[0].text
+    assert r.answer in r.citations[0].text
+
+
+def test_history_accepts_plain_dicts(engine):
+    history = [{"question": "why would a company use a split structure?", "answer": ""}]
+    r = engine.ask("what's the downside?", history=history)
+    assert r.answered and "Critics argue" in r.citations[0].text
+
+
+def test_dialogue_evaluation_beats_asking_alone(engine):
+    report = evaluate.run_dialogues(engine, evaluate.load_dialogues(EVAL / "dialogues.jsonl"))
+    assert report.answerable >= 15
+    assert report.hit_at_1 >= 0.75
+    assert report.hit_at_1 >= report.alone_hit_at_1 + 0.1
+    text = render.dialogue_report(report)
+    assert "follow-up hit@1" in text and "asked alone" in text
+
+
+def test_eval_command_recognises_a_dialogue_file(engine, tmp_path):
+    f = tmp_path / "d.jsonl"
+    f.write_text(json.dumps({"turns": ["what is a split-priced round?", "why do startups use them?"],
+                             "expected": "split-priced round"}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", str(f), "--json", "--index", str(engine.settings.index)])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["dialogues"] == 1 and report["hit_at_1"] == 1.0 and report["follow_ups"] == 1
+
+
+def test_bad_dialogue_file_names_the_line(tmp_path):
+    f = tmp_path / "d.jsonl"
+    f.write_text('{"turns": ["a", "b"], "expected": null}\n{"turns": "not a list", "expected": null}\n')
+    result = CliRunner().invoke(app, ["eval", str(f), "--index", "/nonexistent-index"])
+    assert result.exit_code == 1 and "d.jsonl:2" in result.stderr
+
+
+def test_chat_carries_the_conversation_until_new(engine):
+    lines = ["how many rounds has baseten raised lately?", "over how long?", "/new", "over how long?", "/bogus", "",
+             "/quit", "never asked"]
+    result = CliRunner().invoke(app, ["chat", "--index", str(engine.settings.index)], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    first = engine.ask(lines[0])
+    in_context = engine.ask(lines[1], history=[Turn(question=lines[0], answer=first.answer)])
+    alone = engine.ask(lines[3])
+    assert in_context.answered and not alone.answered
+    expected = "\n".join([render.text(first), render.text(in_context), "New conversation.", render.text(alone)])
+    assert result.stdout.strip() == expected
+    assert "unknown command /bogus" in result.stderr
+
+
+def test_chat_ends_at_end_of_input(engine):
+    result = CliRunner().invoke(app, ["chat", "--index", str(engine.settings.index)], input="what is inference?\n")
+    assert result.exit_code == 0 and "inference" in result.stdout
