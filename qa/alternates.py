@@ -151,6 +151,19 @@ def load(corpus: Path) -> Alternates:
     return out
 
 
+def fingerprint(corpus: Path) -> str:
+    """What load(corpus).sha256 will be, from the files' bytes alone: cheap enough for every start."""
+    digest, found = hashlib.sha256(), False
+    for path in files(corpus):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = b"unreadable"
+        digest.update(path.relative_to(corpus).as_posix().encode() + b"\0" + raw + b"\0")
+        found = True
+    return digest.hexdigest() if found else ""
+
+
 def merge(into: Alternates, other: Alternates) -> None:
     for k, phrasings in other.by_key.items():
         have = into.by_key.setdefault(k, [])

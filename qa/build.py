@@ -10,14 +10,14 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from qa import selfcal
+from qa import alternates, selfcal
 from qa.config import Settings
 from qa.corpus import CorpusError, Document, corpus_files, file_sha256, load_document, unique_ids
 from qa.embed import model_fingerprint, model_name
-from qa.errors import IndexError_
+from qa.errors import IndexError_, QAError
 from qa.index import FORMAT_VERSION, Index
 
 Log = Callable[[str], None]
@@ -82,9 +82,11 @@ def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
     if previous is None:
         return None, None, reason
     files = scan(settings.corpus)
-    if previous.manifest.get("files_sha") == {k: files[k] for k in sorted(files)}:
-        return previous, previous, ""
-    return None, previous, "the corpus changed since the index was built"
+    if previous.manifest.get("files_sha") != {k: files[k] for k in sorted(files)}:
+        return None, previous, "the corpus changed since the index was built"
+    if previous.manifest.get("alternates_sha", "") != alternates.fingerprint(settings.corpus):
+        return None, previous, "the alternates files changed since the index was built"
+    return previous, previous, ""
 
 
 def update(settings: Settings, previous: Index | None, embedder_factory: Callable[[], object],
@@ -97,6 +99,10 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     docs = [reuse(previous, doc_id, settings.corpus) if doc_id in c.unchanged else
             parse(settings.corpus / doc_id, doc_id, warn) for doc_id in files]
     docs = unique_ids([d for d in docs if d is not None])
+    alts = load_alternates(settings.corpus, warn)
+    docs = [with_phrasings(d, alts) for d in docs]
+    for key in alts.unmatched(p for d in docs for p in d.passages):
+        warn(f"warning: {key} names no FAQ question or passage; its phrasings are not used.")
     if not docs:
         raise CorpusError(f"No document in '{settings.corpus}' has text to index. "
                           "Add .md, .txt, .html, .jsonl or .csv files.")
@@ -107,7 +113,8 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
         embedder = embedder or embedder_factory()
         return embedder.embed(texts, progress=sys.stderr.isatty() and len(texts) > 256)
 
-    index, embedded = Index.build(docs, embed, {**info, "files_sha": {k: files[k] for k in sorted(files)}}, previous)
+    index, embedded = Index.build(docs, embed, {**info, "files_sha": {k: files[k] for k in sorted(files)},
+                                                "alternates_sha": alts.sha256}, previous)
     index.manifest["null_scores"] = selfcal.null_stats(index)
     index.save(settings.index)
     if settings.query_runtime == "onnx":
@@ -115,6 +122,21 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     log(f"Indexed {len(docs)} documents, {len(index.passages)} passages into {settings.index} "
         f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {embedded} units embedded).")
     return index
+
+
+def load_alternates(corpus: Path, warn: Log) -> alternates.Alternates:
+    """The corpus's alternates files; a broken one is reported and the build goes on without them."""
+    try:
+        return alternates.load(corpus)
+    except QAError as e:
+        warn(f"warning: {e} Alternates are not used until it is fixed.")
+        return alternates.Alternates()
+
+
+def with_phrasings(doc: Document, alts: alternates.Alternates) -> Document:
+    if not alts:
+        return doc
+    return replace(doc, passages=tuple(replace(p, phrasings=tuple(alts.phrasings(p))) for p in doc.passages))
 
 
 def parse(path: Path, doc_id: str, warn: Log) -> Document | None:

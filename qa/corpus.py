@@ -34,6 +34,7 @@ class Passage:
     text: str
     sentences: tuple[tuple[int, int], ...]  # absolute (start, end) offsets, in order
     question: str = ""  # the FAQ question when this passage is an FAQ answer
+    phrasings: tuple[str, ...] = ()  # other ways to ask for it, curated in alternates files
 
 
 @dataclass(frozen=True)

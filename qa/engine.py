@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa import answer, build, conversation, retrieve
+from qa.alternates import Alternates
 from qa.build import Log, stderr_log
 from qa.calibration import Calibration
 from qa.config import MAX_QUESTION_CHARS, Settings
@@ -37,12 +38,14 @@ class State:
     index: Index
     speller: Speller
     build: str  # the build's folder name, from the index folder's CURRENT file
+    alternates: Alternates  # curated synonyms, added to questions that use one of their phrases
 
     @classmethod
     def of(cls, index: Index, settings: Settings) -> State:
         words = model_words(index.manifest.get("model_path") or settings.model_path())
         texts = [p.text for p in index.passages] + [p.section for p in index.passages]
-        return cls(index.warm(), Speller(texts, words), current_build(settings.index).name)
+        alts = build.load_alternates(settings.corpus, stderr_log) if index.manifest.get("alternates_sha") else Alternates()
+        return cls(index.warm(), Speller(texts, words), current_build(settings.index).name, alts)
 
 
 class Engine:
@@ -103,7 +106,7 @@ class Engine:
         oldest first, each with .question and .answer), a follow-up question is searched with the
         salient terms of those turns added (qa.conversation); a standalone one exactly as without."""
         state = state or self.state
-        query = state.speller.correct(clean_question(question))
+        query = state.alternates.expand(state.speller.correct(clean_question(question)))
         if history:
             query = conversation.search_text(query, history, state.index.vocabulary)
         scope = state.index.scope(documents) if documents else None
@@ -117,6 +120,6 @@ class Engine:
         k = top_k or self.settings.top_k
         query, qvec, hits = self.search(q, max(k, 2), state, documents, history)
         if history:  # the confidence weighs the question as asked, not the words borrowed for the search
-            query = state.speller.correct(q)
+            query = state.alternates.expand(state.speller.correct(q))
         return answer.respond(state.index, hits, q, query, k, self.settings.corpus, self.calibration,
                               lambda: answer.faq_suggestions(state.index, qvec))

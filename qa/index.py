@@ -26,7 +26,7 @@ import numpy as np
 from qa.corpus import Document, Passage
 from qa.errors import IndexError_, QuestionError
 
-FORMAT_VERSION = 2  # 2: the manifest holds the corpus's null-score statistics (qa.selfcal)
+FORMAT_VERSION = 3  # 2: null-score statistics (qa.selfcal); 3: curated phrasings (qa.alternates)
 ANN_FILE = "ann.faiss"
 ANN_THRESHOLD = 200_000  # units; exact search below (bench/scale.py)
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256
@@ -41,18 +41,25 @@ class DocInfo:
 
 
 def unit_texts(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
-    """What gets embedded, in this order: every sentence, every passage whole, every FAQ question.
+    """What gets embedded, in this order: every sentence, every passage whole, every FAQ question,
+    then every curated phrasing (alternates files).
 
     Returns the texts and, for each passage, the unit number of its FAQ question (-1 if none).
     """
     sentences = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
     whole = [f"{p.question}\n{p.text}" if p.question else p.text for p in passages]
     questions = [p.question for p in passages if p.question]
+    phrasings = [ph for p in passages for ph in p.phrasings]
     qunit, n = np.full(len(passages), -1, np.int32), len(sentences) + len(passages)
     for i, p in enumerate(passages):
         if p.question:
             qunit[i], n = n, n + 1
-    return sentences + whole + questions, qunit
+    return sentences + whole + questions + phrasings, qunit
+
+
+def phrasing_offsets(passages: list[Passage]) -> np.ndarray:
+    """Passage i's phrasing units are rows first + offsets[i] .. first + offsets[i + 1]."""
+    return np.concatenate([[0], np.cumsum([len(p.phrasings) for p in passages])]).astype(np.int32)
 
 
 def unit_rows(passages: list[Passage]) -> dict[str, list[int]]:
@@ -70,6 +77,9 @@ def unit_rows(passages: list[Passage]) -> dict[str, list[int]]:
         if p.question:
             rows[p.doc_id].append(q)
             q += 1
+    for p in passages:
+        rows[p.doc_id].extend(range(q, q + len(p.phrasings)))
+        q += len(p.phrasings)
     return rows
 
 
@@ -85,6 +95,9 @@ class Index:
         self.n_sentences = len(self.sentence_owner)
         _, self.question_unit = unit_texts(passages)
         self.question_owner = np.flatnonzero(self.question_unit >= 0).astype(np.int32)  # question unit -> passage
+        self.first_phrasing = self.n_sentences + len(passages) + len(self.question_owner)
+        self.phrasing_offsets = phrasing_offsets(passages)
+        self.phrasing_owner = np.repeat(np.arange(len(passages), dtype=np.int32), np.diff(self.phrasing_offsets))
         self.sentence_text = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
         self._bm25: dict[str, object] = {}
         self._faiss = None
@@ -168,7 +181,9 @@ class Index:
         rows = unit_rows(passages)
         old = {d.id: d.sha256 for d in previous.docs} if previous is not None else {}
         old_rows = previous.unit_rows() if previous is not None else {}
-        keep = {d.id for d in documents if old.get(d.id) == d.sha256 and len(old_rows[d.id]) == len(rows[d.id])}
+        old_texts = unit_texts(previous.passages)[0] if previous is not None else []
+        keep = {d.id for d in documents if old.get(d.id) == d.sha256
+                and [old_texts[r] for r in old_rows[d.id]] == [texts[r] for r in rows[d.id]]}
         todo = [r for d in documents if d.id not in keep for r in rows[d.id]]
         fresh = embed([texts[r] for r in todo]) if todo else None
         dim = fresh.shape[1] if fresh is not None else previous.vectors.shape[1]
@@ -213,7 +228,7 @@ class Index:
         doc_pos = {d.id: i for i, d in enumerate(self.docs)}
         return {
             "documents": [d.__dict__ for d in self.docs],
-            "passages": [[p.id, doc_pos[p.doc_id], p.section, p.start, p.end, p.question, p.sentences]
+            "passages": [[p.id, doc_pos[p.doc_id], p.section, p.start, p.end, p.question, p.sentences, p.phrasings]
                          for p in self.passages],
         }
 
@@ -230,8 +245,8 @@ class Index:
         meta = read_json(build / "meta.json")
         try:
             docs = [DocInfo(**d) for d in meta["documents"]]
-            passages = [Passage(pid, docs[di].id, sec, s, e, docs[di].text[s:e], tuple(map(tuple, sents)), q)
-                        for pid, di, sec, s, e, q, sents in meta["passages"]]
+            passages = [Passage(pid, docs[di].id, sec, s, e, docs[di].text[s:e], tuple(map(tuple, sents)), q, tuple(ph))
+                        for pid, di, sec, s, e, q, sents, ph in meta["passages"]]
             vectors = np.load(build / "vectors.npy")
         except (KeyError, TypeError, ValueError, OSError) as e:
             raise IndexError_(f"Index in '{build}' cannot be read ({type(e).__name__}).") from None

@@ -83,7 +83,9 @@ def unit_owner(index: Index, unit: int) -> int:
         return int(index.sentence_owner[unit])
     if unit < n_s + n_p:
         return unit - n_s
-    return int(index.question_owner[unit - n_s - n_p])
+    if unit < index.first_phrasing:
+        return int(index.question_owner[unit - n_s - n_p])
+    return int(index.phrasing_owner[unit - index.first_phrasing])
 
 
 def score_passage(index: Index, i: int, qvec: np.ndarray, bm25_s: np.ndarray, w: Weights) -> Hit:
@@ -93,6 +95,9 @@ def score_passage(index: Index, i: int, qvec: np.ndarray, bm25_s: np.ndarray, w:
     passage_cos = float(v[index.n_sentences + i] @ qvec)
     qu = index.question_unit[i]
     q_cos = float(v[qu] @ qvec) if qu >= 0 else 0.0
+    a, b = index.phrasing_offsets[i], index.phrasing_offsets[i + 1]
+    if b > a:  # curated phrasings count as the FAQ question does
+        q_cos = max(q_cos, float((v[index.first_phrasing + a:index.first_phrasing + b] @ qvec).max()))
     fused = (sent_cos + w.passage * passage_cos + w.question * max(0.0, q_cos - w.q_floor)
              + w.bm25 * bm25_s[first:last])
     best = int(np.argmax(fused))

@@ -185,3 +185,23 @@ def test_build_measures_the_corpus_null_scores(write_corpus, fake_model, tmp_pat
     assert null["probes"] == 30 and null["question"]["probes"] == 30
     # leave-one-out: a question never counts itself, so its null similarity is below 1
     assert 0 < null["question"]["mean"] < 1 and null["sd"] > 0
+
+
+def test_alternates_add_phrasings_and_synonyms_and_a_change_reindexes(write_corpus, fake_model, tmp_path):
+    from conftest import FakeEmbedder
+
+    corpus = write_corpus({"faq.md": "# FAQ\n\n## How do I pay?\n\nBy card.\n\n## Where are you?\n\nIn Paris.\n",
+                           "alternates.yaml": "alternates:\n  How do I pay?:\n    - settle my invoice\n"
+                                              "synonyms:\n  - [bill, invoice]\n"})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    emb = FakeEmbedder(fake_model)
+    engine = Engine(s, log=lambda line: None, embedder=emb)
+    pay = engine.index.passage_by_id["faq.md#how-do-i-pay"]
+    assert pay.phrasings == ("settle my invoice",) and "settle my invoice" in emb.embedded
+    query, _, hits = engine.search("settle invoice", 2)
+    assert engine.index.passages[hits[0].passage].id == "faq.md#how-do-i-pay"
+    assert hits[0].question > 0.5  # matched through the phrasing, which counts as the FAQ question
+    assert engine.search("my bill", 1)[0] == "my bill invoice"  # synonyms join the search text
+    assert build.current(s)[0] is not None
+    (corpus / "alternates.yaml").write_text("alternates:\n  How do I pay?:\n    - pay the bill\n")
+    assert build.current(s)[2] == "the alternates files changed since the index was built"
