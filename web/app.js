@@ -16,6 +16,17 @@
   let pending = null; // AbortController of the question in flight
   let opener = null; // what had focus before the source panel opened
   let panelRequest = 0; // so a slow document load can't overwrite a newer one
+  let feedbackCount = 0; // ids for the comment boxes' labels
+  let conversation = []; // earlier turns {question, answer}, oldest first, sent as history with each question
+  const HISTORY_TURNS = 4; // the server reads follow-ups against the last few turns
+  const MAX_QUESTION = 500;
+  const MAX_ANSWER = 1000; // what is sent back of an answer (the API takes up to 2000)
+  const MAX_COMMENT = 1000;
+  const MAX_VOTED_ANSWER = 2000;
+  const SVG = "http://www.w3.org/2000/svg";
+  const THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06" +
+    "L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05" +
+    "c.09-.23.14-.47.14-.73v-2z";
 
   // ---- small DOM helpers --------------------------------------------------------------------
 
@@ -158,8 +169,121 @@
     const message = el("article", "msg msg-bot");
     const answer = el("p", "answer");
     answer.append(text(result.answer + " "), marker(result, 0));
-    message.append(answer, confidence(result.confidence), el("p", "label", "Sources"), sourceList(result));
+    message.append(answer, confidence(result.confidence), el("p", "label", "Sources"), sourceList(result),
+      feedbackBar(result));
     return message;
+  }
+
+  // ---- feedback: thumbs up or down on an answer, an optional comment with a down vote ---------
+
+  function thumb() {
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", THUMB);
+    svg.append(path);
+    return svg;
+  }
+
+  function feedbackBar(result) {
+    const bar = el("div", "feedback");
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Feedback on this answer");
+    const up = button("vote vote-up", null, () => vote("up"));
+    const down = button("vote vote-down", null, () => vote("down"));
+    up.append(thumb(), text("Helpful")); // the visible text is the accessible name
+    down.append(thumb(), text("Not helpful"));
+    for (const b of [up, down]) b.setAttribute("aria-pressed", "false");
+    const status = el("p", "feedback-status");
+    status.setAttribute("role", "status");
+    bar.append(up, down, status);
+    let sent = false;
+    let form = null;
+
+    function press(which) {
+      up.setAttribute("aria-pressed", String(which === "up"));
+      down.setAttribute("aria-pressed", String(which === "down"));
+    }
+
+    function lock(locked) {
+      for (const b of [up, down]) b.setAttribute("aria-disabled", String(locked));
+    }
+
+    async function send(which, comment) {
+      lock(true);
+      status.textContent = "Sending…";
+      const body = { question: result.question.slice(0, MAX_QUESTION), answer: result.answer.slice(0, MAX_VOTED_ANSWER), vote: which };
+      if (comment) body.comment = comment.slice(0, MAX_COMMENT);
+      try {
+        await api("/api/feedback", body);
+        sent = true;
+        if (form) { form.remove(); form = null; }
+        status.textContent = "Thanks for the feedback.";
+        bar.classList.add("sent");
+        if (!bar.contains(document.activeElement)) (which === "up" ? up : down).focus();
+      } catch (error) {
+        lock(false);
+        status.textContent = `Couldn't send the feedback: ${error.message}`;
+      }
+    }
+
+    function vote(which) {
+      if (sent || up.getAttribute("aria-disabled") === "true") return;
+      press(which);
+      if (which === "up") {
+        if (form) { form.remove(); form = null; }
+        send("up");
+        return;
+      }
+      if (!form) {
+        form = commentForm((comment) => send("down", comment), () => {
+          form.remove();
+          form = null;
+          press(null);
+          status.textContent = "";
+          down.focus();
+        });
+        bar.after(form);
+      }
+      form.querySelector("textarea").focus();
+    }
+
+    return bar;
+  }
+
+  function commentForm(onSend, onCancel) {
+    const form = el("form", "feedback-form");
+    const id = `comment-${++feedbackCount}`;
+    const label = el("label", "label", "What was wrong? (optional)");
+    label.htmlFor = id;
+    const box = el("textarea", "comment");
+    box.id = id;
+    box.rows = 2;
+    box.maxLength = MAX_COMMENT;
+    box.placeholder = "e.g. it quoted the wrong part of the document";
+    const sendButton = el("button", "btn btn-primary btn-small", "Send");
+    sendButton.type = "submit";
+    const cancel = button("btn btn-quiet btn-small", "Cancel", onCancel);
+    const actions = el("div", "feedback-actions");
+    actions.append(sendButton, cancel);
+    form.append(label, box, actions);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      onSend(box.value.trim());
+    });
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        onCancel();
+      }
+    });
+    return form;
   }
 
   function abstainMessage(result) {
@@ -206,7 +330,9 @@
     pending = controller;
     setBusy(true);
     try {
-      const result = await api("/api/ask", { question }, controller.signal);
+      const history = conversation.slice(-HISTORY_TURNS);
+      const result = await api("/api/ask", { question, history }, controller.signal);
+      conversation.push({ question: (result.question || question.trim()).slice(0, MAX_QUESTION), answer: result.answer.slice(0, MAX_ANSWER) });
       const reply = result.answered ? answerMessage(result) : abstainMessage(result);
       thinking.replaceWith(reply);
       scrollToShow(reply);
@@ -240,6 +366,7 @@
     setBusy(false);
     if (ui.panel.open) closePanel();
     ui.log.replaceChildren();
+    conversation = [];
     showWelcome();
     ui.input.value = "";
     ui.input.focus();
