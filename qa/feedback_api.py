@@ -27,10 +27,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from qa import report as curation
 from qa.errors import QAError
+from qa.middleware import JSONRoute
 from qa.schemas import AskRequest, AskResponse, FeedbackCreated, FeedbackRequest, Problem, Report
 
 log = logging.getLogger("qa")
-router = APIRouter(prefix="/api", tags=["feedback"])
+router = APIRouter(prefix="/api", tags=["feedback"], route_class=JSONRoute)  # JSON bodies checked as for /api/ask
 bearer = HTTPBearer(auto_error=False, description="QA_REPORT_TOKEN")
 
 NO_STORE = "Feedback and the query log are not enabled on this server (no data folder)."
@@ -56,7 +57,13 @@ EngineDep = Annotated[object, Depends(get_engine)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
+TOO_LARGE = problem("The request body is larger than the limit (QA_MAX_BODY_BYTES).")
+
+
 @router.post("/feedback", status_code=201, response_model=FeedbackCreated, responses={
+    400: problem("The body is not UTF-8, or nested too deeply."),
+    413: TOO_LARGE,
+    415: problem("The body is not sent as application/json."),
     422: problem("The body does not match the schema: question 1 to 500 characters, answer up to 2000, "
                  "vote 'up' or 'down', comment up to 1000."),
     503: problem(NO_STORE + " Or the store cannot be written just now.")})
@@ -85,6 +92,7 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
 @router.get("/report", response_model=Report, responses={
     401: problem("No bearer token, or not the report token (Authorization: Bearer <QA_REPORT_TOKEN>)."),
     404: problem("No report token is configured (QA_REPORT_TOKEN): the report is off."),
+    413: TOO_LARGE,
     422: problem("limit must be a whole number from 1 to 100."),
     503: problem(NO_STORE)})
 def report(request: Request, credentials: Credentials, engine: EngineDep,

@@ -39,10 +39,14 @@ Our office is in Lyon and opens at nine.
 TOKEN = "s3cret-token"
 
 
+def fake_settings(corpus, index, fake_model) -> Settings:
+    return Settings(corpus=corpus, index=index, model=str(fake_model), query_runtime="sentence-transformers")
+
+
 @pytest.fixture
-def fake_engine(write_corpus, fake_embedder, tmp_path):
+def fake_engine(write_corpus, fake_embedder, fake_model, tmp_path):
     corpus = write_corpus({"help.md": FAQ})
-    return Engine(Settings(corpus=corpus, index=tmp_path / "index"), log=lambda line: None, embedder=fake_embedder)
+    return Engine(fake_settings(corpus, tmp_path / "index", fake_model), log=lambda line: None, embedder=fake_embedder)
 
 
 @pytest.fixture
@@ -83,6 +87,17 @@ def test_feedback_is_stored_and_answered_201_with_its_id(fake_engine, store):
 def test_bad_feedback_is_422(fake_engine, store, body):
     r = client_for(fake_engine, store).post("/api/feedback", json=body)
     assert r.status_code == 422
+    assert store.counts()["feedback"] == 0
+
+
+def test_feedback_must_be_sent_as_json(fake_engine, store):
+    client = client_for(fake_engine, store)
+    r = client.post("/api/feedback", content=b'{"question": "q", "answer": "a", "vote": "up"}',
+                    headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415 and "application/json" in r.json()["detail"]
+    r = client.post("/api/feedback", content=b'{"question": "\xff", "answer": "a", "vote": "up"}',
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
     assert store.counts()["feedback"] == 0
 
 
@@ -140,9 +155,10 @@ def test_report_lists_unanswered_and_downvoted_with_nearest_entry_and_snippet(fa
     assert client.get("/api/report?limit=0", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 422
 
 
-def test_report_of_a_corpus_without_faq_entries_points_at_passages(write_corpus, fake_embedder, tmp_path, store):
+def test_report_of_a_corpus_without_faq_entries_points_at_passages(write_corpus, fake_embedder, fake_model, tmp_path,
+                                                                     store):
     corpus = write_corpus({"notes.md": "# Notes\n\nOur office is in Lyon and opens at nine.\n"})
-    engine = Engine(Settings(corpus=corpus, index=tmp_path / "i2"), log=lambda line: None, embedder=fake_embedder)
+    engine = Engine(fake_settings(corpus, tmp_path / "i2", fake_model), log=lambda line: None, embedder=fake_embedder)
     store.log_query("when does the office open", False, 0.2, [], 2.0)
     store.log_query("banana bread recipe", False, 0.0, [], 2.0)
     r = curation.build(store, engine)
@@ -158,7 +174,7 @@ def test_routes_declare_models_and_their_4xx():
     app.include_router(router)
     paths = app.openapi()["paths"]
     post = paths["/api/feedback"]["post"]
-    assert set(post["responses"]) >= {"201", "422", "503"}
+    assert set(post["responses"]) >= {"201", "400", "413", "415", "422", "503"}
     assert post["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/FeedbackCreated")
     get = paths["/api/report"]["get"]
     assert set(get["responses"]) >= {"200", "401", "404", "503"}
@@ -227,7 +243,8 @@ def test_wired_into_the_app(engine, tmp_path, monkeypatch):
 
     monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("QA_REPORT_TOKEN", TOKEN)
-    with TestClient(create_app(engine.settings, engine)) as client:
+    settings = Settings(corpus=engine.settings.corpus, index=engine.settings.index)  # reads the two above
+    with TestClient(create_app(settings, engine)) as client:
         r = client.post("/api/feedback", json={"question": "what is inference?", "answer": "AI inference is…", "vote": "up"})
         if r.status_code == 404:
             pytest.skip("POST /api/feedback is not wired into qa.api yet")
