@@ -12,7 +12,7 @@ import time
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -25,9 +25,10 @@ from pydantic_core import PydanticCustomError
 from qa import schemas
 from qa.config import MAX_QUESTION_CHARS, PROJECT_DIR, Settings
 from qa.engine import Engine
-from qa.errors import QAError, QuestionError
+from qa.errors import QAError, QuestionError, UnknownDocument
 from qa.middleware import SECURITY_HEADERS, Guard, IndexWatcher, JSONRoute, readable, tidy_openapi
-from qa.schemas import AskResponse
+from qa.feedback_api import log_ask, router as feedback_router
+from qa.schemas import AskResponse, Problem
 
 __all__ = ["SECURITY_HEADERS", "create_app", "serve"]
 WEB_DIR = PROJECT_DIR / "web"
@@ -48,10 +49,6 @@ class AskRequest(schemas.AskRequest):
         if isinstance(value, (bool, str)):
             raise PydanticCustomError("int_type", "Input should be a valid integer")
         return value
-
-
-class Problem(BaseModel):
-    detail: str = Field(description="what went wrong and what to send instead")
 
 
 class Health(BaseModel):
@@ -117,11 +114,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             log.warning("qa ready in %.2f s", time.perf_counter() - t0)
         else:
             app.state.engine = engine
+        app.state.store, app.state.report_token = open_store(settings), settings.report_token
         watcher = IndexWatcher(app.state.engine, settings.watch_interval).start()
         try:
             yield
         finally:
             watcher.stop()
+            if app.state.store is not None:
+                app.state.store.close()
 
     app = FastAPI(title="qa", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Extractive answers from your documents, cited to the character.")
@@ -134,7 +134,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.exception_handler(QAError)
     async def qa_error(request: Request, exc: QAError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422 if isinstance(exc, QuestionError) else 400)
+        status = 422 if isinstance(exc, QuestionError) else 404 if isinstance(exc, UnknownDocument) else 400
+        return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -146,9 +147,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500, headers=SECURITY_HEADERS)
 
-    @app.post("/api/ask", response_model=AskResponse, responses=problems(400, 415, 422))
-    def ask(body: AskRequest, engine: EngineDep) -> AskResponse:
-        return engine.ask(body.question, top_k=body.top_k)
+    @app.post("/api/ask", response_model=AskResponse, responses=problems(400, 404, 415, 422))
+    def ask(body: AskRequest, engine: EngineDep, request: Request, tasks: BackgroundTasks) -> AskResponse:
+        t0 = time.perf_counter()
+        response = engine.ask(body.question, top_k=body.top_k, documents=body.documents or None,
+                              history=body.history or None)
+        if settings.log_queries:  # written after the response is sent: the fsync is not the asker's wait
+            tasks.add_task(log_ask, request.app.state.store, body, response, (time.perf_counter() - t0) * 1000)
+        return response
+
+    # The router's routes join the app's own list (not include_router, which this FastAPI keeps as
+    # one lazy entry), so that the catch-all below sees them and answers 405 for their other methods.
+    app.router.routes.extend(feedback_router.routes)
 
     @app.get("/api/health", response_model=Health, responses=problems())
     def health(engine: EngineDep) -> Health:
@@ -212,6 +222,17 @@ DOCS_PAGE = """<!doctype html>
 <body><div id="swagger-ui"></div>
 <script src="/docs-assets/swagger-ui-bundle.js"></script><script src="/docs.js"></script></body></html>
 """
+
+
+def open_store(settings: Settings):
+    """The query log and feedback store in settings.data; without one the server still answers."""
+    from qa.store import Store
+
+    try:
+        return Store(settings.data)
+    except QAError as e:
+        log.warning("qa: feedback and the query log are off: %s", e)
+        return None
 
 
 def mount_docs(app: FastAPI) -> None:

@@ -32,6 +32,8 @@ def fail(error: Exception) -> None:
 @app.command()
 def ask(question: Annotated[Optional[str], typer.Argument(help="the question; omit to read one per line from stdin")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="print the answer object as JSON")] = False,
+        doc: Annotated[Optional[list[str]], typer.Option("--doc", help="answer from this document only "
+                                                         "(its path in the corpus; repeat for several)")] = None,
         corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None) -> None:
     """Answer QUESTION from the corpus, with citations."""
     from qa import render
@@ -43,7 +45,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question; om
         engine = Engine(settings(corpus, index, top_k))
         questions = [question] if question is not None else (line for line in sys.stdin if line.strip())
         for q in questions:
-            r = engine.ask(q)
+            r = engine.ask(q, documents=doc or None)
             typer.echo(r.model_dump_json() if json_out else render.text(r, color=sys.stdout.isatty()))
     except QAError as e:
         fail(e)
@@ -188,12 +190,15 @@ def report(data: Annotated[Path, typer.Option("--data", envvar="QA_DATA", show_e
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
           port: Annotated[int, typer.Option(min=1, max=65535, help="port")] = 8000,
+          data: Annotated[Optional[Path], typer.Option("--data", help="query log and feedback folder "
+                                                       "[env QA_DATA; default ./.qa-data]")] = None,
           corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
     """Serve the JSON API and the web chat."""
     from qa.api import serve as run_server
 
     try:
-        run_server(settings(corpus, index), host, port)
+        s = settings(corpus, index)
+        run_server(s.model_copy(update={"data": data}) if data else s, host, port)
     except QAError as e:
         fail(e)
 

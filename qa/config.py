@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     watch_interval: float = Field(default=1.0, ge=0, le=3600, description="seconds between looks at the index "
                                   "folder's CURRENT file; the server switches to a new build when it changes; 0: never")
 
+    data: Path = Field(default=Path(".qa-data"), description="folder of the query log and feedback (SQLite)")
+    log_queries: bool = Field(default=True, description="log every asked question (no IP addresses) in the data folder")
+    report_token: str = Field(default="", description="bearer token for GET /api/report; the route is off without one")
+
     def model_path(self) -> str:
         return self.model or default_model_path()
 

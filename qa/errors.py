@@ -4,7 +4,8 @@ QAError                 base: a message meant for the user, never a traceback
 ├── CorpusError         the corpus folder is missing, empty or a document cannot be read
 ├── ModelError          the embedding model path is missing or not a sentence-transformers model
 ├── IndexError_         the index folder is missing, stale, corrupt or of another format
-└── QuestionError       the question is empty or too long
+├── QuestionError       the question is empty or too long
+└── UnknownDocument     a question was limited to a document the index does not hold
 """
 
 
@@ -25,4 +26,8 @@ class IndexError_(QAError):  # trailing underscore: do not shadow the builtin In
 
 
 class QuestionError(QAError):
+    pass
+
+
+class UnknownDocument(QAError):
     pass

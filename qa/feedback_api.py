@@ -6,7 +6,7 @@
 
 What the app provides, on app.state (set in qa.api.create_app / its lifespan):
     engine        the qa.engine.Engine (already there)
-    store         a qa.store.Store, or None when there is none (then both routes answer 503)
+    store         a qa.store.Store, or None when there is none (then both routes answer 404)
     report_token  the QA_REPORT_TOKEN value; "" or absent: GET /api/report is 404
 
 `log_ask(store, request, response, latency_ms)` writes one asked question to the query log
@@ -44,7 +44,7 @@ def problem(description: str) -> dict:
 def get_store(request: Request):
     store = getattr(request.app.state, "store", None)
     if store is None:
-        raise HTTPException(503, NO_STORE)
+        raise HTTPException(404, NO_STORE)
     return store
 
 
@@ -66,7 +66,7 @@ TOO_LARGE = problem("The request body is larger than the limit (QA_MAX_BODY_BYTE
     415: problem("The body is not sent as application/json."),
     422: problem("The body does not match the schema: question 1 to 500 characters, answer up to 2000, "
                  "vote 'up' or 'down', comment up to 1000."),
-    503: problem(NO_STORE + " Or the store cannot be written just now.")})
+    404: problem(NO_STORE), 503: problem("The store cannot be written just now; try again later.")})
 def feedback(body: FeedbackRequest, store: StoreDep) -> FeedbackCreated:
     """A thumbs up or down on an answer, with an optional comment. Nothing about the voter is stored."""
     comment = " ".join(body.comment.split()) if body.comment else None
@@ -91,15 +91,17 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
 
 @router.get("/report", response_model=Report, responses={
     401: problem("No bearer token, or not the report token (Authorization: Bearer <QA_REPORT_TOKEN>)."),
-    404: problem("No report token is configured (QA_REPORT_TOKEN): the report is off."),
+    404: problem("No report token is configured (QA_REPORT_TOKEN), or no store: the report is off."),
     413: TOO_LARGE,
-    422: problem("limit must be a whole number from 1 to 100."),
-    503: problem(NO_STORE)})
+    422: problem("limit must be a whole number from 1 to 100; no other query parameter is known.")})
 def report(request: Request, credentials: Credentials, engine: EngineDep,
            limit: Annotated[int, Query(ge=1, le=100, description="questions per list")] = curation.DEFAULT_LIMIT) -> Report:
     """The most frequent unanswered and down-voted questions, each with its nearest FAQ entry and an
     alternates.yaml entry to paste."""
     check_token(request, credentials)  # before anything else: a wrong token learns nothing
+    unknown = sorted(set(request.query_params) - {"limit"})
+    if unknown:
+        raise HTTPException(422, f"Unknown query parameter {unknown[0]!r}; only 'limit' is known.")
     store = get_store(request)
     return curation.build(store, engine, limit=limit)
 

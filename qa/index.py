@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.corpus import Document, Passage
-from qa.errors import IndexError_, QuestionError
+from qa.errors import IndexError_, UnknownDocument
 
 FORMAT_VERSION = 3  # 2: null-score statistics (qa.selfcal); 3: curated phrasings (qa.alternates)
 ANN_FILE = "ann.faiss"
@@ -153,7 +153,7 @@ class Index:
         """A mask over passages: those of the named documents. Unknown ids are the caller's error."""
         unknown = [d for d in doc_ids if d not in self.doc_by_id]
         if unknown:
-            raise QuestionError(f"No document '{unknown[0]}' in the index; GET /api/health or `qa index` "
+            raise UnknownDocument(f"No document '{unknown[0]}' in the index; GET /api/health or `qa index` "
                                 "shows what is indexed, and a citation's id names its document before '#'.")
         wanted = set(doc_ids)
         return np.array([p.doc_id in wanted for p in self.passages], dtype=bool)

@@ -42,6 +42,9 @@ class Turn(BaseModel):
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     top_k: int | None = Field(default=None, ge=1, le=10)
+    documents: list[str] = Field(
+        default_factory=list, max_length=100,
+        description="answer from these documents only (ids as in GET /api/faq or a citation's id before '#')")
     history: list[Turn] = Field(
         default_factory=list, max_length=MAX_HISTORY_TURNS,
         description="earlier turns, oldest first: a follow-up (\"and the Series D?\") is read in their context; "

@@ -79,5 +79,5 @@ def engine(real_embedder, tmp_path_factory):
     from qa.config import Settings
     from qa.engine import Engine
 
-    index = tmp_path_factory.mktemp("index")
-    return Engine(Settings(corpus=CORPUS, index=index), log=lambda line: None, embedder=real_embedder)
+    index, data = tmp_path_factory.mktemp("index"), tmp_path_factory.mktemp("data")
+    return Engine(Settings(corpus=CORPUS, index=index, data=data), log=lambda line: None, embedder=real_embedder)

@@ -158,7 +158,7 @@ def test_large_indexes_use_hnsw_and_find_what_exact_search_finds(settings, fake_
 def test_questions_can_be_limited_to_some_documents(write_corpus, fake_model, tmp_path):
     from conftest import FakeEmbedder
 
-    from qa.errors import QuestionError
+    from qa.errors import UnknownDocument
 
     corpus = write_corpus({"billing.md": "# Billing\n\nInvoices are sent monthly by email.\n",
                            "travel.md": "# Travel\n\nInvoices for travel are filed by hand.\n"})
@@ -168,7 +168,7 @@ def test_questions_can_be_limited_to_some_documents(write_corpus, fake_model, tm
     assert hits and {engine.index.passages[h.passage].doc_id for h in hits} == {"travel.md"}
     _, _, both = engine.search("invoices", 5)
     assert {engine.index.passages[h.passage].doc_id for h in both} == {"billing.md", "travel.md"}
-    with pytest.raises(QuestionError, match="No document 'nope.md'"):
+    with pytest.raises(UnknownDocument, match="No document 'nope.md'"):
         engine.search("invoices", 5, documents=["nope.md"])
 
 
