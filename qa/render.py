@@ -28,19 +28,12 @@ def report(r: Report) -> str:
     rows = [
         ("hit@1 (citations[0] has the expected text)", f"{r.hit_at_1:.3f}"),
         ("answer precision (answer has it)", f"{r.answer_precision:.3f}"),
-        (f"MRR@5", f"{r.mrr_at_5:.3f}"),
+        ("MRR@5", f"{r.mrr_at_5:.3f}"),
         ("abstained on unanswerable", f"{r.abstained}/{r.unanswerable}"),
         ("false abstentions on answerable", f"{r.false_abstentions}/{r.answerable}"),
         ("latency p50 / p95", f"{r.latency_p50_ms:.1f} / {r.latency_p95_ms:.1f} ms"),
     ]
-    width = max(len(k) for k, _ in rows)
-    out = [f"{k:<{width}}  {v}" for k, v in rows]
-    if r.misses:
-        out.append(f"\n{len(r.misses)} misses:")
-        for m in r.misses:
-            want = "(no answer)" if m["expected"] is None else repr(m["expected"])
-            out.append(f"  {m['question']!r}: want {want}; got {m['got']!r}")
-    return "\n".join(out)
+    return table(rows, r.misses, lambda m: repr(m["question"]))
 
 
 def dialogue_report(r: DialogueReport) -> str:
@@ -56,13 +49,18 @@ def dialogue_report(r: DialogueReport) -> str:
         ("last turns read as follow-ups", f"{r.follow_ups}/{r.dialogues}"),
         ("latency p50 / p95 (last turn)", f"{r.latency_p50_ms:.1f} / {r.latency_p95_ms:.1f} ms"),
     ]
+    return table(rows, r.misses, lambda m: " / ".join(map(repr, m["turns"])))
+
+
+def table(rows: list[tuple[str, str]], misses: list[dict], asked) -> str:
+    """Aligned label/value rows, then each miss: what was asked, what was wanted, what came."""
     width = max(len(k) for k, _ in rows)
     out = [f"{k:<{width}}  {v}" for k, v in rows]
-    if r.misses:
-        out.append(f"\n{len(r.misses)} misses:")
-        for m in r.misses:
+    if misses:
+        out.append(f"\n{len(misses)} misses:")
+        for m in misses:
             want = "(no answer)" if m["expected"] is None else repr(m["expected"])
-            out.append(f"  {' / '.join(map(repr, m['turns']))}: want {want}; got {m['got']!r}")
+            out.append(f"  {asked(m)}: want {want}; got {m['got']!r}")
     return "\n".join(out)
 
 
