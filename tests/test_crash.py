@@ -269,33 +269,36 @@ def listening(port: int) -> set[str]:
 def test_server_keeps_answering_through_a_rebuild_and_switches_to_it(tmp_path, fake_model):
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     write_docs(corpus, range(3))
-    port = free_port()
-    server = start_qa("serve", "--port", str(port), env=qa_env(corpus, index, fake_model))
+    port, out, err = free_port(), tmp_path / "server.out", tmp_path / "server.err"
+    with open(out, "w") as stdout, open(err, "w") as stderr:  # files, so a chatty server never blocks on a pipe
+        server = subprocess.Popen([sys.executable, "-c", LAUNCHER, "serve", "--port", str(port)], cwd=ROOT,
+                                  env=qa_env(corpus, index, fake_model), stdout=stdout, stderr=stderr, text=True)
+    stop = threading.Event()
+    results: list[object] = []
+    base = f"http://127.0.0.1:{port}"
+
+    def hammer() -> None:  # until told to stop, or two minutes at most
+        questions = ["what is the price?", "how do I get a refund?", "who is the CEO of Mars?", "cache"]
+        deadline = time.monotonic() + 120
+        with httpx.Client(base_url=base, timeout=30) as c:
+            while not stop.is_set() and time.monotonic() < deadline:
+                try:
+                    r = c.post("/api/ask", json={"question": random.choice(questions)})
+                    ok = r.status_code == 200 and "answered" in r.json()
+                    results.append(True if ok else (r.status_code, r.text[:200]))
+                except Exception as e:  # a refused or dropped connection is an error too
+                    results.append(repr(e))
+
+    threads = [threading.Thread(target=hammer, daemon=True) for _ in range(4)]
     try:
-        base = f"http://127.0.0.1:{port}"
-        line = server.stdout.readline()  # printed once everything is loaded, before the port opens
-        assert f"serving http://127.0.0.1:{port}/" in line, line + server.stderr.read()
-        with httpx.Client(base_url=base, timeout=10) as client:
-            assert wait_for(lambda: healthy(client), 30, step=0.05)
+        assert wait_for(lambda: "serving" in out.read_text() or server.poll() is not None, 120, step=0.05)
+        # printed once everything is loaded, just before the port opens
+        assert f"serving http://127.0.0.1:{port}/" in out.read_text(), out.read_text() + err.read_text()
+        with httpx.Client(base_url=base, timeout=30) as client:
+            assert wait_for(lambda: health(client) is not None, 60, step=0.05)
             assert listening(port) == {"127.0.0.1"}  # the default binds loopback only
-            before = client.get("/api/health").json()
+            before = health(client)
             assert before["documents"] == 3
-
-            results: list[object] = []
-            stop = threading.Event()
-
-            def hammer() -> None:
-                with httpx.Client(base_url=base, timeout=10) as c:
-                    questions = ["what is the price?", "how do I get a refund?", "who is the CEO of Mars?", "cache"]
-                    while not stop.is_set():
-                        try:
-                            r = c.post("/api/ask", json={"question": random.choice(questions)})
-                            ok = r.status_code == 200 and "answered" in r.json()
-                            results.append(True if ok else (r.status_code, r.text[:200]))
-                        except Exception as e:  # a refused or dropped connection is an error too
-                            results.append(repr(e))
-
-            threads = [threading.Thread(target=hammer) for _ in range(4)]
             for t in threads:
                 t.start()
             write_docs(corpus, range(3, 60))
@@ -303,24 +306,34 @@ def test_server_keeps_answering_through_a_rebuild_and_switches_to_it(tmp_path, f
                                      cwd=ROOT, capture_output=True, text=True, timeout=120)
             assert rebuild.returncode == 0, rebuild.stderr
             new = Index.load(index).manifest
-            switched = wait_for(lambda: client.get("/api/health").json()["build"] != before["build"], 20, step=0.1)
+            switched = wait_for(lambda: (health(client) or before)["build"] != before["build"], 30, step=0.1)
             time.sleep(0.5)  # and a little more traffic on the new build
             stop.set()
             for t in threads:
-                t.join(timeout=30)
-            after = client.get("/api/health").json()
+                t.join(timeout=60)
+            after = health(client)
         errors = [r for r in results if r is not True]
         assert switched and len(results) > 20 and errors == [], (switched, len(results), errors[:5])
         assert after["documents"] == 60 and after["passages"] == new["passages"] > before["passages"]
         assert after["build"] == current_build(index).name
     finally:
+        stop.set()
         server.send_signal(signal.SIGTERM)
         try:
-            _, err = server.communicate(timeout=20)
+            server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-            _, err = server.communicate()
-    assert "Switched to index build" in err and "Traceback" not in err, err
+            server.wait()
+    log = err.read_text()
+    assert "Switched to index build" in log and "Traceback" not in log, log
+
+
+def health(client: httpx.Client) -> dict | None:
+    try:
+        r = client.get("/api/health")
+    except httpx.TransportError:
+        return None
+    return r.json() if r.status_code == 200 else None
 
 
 def test_watcher_switches_builds_and_keeps_the_good_one_when_current_breaks(
@@ -345,10 +358,3 @@ def test_watcher_switches_builds_and_keeps_the_good_one_when_current_breaks(
     finally:
         watcher.stop()
     assert not watcher._thread.is_alive()
-
-
-def healthy(client: httpx.Client) -> bool:
-    try:
-        return client.get("/api/health").status_code == 200
-    except httpx.TransportError:
-        return False
