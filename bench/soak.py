@@ -3,7 +3,7 @@
     .venv/bin/python bench/soak.py [--duration 60] [--connections 32] [--warmup 10] [--index DIR]
 
 Starts `qa serve` on a free 127.0.0.1 port (the default corpus; the index folder given, else a
-private temporary one, built first), then a closed loop: 32 keep-alive connections
+private temporary one, built first; the query log in a temporary folder), then a closed loop: 32 keep-alive connections
 (httpx.AsyncClient with a pool of that size), each sending POST /api/ask with the next question of
 a fixed list (answerable, unanswerable, odd text) as soon as its previous answer arrives. After a
 warm-up it measures for --duration seconds and stops by itself (bounded in time and in count).
@@ -70,8 +70,9 @@ def connections_to(port: int) -> int:
     return n
 
 
-def start_server(port: int, index: Path, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QA_INDEX": str(index), "QA_CORPUS": str(ROOT / "corpus")}
+def start_server(port: int, index: Path, data: Path, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QA_INDEX": str(index), "QA_CORPUS": str(ROOT / "corpus"),
+           "QA_DATA": str(data)}  # the query log is written as in production, to a temporary folder
     with open(log, "w") as out:
         return subprocess.Popen([sys.executable, "-c", "from qa.cli import main; main()", "serve", "--port", str(port)],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -139,7 +140,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qa-soak-") as tmp:
         port, log = free_port(), Path(tmp) / "server.log"
         base = f"http://{HOST}:{port}"
-        server = start_server(port, args.index or Path(tmp) / "index", log)
+        server = start_server(port, args.index or Path(tmp) / "index", Path(tmp) / "data", log)
         try:
             t0 = time.monotonic()
             wait_ready(base, server, log)
