@@ -78,10 +78,10 @@ def load_previous(settings: Settings, info: dict) -> tuple[Index | None, str]:
 
 def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
     """(index ready to serve, or None; the previous index worth reusing, or None; why it is not ready)."""
+    files = scan(settings.corpus)  # a missing or empty corpus is the error to report, before anything else
     previous, reason = load_previous(settings, model_info(settings))
     if previous is None:
         return None, None, reason
-    files = scan(settings.corpus)
     if previous.manifest.get("files_sha") != {k: files[k] for k in sorted(files)}:
         return None, previous, "the corpus changed since the index was built"
     if previous.manifest.get("alternates_sha", "") != alternates.fingerprint(settings.corpus):

@@ -20,8 +20,14 @@ TopKOpt = Annotated[Optional[int], typer.Option("--top-k", min=1, max=10, help="
 
 
 def settings(corpus: Path | None, index: Path | None, top_k: int | None = None) -> Settings:
+    from pydantic import ValidationError
+
     overrides = {k: v for k, v in {"corpus": corpus, "index": index, "top_k": top_k}.items() if v is not None}
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:  # a bad QA_ variable: name it, in one line
+        err = e.errors()[0]
+        fail(QAError(f"Setting QA_{str(err['loc'][0]).upper()} is not valid: {err['msg']}."))
 
 
 def fail(error: Exception) -> None:
@@ -123,11 +129,12 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
 
     try:
         s = settings(corpus, index)
-        ready, previous, _ = build.current(s)
+        ready, previous, reason = build.current(s)
         if ready is not None and not full:
             typer.echo(f"The index in {s.index} is up to date: {ready.manifest['documents']} documents, "
                        f"{ready.manifest['passages']} passages. Nothing to do.")
             return
+        typer.echo(f"Updating the index: {'a full rebuild was asked for' if full else reason}.")
         build.update(s, None if full else previous, lambda: build.build_model(s), log=typer.echo)
     except QAError as e:
         fail(e)

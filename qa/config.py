@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MAX_QUESTION_CHARS = 500  # the API checks the question as sent, the engine again once cleaned
-MAX_BODY_BYTES = 16 * 1024  # default cap on an HTTP request body; /api/ask needs well under 2 KiB
+MAX_BODY_BYTES = 64 * 1024  # default cap on an HTTP request body: a full history of 8 turns fits
 
 
 def default_model_path() -> str:

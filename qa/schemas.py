@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from qa.config import MAX_QUESTION_CHARS
 
 MAX_ANSWER_CHARS = 2000  # an answer sent back (history, feedback); answers are a sentence or two
-MAX_HISTORY_TURNS = 20
+MAX_HISTORY_TURNS = 8  # enough for a follow-up; keeps a full body far below QA_MAX_BODY_BYTES
 MAX_COMMENT_CHARS = 1000
 
 

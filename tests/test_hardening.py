@@ -68,8 +68,9 @@ BAD_INPUT = {
     "trailing garbage": (b'{"question": "hi"} x', "application/json", 422, ["not valid JSON"]),
     "NaN top_k": (b'{"question": "hi", "top_k": NaN}', "application/json", 422, ["top_k"]),
     "huge number top_k": (b'{"question": "hi", "top_k": 1e400}', "application/json", 422, ["top_k"]),
-    "10k-deep array (over the cap)": (nested(10_000).encode(), "application/json", 413, ["larger than"]),
-    "8k-deep array (under the cap)": (nested(8_000).encode(), "application/json", 400, ["nested more than 32"]),
+    "deep array over the cap": (nested(MAX_BODY_BYTES // 2 + 1).encode(), "application/json", 413, ["larger than"]),
+    "deep array under the cap": (nested(MAX_BODY_BYTES // 2 - 100).encode(), "application/json", 400,
+                                 ["nested more than 32"]),
     "deep object": (('{"a":' * 2000 + "1" + "}" * 2000).encode(), "application/json", 400, ["nested"]),
     "deep array as the question": (('{"question": ' + nested(5000) + "}").encode(), "application/json", 400, ["nested"]),
     "empty body": (b"", "application/json", 422, ["no body", SEND]),
@@ -201,7 +202,7 @@ def test_streamed_body_is_cut_off_at_the_cap(client):
 
 def test_streamed_body_through_the_client(client):
     def stream():
-        for _ in range(64):
+        for _ in range(MAX_BODY_BYTES // 1024 + 4):
             yield b" " * 1024
 
     r = client.post("/api/ask", content=stream(), headers=JSON)
