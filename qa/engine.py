@@ -45,7 +45,7 @@ class State:
         words = model_words(index.manifest.get("model_path") or settings.model_path())
         texts = [p.text for p in index.passages] + [p.section for p in index.passages]
         alts = build.load_alternates(settings.corpus, stderr_log) if index.manifest.get("alternates_sha") else Alternates()
-        return cls(index.warm(), Speller(texts, words), current_build(settings.index).name, alts)
+        return cls(index.warm(), Speller(texts, words), index.build_name, alts)
 
 
 class Engine:

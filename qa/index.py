@@ -104,6 +104,7 @@ class Index:
         self._passage_terms: list[list[str]] | None = None
         self._vocabulary = None
         self._by_doc: dict[str, list[Passage]] | None = None
+        self.build_name = ""  # the build folder it was loaded from (set by load and save)
 
     def document_of(self, id_: str) -> DocInfo | None:
         """The document with this id, or the one holding the passage with this id."""
@@ -221,6 +222,7 @@ class Index:
         os.rename(tmp, builds / name)
         fsync_dir(builds)
         write_atomic(folder / "CURRENT", name + "\n")
+        self.build_name = name
         prune(builds, keep=name)
         return builds / name
 
@@ -234,7 +236,13 @@ class Index:
 
     @classmethod
     def load(cls, folder: Path, verify: bool = True) -> Index:
-        build = current_build(folder)
+        try:
+            return cls._load(current_build(folder), folder, verify)
+        except OSError as e:  # e.g. the build was pruned by a newer one while this one was read
+            raise IndexError_(f"Index in '{folder}' could not be read ({e.strerror or e}).") from None
+
+    @classmethod
+    def _load(cls, build: Path, folder: Path, verify: bool) -> Index:
         manifest = read_json(build / "manifest.json")
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexError_(f"Index in '{folder}' has format {manifest.get('format')}, expected {FORMAT_VERSION}.")
@@ -253,6 +261,7 @@ class Index:
         if vectors.shape != (manifest.get("units"), manifest.get("dimension")):
             raise IndexError_(f"Index in '{build}' has vectors of shape {vectors.shape}, not as its manifest says.")
         index = cls(manifest, docs, passages, vectors)
+        index.build_name = build.name
         if manifest.get("index_type", "flat") != "flat":
             index._faiss = read_ann(build / ANN_FILE)
         return index
@@ -348,6 +357,9 @@ def prune(builds: Path, keep: str) -> None:
         if entry.name.startswith(".tmp-") and pid_alive(entry.name.split("-")[1]):
             continue  # another build is writing it right now
         shutil.rmtree(entry, ignore_errors=True)
+    for stray in builds.parent.glob(".CURRENT.*.tmp"):  # left by a CURRENT write that was killed
+        if not pid_alive(stray.name.split(".")[2]):
+            stray.unlink(missing_ok=True)
 
 
 def pid_alive(pid: str) -> bool:

@@ -89,8 +89,10 @@ def test_unfinished_build_never_replaces_the_current_one(settings, fake_embedder
     (leftover / "vectors.npy").write_bytes(b"half")
     assert current_build(settings.index) == before
     assert Index.load(settings.index).manifest["passages"] == 2
-    build_index(settings, fake_embedder, log=lambda s: None)  # the next build sweeps it away
-    assert not leftover.exists()
+    stray = settings.index / ".CURRENT.999999999.tmp"  # a CURRENT write that was killed
+    stray.write_text("half")
+    build_index(settings, fake_embedder, log=lambda s: None)  # the next build sweeps both away
+    assert not leftover.exists() and not stray.exists()
     assert len(list((settings.index / "builds").iterdir())) == 1
 
 
