@@ -253,6 +253,9 @@ VARIANTS = {
     "canned-httptools": "the HTTP stack alone, on httptools + uvloop",
     "httptools-ort2": "as `qa serve` but uvicorn on httptools + uvloop (C HTTP parser and event loop) instead of h11 + asyncio",
     "workers2-httptools-ort1": "2 uvicorn workers on httptools + uvloop, BatchingEmbedder, ONNX 1 thread each",
+    "switch1ms-ort2": "as `qa serve` with sys.setswitchinterval(0.001) (default 0.005): threads waiting for the GIL "
+                      "(the event loop, request threads, the batcher) get it sooner",
+    "workers2-switch1ms-ort2": "2 uvicorn workers, each as `qa serve` with sys.setswitchinterval(0.001)",
 }
 EXTRA_PATH = Path(os.environ.get("QA_BENCH_EXTRA", "/tmp/qa-bench-extra"))  # pip install --target it httptools uvloop
 
@@ -280,6 +283,9 @@ def variant_engine(variant: str, index: Path):
 
 def variant_create_app(variant: str, index: Path):
     from qa.api import create_app
+
+    if "switch1ms" in variant:
+        sys.setswitchinterval(0.001)
 
     return create_app(engine=variant_engine(variant, index))
 
@@ -493,7 +499,7 @@ def main() -> None:
                 s = start_qa(index, work, v)
                 servers = [s]
                 s.wait_ready()
-                wait_quiet(max_wait=30)
+                wait_quiet(max_wait=10)
                 for c in (16, 64):
                     vrows.append((v, clients[0], c, best_of(s, c, duration, qs, clients[0], rounds)))
                 mem[v] = tree_rss_mb(s.pid)

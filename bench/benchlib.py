@@ -100,8 +100,9 @@ def free_port() -> int:
 
 
 def spawn_timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None,
-                timeout: float = 600) -> tuple[float, float, int, str, str]:
-    """Run cmd to completion: (wall s, peak RSS MB, exit code, stdout, stderr).
+                timeout: float = 600, with_cpu: bool = False) -> tuple:
+    """Run cmd to completion: (wall s, peak RSS MB, exit code, stdout, stderr), and with `with_cpu` a sixth
+    item, the command's user + system CPU seconds (less disturbed than wall time by other work).
 
     Peak RSS comes from /usr/bin/time (%M, the child's ru_maxrss), not from our own wait4: Linux
     copies the *parent's* high-water RSS into a child's ru_maxrss when the child execs from a
@@ -114,7 +115,7 @@ def spawn_timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None
     timer = Path("/usr/bin/time")
     with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe, \
             tempfile.NamedTemporaryFile("r", suffix=".rss") as fr:
-        full = [str(timer), "-f", "%M", "-o", fr.name, *cmd] if timer.exists() else cmd
+        full = [str(timer), "-f", "%M %U %S", "-o", fr.name, *cmd] if timer.exists() else cmd
         t0 = time.perf_counter()
         p = subprocess.Popen(full, env=env, cwd=cwd, stdout=fo, stderr=fe, text=True)
         try:
@@ -126,12 +127,15 @@ def spawn_timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None
         fo.seek(0)
         fe.seek(0)
         try:
-            rss = int(fr.read().strip().splitlines()[-1]) / 1024
+            m, u, s_ = fr.read().strip().splitlines()[-1].split()
+            rss, cpu = int(m) / 1024, float(u) + float(s_)
         except (ValueError, IndexError):
-            rss = float("nan")
+            rss = cpu = float("nan")
         err = fe.read()
         if timer.exists() and err.startswith("Command exited with non-zero status"):
             err = err.split("\n", 1)[-1]
+        if with_cpu:
+            return wall, rss, rc, fo.read(), err, cpu
         return wall, rss, rc, fo.read(), err
 
 
