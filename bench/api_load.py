@@ -223,8 +223,6 @@ def prepare_index(work: Path) -> Path:
 def start_qa(index: Path, work: Path, variant: str = "") -> Server:
     port = free_port()
     env = env_offline()
-    if "httptools" in variant:
-        env["PYTHONPATH"] = str(EXTRA_PATH)
     if variant:
         cmd = [python_bin(), str(Path(__file__).resolve()), "--serve-variant", variant, "--port", str(port),
                "--index", str(index)]
@@ -248,16 +246,17 @@ VARIANTS = {
     "nobatch-ort1": "no BatchingEmbedder, ONNX 1 intra-op thread",
     "workers2-ort1": "2 uvicorn worker processes (an engine each), BatchingEmbedder, ONNX 1 thread each",
     "workers2-ort2": "2 uvicorn worker processes (an engine each), BatchingEmbedder, ONNX 2 threads each",
-    "canned": "as `qa serve` but Engine.ask returns one precomputed answer: the HTTP stack alone (uvicorn h11, FastAPI, "
+    "canned": "as `qa serve` but Engine.ask returns one precomputed answer: the HTTP stack alone (uvicorn, FastAPI, "
               "pydantic, qa's middleware)",
-    "canned-httptools": "the HTTP stack alone, on httptools + uvloop",
-    "httptools-ort2": "as `qa serve` but uvicorn on httptools + uvloop (C HTTP parser and event loop) instead of h11 + asyncio",
-    "workers2-httptools-ort1": "2 uvicorn workers on httptools + uvloop, BatchingEmbedder, ONNX 1 thread each",
+    "canned-h11": "the HTTP stack alone, uvicorn forced to h11 + asyncio (pure-Python HTTP parser, stock event loop)",
+    "h11-ort2": "as `qa serve` but uvicorn forced to h11 + asyncio",
     "switch1ms-ort2": "as `qa serve` with sys.setswitchinterval(0.001) (default 0.005): threads waiting for the GIL "
                       "(the event loop, request threads, the batcher) get it sooner",
     "workers2-switch1ms-ort2": "2 uvicorn workers, each as `qa serve` with sys.setswitchinterval(0.001)",
 }
-EXTRA_PATH = Path(os.environ.get("QA_BENCH_EXTRA", "/tmp/qa-bench-extra"))  # pip install --target it httptools uvloop
+# Every variant runs on uvicorn's defaults (httptools + uvloop when installed, as in the project's venv since
+# they became dependencies) unless its name says h11.
+DEFAULT_VARIANTS = "batch-ort2,batch-ort1,nobatch-ort2,workers2-ort2,canned,canned-h11,h11-ort2,switch1ms-ort2"
 
 
 def variant_engine(variant: str, index: Path):
@@ -298,7 +297,7 @@ def variant_app():
 def serve_variant(variant: str, port: int, index: Path) -> None:
     import uvicorn
 
-    fast = {"http": "httptools", "loop": "uvloop"} if "httptools" in variant else {}
+    fast = {"http": "h11", "loop": "asyncio"} if "h11" in variant else {}
     if variant.startswith("workers2"):
         os.environ["QA_BENCH_VARIANT"], os.environ["QA_BENCH_INDEX"] = variant, str(index)
         uvicorn.run("api_load:variant_app", factory=True, workers=2, host="127.0.0.1", port=port,
@@ -421,7 +420,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=2, help="runs per server and level; the least disturbed is reported")
     p.add_argument("--quick", action="store_true", help="3 s runs, 1 round")
     p.add_argument("--diagnose", action="store_true", help="also load qa server variants at 16 and 64 connections")
-    p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--variants", default=DEFAULT_VARIANTS, help=f"any of: {', '.join(VARIANTS)}")
     p.add_argument("--profile", type=int, nargs="?", const=500, default=0, help="in-process stage timings over N asks")
     p.add_argument("--serve-variant", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -444,6 +443,10 @@ def main() -> None:
         header("API load: qa serve vs the naive server (POST /api/ask over 127.0.0.1)")
         servers = [start_qa(index, work), start_naive(work)]
         ready = {s.name: s.wait_ready() for s in servers}
+        import importlib.util
+
+        print("uvicorn's HTTP stack for both servers: " + ("httptools + uvloop" if importlib.util.find_spec("httptools")
+              and importlib.util.find_spec("uvloop") else "h11 + asyncio") + " (uvicorn's default for what is installed)")
         print(f"ready (process start to first healthy response): qa {ready['qa']:.1f} s, naive {ready['naive']:.1f} s; "
               f"{len(qs)} questions cycled; {duration:.0f} s per run after a 1 s warm-up; clients: {', '.join(clients)}; "
               f"{rounds} round(s) per row, the one least disturbed by other work on the machine reported\n")
@@ -487,10 +490,12 @@ def main() -> None:
 
         if opts.diagnose:
             print("\n### What limits qa's throughput: server variants (same engine and index)\n")
-            variants = [v for v in opts.variants.split(",")
-                        if "httptools" not in v or (EXTRA_PATH / "httptools").is_dir() and (EXTRA_PATH / "uvloop").is_dir()]
-            if len(variants) < len(opts.variants.split(",")):
-                print(f"(httptools/uvloop variants skipped: `pip install --target {EXTRA_PATH} httptools uvloop` first)\n")
+            variants = opts.variants.split(",")
+            import importlib.util
+
+            stack = ("httptools + uvloop" if importlib.util.find_spec("httptools") and importlib.util.find_spec("uvloop")
+                     else "h11 + asyncio")
+            print(f"(uvicorn's default stack here: {stack}; the naive server and every variant not named h11 use it)\n")
             for v in variants:
                 print(f"- `{v}`: {VARIANTS[v]}")
             print()
