@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from qa import alternates, selfcal
+from qa import alternates, retrieve, selfcal
 from qa.config import Settings
 from qa.corpus import CorpusError, Document, corpus_files, file_sha256, load_document, unique_ids
 from qa.embed import model_fingerprint, model_name
@@ -86,6 +86,8 @@ def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
         return None, previous, "the corpus changed since the index was built"
     if previous.manifest.get("alternates_sha", "") != alternates.fingerprint(settings.corpus):
         return None, previous, "the alternates files changed since the index was built"
+    if previous.manifest.get("scoring") != retrieve.SCORING_VERSION:
+        return None, previous, "qa scores answers differently since the index was built"
     return previous, previous, ""
 
 
@@ -115,7 +117,8 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
 
     index, embedded = Index.build(docs, embed, {**info, "files_sha": {k: files[k] for k in sorted(files)},
                                                 "alternates_sha": alts.sha256}, previous)
-    index.manifest["null_scores"] = selfcal.null_stats(index)
+    index.manifest["null_scores"] = selfcal.null_stats(index)  # measured with this version's scoring
+    index.manifest["scoring"] = retrieve.SCORING_VERSION
     index.save(settings.index)
     if settings.query_runtime == "onnx":
         export_query_model(settings, warn)

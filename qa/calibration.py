@@ -11,6 +11,9 @@ Features, each meaningful whatever the corpus:
   margin_z      its lead over the next passage, in the same units
   question_z    cosine to the top passage's FAQ question, relative to how close the corpus's FAQ
                 questions come to each other (0 without enough FAQ questions)
+  faq           1 when that applies: the top passage is an FAQ entry of a corpus with enough FAQ
+                questions. Scores of FAQ entries and of prose separate answerable from unanswerable
+                questions at different levels; this lets one model place both.
   coverage      IDF-weighted share of the question's terms found anywhere in the corpus
   top_coverage  the same share found in the top passage
   type_mismatch 1 when the question asks who/when/how much and the answer span has no such thing
@@ -28,7 +31,7 @@ from qa.index import Index
 from qa.lexical import terms
 from qa.retrieve import Hit
 
-FEATURES = ("score_z", "margin_z", "question_z", "coverage", "top_coverage", "type_mismatch")
+FEATURES = ("score_z", "margin_z", "question_z", "faq", "coverage", "top_coverage", "type_mismatch")
 MIN_FAQ_PROBES = 20  # question_z needs this many FAQ questions to estimate their null similarity
 PARAMS = Path(__file__).with_name("calibration.json")
 
@@ -54,8 +57,9 @@ def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0
     top_terms = set(index.passage_terms[h.passage])
     null = index.manifest.get("null_scores") or {"mean": 0.0, "sd": 1.0}
     qnull = null.get("question") or {"probes": 0}
-    question_z = (h.question - qnull["mean"]) / qnull["sd"] if h.question and qnull["probes"] >= MIN_FAQ_PROBES else 0.0
-    return [(h.score - null["mean"]) / null["sd"], (h.score - nxt) / null["sd"], question_z, q.coverage,
+    faq = bool(h.question) and qnull["probes"] >= MIN_FAQ_PROBES
+    question_z = (h.question - qnull["mean"]) / qnull["sd"] if faq else 0.0
+    return [(h.score - null["mean"]) / null["sd"], (h.score - nxt) / null["sd"], question_z, float(faq), q.coverage,
             index.vocabulary.coverage(q.terms, lambda t: t in top_terms),
             0.0 if answer_type.fits(q.kind, span, q.text) else 1.0]
 

@@ -70,6 +70,19 @@ def test_changed_model_makes_index_stale(settings, fake_embedder, fake_model):
     assert stale_reason(settings) == "the embedding model changed since the index was built"
 
 
+def test_changed_scoring_remeasures_null_scores_without_embedding_again(settings, fake_embedder, monkeypatch):
+    from qa import retrieve
+
+    build_index(settings, fake_embedder, log=lambda s: None)
+    assert stale_reason(settings) is None
+    monkeypatch.setattr(retrieve, "SCORING_VERSION", retrieve.SCORING_VERSION + 1)
+    assert stale_reason(settings) == "qa scores answers differently since the index was built"
+    calls = fake_embedder.calls
+    rebuilt = build_index(settings, fake_embedder, log=lambda s: None)
+    assert fake_embedder.calls == calls  # every document was unchanged: nothing embedded again
+    assert rebuilt.manifest["scoring"] == retrieve.SCORING_VERSION and stale_reason(settings) is None
+
+
 def test_corrupt_index_file_is_detected(settings, fake_embedder):
     build_index(settings, fake_embedder, log=lambda s: None)
     vectors = current_build(settings.index) / "vectors.npy"
