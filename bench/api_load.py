@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import (ROOT, cpu_busy, cpu_times, env_offline, free_port, header, pct, proc_cpu_s, proc_hwm_mb,  # noqa: E402
-                      proc_rss_mb, proc_threads, python_bin, qa_bin, wait_quiet)
+                      proc_rss_mb, python_bin, qa_bin, wait_quiet)
 
 MAX_REQUESTS = 200_000  # per run, whatever the duration: the loop is bounded in count as well as time
 REQUEST_TIMEOUT = 30.0
@@ -220,15 +220,18 @@ def prepare_index(work: Path) -> Path:
     return index
 
 
-def start_qa(index: Path, work: Path, variant: str = "") -> Server:
+def start_qa(index: Path, work: Path, variant: str = "", workers: int = 1) -> Server:
     port = free_port()
     env = env_offline()
     if variant:
         cmd = [python_bin(), str(Path(__file__).resolve()), "--serve-variant", variant, "--port", str(port),
                "--index", str(index)]
+        name = f"qa {variant}"
     else:
-        cmd = [qa_bin(), "serve", "--port", str(port), "--corpus", str(ROOT / "corpus"), "--index", str(index)]
-    return Server(f"qa {variant}".strip(), cmd, port, env, work / f"qa-{variant or 'serve'}.log")
+        cmd = [qa_bin(), "serve", "--port", str(port), "--corpus", str(ROOT / "corpus"), "--index", str(index),
+               "--workers", str(workers)]
+        name = "qa" if workers == 1 else f"qa --workers {workers}"
+    return Server(name, cmd, port, env, work / f"qa-{variant or f'serve-{workers}'}.log")
 
 
 def start_naive(work: Path) -> Server:
@@ -316,12 +319,30 @@ def tree_cpu_s(pid: int) -> float:
     return total + sum(proc_cpu_s(int(k)) for k in kids)
 
 
-def tree_rss_mb(pid: int) -> float:
+def tree_pids(pid: int) -> list[int]:
+    """The process and its children (uvicorn's worker processes)."""
     try:
         kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         kids = []
-    return proc_rss_mb(pid) + sum(proc_rss_mb(int(k)) for k in kids)
+    return [pid] + [int(k) for k in kids]
+
+
+def tree_rss_mb(pid: int) -> float:
+    return sum(proc_rss_mb(p) for p in tree_pids(pid))
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of the process tree: shared pages (libraries, the model file) counted once."""
+    total = 0.0
+    for p in tree_pids(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
 
 
 # --- in-process profile ----------------------------------------------------------------------------
@@ -415,6 +436,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=float, default=10.0, help="seconds per measured run")
     p.add_argument("--conns", default="1,4,16,64")
+    p.add_argument("--workers", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2],
+                   help="qa serve --workers values to compare, comma-separated")
     p.add_argument("--client", default="raw,httpx",
                    help="load clients, comma-separated: raw (minimal asyncio HTTP/1.1) and/or httpx")
     p.add_argument("--rounds", type=int, default=2, help="runs per server and level; the least disturbed is reported")
@@ -441,13 +464,15 @@ def main() -> None:
     try:
         index = prepare_index(work)
         header("API load: qa serve vs the naive server (POST /api/ask over 127.0.0.1)")
-        servers = [start_qa(index, work), start_naive(work)]
+        servers = [start_qa(index, work, workers=w) for w in opts.workers] + [start_naive(work)]
         ready = {s.name: s.wait_ready() for s in servers}
+        qa_names = [s.name for s in servers if s.name != "naive"]
         import importlib.util
 
         print("uvicorn's HTTP stack for both servers: " + ("httptools + uvloop" if importlib.util.find_spec("httptools")
               and importlib.util.find_spec("uvloop") else "h11 + asyncio") + " (uvicorn's default for what is installed)")
-        print(f"ready (process start to first healthy response): qa {ready['qa']:.1f} s, naive {ready['naive']:.1f} s; "
+        print("ready (process start to first healthy response): "
+              + ", ".join(f"{name} {t:.1f} s" for name, t in ready.items()) + "; "
               f"{len(qs)} questions cycled; {duration:.0f} s per run after a 1 s warm-up; clients: {', '.join(clients)}; "
               f"{rounds} round(s) per row, the one least disturbed by other work on the machine reported\n")
         wait_quiet()
@@ -457,32 +482,36 @@ def main() -> None:
                 for s in (servers if n % 2 == 0 else servers[::-1]):
                     rows.append((s.name, client, c, best_of(s, c, duration, qs, client, rounds)))
                 busy.append(cpu_busy(0.5))
-        rows.sort(key=lambda r: (r[1] != clients[0], r[0] != "qa", r[2]))
+        order = {s.name: n for n, s in enumerate(servers)}
+        rows.sort(key=lambda r: (r[1] != clients[0], order[r[0]], r[2]))
         print_rows(rows)
         by = {(name, client, c): r for name, client, c, r in rows}
-        print("\n| client | connections | qa / naive answers/s | qa p99 / naive p99 |")
-        print("|---|---:|---:|---:|")
-        for client in clients:
-            for c in levels:
-                q, nv = by[("qa", client, c)], by[("naive", client, c)]
-                ratio = q["rps"] / nv["rps"] if nv["rps"] else float("inf")
-                print(f"| {client} | {c} | **{ratio:.1f}x** | {q['p99'] / nv['p99']:.2f}x |")
-        print("\n| server | RSS after the runs (VmRSS) | peak RSS (VmHWM) | threads |")
-        print("|---|---:|---:|---:|")
+        print("\n| server | client | connections | answers/s vs naive | p99 vs naive |")
+        print("|---|---|---:|---:|---:|")
+        for name in qa_names:
+            for client in clients:
+                for c in levels:
+                    q, nv = by[(name, client, c)], by[("naive", client, c)]
+                    ratio = q["rps"] / nv["rps"] if nv["rps"] else float("inf")
+                    print(f"| {name} | {client} | {c} | **{ratio:.1f}x** | {q['p99'] / nv['p99']:.2f}x |")
+        print("\n| server | processes | RSS after the runs (VmRSS, all processes) | PSS (shared pages counted once) | "
+              "peak RSS of the first process (VmHWM) |")
+        print("|---|---:|---:|---:|---:|")
         for s in servers:
-            print(f"| {s.name} | {proc_rss_mb(s.pid):.0f} MB | {proc_hwm_mb(s.pid):.0f} MB | {proc_threads(s.pid)} |")
-        for client in clients:
+            print(f"| {s.name} | {len(tree_pids(s.pid))} | {tree_rss_mb(s.pid):.0f} MB | {tree_pss_mb(s.pid):.0f} MB | "
+                  f"{proc_hwm_mb(s.pid):.0f} MB |")
+        for name, client in ((n, c) for n in qa_names for c in clients):
             t = []
-            if ("qa", client, 1) in by:
-                q1 = by[("qa", client, 1)]
+            if (name, client, 1) in by:
+                q1 = by[(name, client, 1)]
                 t.append(f"sequential (1 connection) p50 {fmt_ms(q1['p50'])} ms (target <= 8), p99 {fmt_ms(q1['p99'])} ms "
                          f"(target <= 25): {'met' if q1['p50'] <= 0.008 and q1['p99'] <= 0.025 else 'NOT met'}")
-            if ("qa", client, 16) in by:
-                q, nv = by[("qa", client, 16)], by[("naive", client, 16)]
+            if (name, client, 16) in by:
+                q, nv = by[(name, client, 16)], by[("naive", client, 16)]
                 ok = q["rps"] >= 5 * nv["rps"] and q["p99"] <= 0.1 and q["errors"] == 0
                 t.append(f"16 connections {q['rps'] / max(nv['rps'], 1e-9):.1f}x naive answers/s (target >= 5x), "
                          f"p99 {fmt_ms(q['p99'])} ms (target <= 100), {q['errors']} errors: {'met' if ok else 'NOT met'}")
-            print(f"\nTargets ({client} client): " + "; ".join(t) + ".")
+            print(f"\nTargets ({name}, {client} client): " + "; ".join(t) + ".")
         print(f"\nCPUs busy between runs (other work on the machine + idle servers): median {statistics.median(busy):.0%}.")
         for s in servers:
             s.stop()

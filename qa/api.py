@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if engine is None:
             t0 = time.perf_counter()
             app.state.engine = Engine(settings, log=log.warning).warm()
-            log.warning("qa ready in %.2f s", time.perf_counter() - t0)
+            log.warning("qa: ready in %.2f s (process %d)", time.perf_counter() - t0, os.getpid())
         else:
             app.state.engine = engine
         app.state.store, app.state.report_token = open_store(settings), settings.report_token
@@ -247,11 +248,34 @@ def mount_docs(app: FastAPI) -> None:
         return HTMLResponse(DOCS_PAGE)
 
 
+SETTINGS_ENV = "QA_SERVE_SETTINGS"  # how `qa serve --workers N` hands its settings to the worker processes
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
-    """Load everything first, so a bad corpus or model fails as one line before the port opens."""
+    """Load everything first, so a bad corpus or model fails as one line before the port opens.
+
+    With settings.workers > 1, the index is checked (and built if needed) here once; then uvicorn
+    starts that many worker processes on the one port, each loading its own engine (worker_app).
+    Serving is stateless over the immutable index build, so workers share nothing but its files.
+    """
     import uvicorn
 
     t0 = time.perf_counter()
-    engine = Engine(settings).warm()
-    print(f"qa: ready in {time.perf_counter() - t0:.2f} s; serving http://{host}:{port}/", flush=True)
-    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning", server_header=False)
+    options = dict(host=host, port=port, log_level="warning", server_header=False)
+    if settings.workers == 1:
+        engine = Engine(settings).warm()
+        print(f"qa: ready in {time.perf_counter() - t0:.2f} s; serving http://{host}:{port}/", flush=True)
+        uvicorn.run(create_app(settings, engine), **options)
+        return
+    from qa import build
+
+    build.ensure(settings)
+    os.environ[SETTINGS_ENV] = settings.to_env()
+    print(f"qa: index ready in {time.perf_counter() - t0:.2f} s; starting {settings.workers} workers on "
+          f"http://{host}:{port}/ (each logs when it is ready)", flush=True)
+    uvicorn.run("qa.api:worker_app", factory=True, workers=settings.workers, **options)
+
+
+def worker_app() -> FastAPI:
+    """The app of one `qa serve --workers N` process, from the settings its parent handed over."""
+    return create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))

@@ -91,6 +91,15 @@ def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
     return previous, previous, ""
 
 
+def ensure(settings: Settings, log: Log = stderr_log, embedder=None) -> Index:
+    """The index for the corpus as it is now: the one on disk if current, else built, saying why in one line."""
+    index, previous, reason = current(settings)
+    if index is None:
+        log(f"Building the index: {reason}.")
+        index = update(settings, previous, lambda: embedder or build_model(settings), log)
+    return index
+
+
 def update(settings: Settings, previous: Index | None, embedder_factory: Callable[[], object],
            log: Log = stderr_log, warn: Log = stderr_log) -> Index:
     """Build the index for the corpus as it is now, reusing `previous` where documents are unchanged."""

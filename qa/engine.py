@@ -54,11 +54,7 @@ class Engine:
         self.settings = settings
         self.embedder = embedder
         self.log = log
-        index, previous, reason = build.current(settings)
-        if index is None:
-            log(f"Building the index: {reason}.")
-            index = build.update(settings, previous, lambda: embedder or build.build_model(settings), log)
-        self.state = State.of(index, settings)
+        self.state = State.of(build.ensure(settings, log, embedder), settings)
         self.calibration = Calibration.load()
         self._reload_lock = threading.Lock()
 

@@ -30,7 +30,8 @@ def test_build_save_load_round_trip(settings, fake_embedder):
     built = build_index(settings, fake_embedder, log=lambda s: None)
     loaded = Index.load(settings.index)
     assert [p.id for p in loaded.passages] == [p.id for p in built.passages]
-    assert loaded.vectors.shape == built.vectors.shape
+    assert loaded.vectors.shape == built.vectors.shape and np.array_equal(loaded.vectors, built.vectors)
+    assert isinstance(loaded.vectors, np.memmap) and not loaded.vectors.flags.writeable  # shared, read-only
     assert loaded.manifest["documents"] == 1 and loaded.manifest["passages"] == 2
     assert loaded.manifest["files_sha"] == built.manifest["files_sha"] and len(loaded.manifest["files_sha"]) == 1
     for p in loaded.passages:
@@ -168,6 +169,7 @@ def test_large_indexes_use_hnsw_and_find_what_exact_search_finds(settings, fake_
     exact = np.sort(loaded.vectors @ q[0])[::-1][:3]
     scores, _ = loaded.faiss.search(q, 3)  # ties make ids ambiguous; the scores are not
     assert np.allclose(scores[0], exact, atol=1e-5)
+    assert loaded.faiss.hnsw.efSearch == qa.index.HNSW_EF_SEARCH  # read memory-mapped, searched as built
 
 
 def test_questions_can_be_limited_to_some_documents(write_corpus, fake_model, tmp_path):
