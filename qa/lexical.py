@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from functools import lru_cache
 
 import numpy as np
@@ -47,11 +48,25 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords([w for w in words(text) if w not in STOPWORDS])
 
 
+def _bm25s():
+    """bm25s without the scipy.sparse import it makes only to offer its scipy backend: qa uses its
+    numpy backend (same scores), and skipping scipy saves ~70 ms of every `qa ask` (bench/cold_start.py)."""
+    if "bm25s" in sys.modules:
+        return sys.modules["bm25s"]
+    block = "scipy.sparse" not in sys.modules
+    if block:
+        sys.modules["scipy.sparse"] = None  # makes `import scipy.sparse` raise ImportError, which bm25s handles
+    try:
+        import bm25s
+    finally:
+        if block:
+            del sys.modules["scipy.sparse"]
+    return bm25s
+
+
 class BM25:
     def __init__(self, tokenized: list[list[str]]):
-        import bm25s
-
-        self.retriever = bm25s.BM25(k1=1.2, b=0.75)
+        self.retriever = _bm25s().BM25(k1=1.2, b=0.75, csc_backend="numpy")
         self.retriever.index([t or [""] for t in tokenized], show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
