@@ -254,9 +254,11 @@ SETTINGS_ENV = "QA_SERVE_SETTINGS"  # how `qa serve --workers N` hands its setti
 def serve(settings: Settings, host: str, port: int) -> None:
     """Load everything first, so a bad corpus or model fails as one line before the port opens.
 
-    With settings.workers > 1, the index is checked (and built if needed) here once; then uvicorn
-    starts that many worker processes on the one port, each loading its own engine (worker_app).
+    With settings.workers > 1, everything a worker loads is loaded here once first (the index is
+    built if needed), so that a problem is one line before the port opens; then uvicorn starts
+    that many worker processes on the one port, each loading its own engine (worker_app).
     Serving is stateless over the immutable index build, so workers share nothing but its files.
+    Each worker switches to a new build by its own index watcher, so the watcher must be on.
     """
     import uvicorn
 
@@ -267,13 +269,43 @@ def serve(settings: Settings, host: str, port: int) -> None:
         print(f"qa: ready in {time.perf_counter() - t0:.2f} s; serving http://{host}:{port}/", flush=True)
         uvicorn.run(create_app(settings, engine), **options)
         return
-    from qa import build
-
-    build.ensure(settings)
+    if settings.watch_interval == 0:
+        raise QAError("Several workers need the index watcher (QA_WATCH_INTERVAL > 0): each worker "
+                      "switches to a new index build by watching the index folder.")
+    check_loads(settings)
     os.environ[SETTINGS_ENV] = settings.to_env()
     print(f"qa: index ready in {time.perf_counter() - t0:.2f} s; starting {settings.workers} workers on "
           f"http://{host}:{port}/ (each logs when it is ready)", flush=True)
     uvicorn.run("qa.api:worker_app", factory=True, workers=settings.workers, **options)
+
+
+def check_loads(settings: Settings) -> None:
+    """Load what a worker loads (building the index if needed) in a forked child, so that a bad
+    corpus, index or model fails here as one line, and the parent, which only supervises the
+    workers, does not keep an engine's memory. Raises QAError with the child's reason."""
+    if not hasattr(os, "fork"):  # not POSIX: check in this process
+        Engine(settings)
+        return
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report one line through the pipe, never return into the parent's code
+        os.close(read)
+        code, message = 0, b""
+        try:
+            Engine(settings).warm()
+        except QAError as e:
+            code, message = 1, str(e).encode()
+        except BaseException as e:  # anything else is still one line, not a traceback
+            code, message = 1, f"{type(e).__name__}: {e}".encode()
+        finally:
+            os.write(write, message[:4000])
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        message = pipe.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise QAError(message or "A server worker could not load the index and model.")
 
 
 def worker_app() -> FastAPI:

@@ -57,7 +57,7 @@ def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0
     top_terms = set(index.passage_terms[h.passage])
     null = index.manifest.get("null_scores") or {"mean": 0.0, "sd": 1.0}
     qnull = null.get("question") or {"probes": 0}
-    faq = bool(h.question) and qnull["probes"] >= MIN_FAQ_PROBES
+    faq = index.question_unit[h.passage] >= 0 and qnull["probes"] >= MIN_FAQ_PROBES  # as qa.retrieve decides
     question_z = (h.question - qnull["mean"]) / qnull["sd"] if faq else 0.0
     return [(h.score - null["mean"]) / null["sd"], (h.score - nxt) / null["sd"], question_z, float(faq), q.coverage,
             index.vocabulary.coverage(q.terms, lambda t: t in top_terms),

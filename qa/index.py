@@ -2,9 +2,10 @@
 
 On disk an index folder holds `CURRENT` (the name of the build in use) and one folder per build:
     builds/<name>/vectors.npy     unit vectors: every sentence, every passage, every FAQ question
-                                  (memory-mapped when loaded)
+                                  (memory-mapped when loaded; exact search copies them into a
+                                  FAISS flat index, at most ANN_THRESHOLD x 384 floats = 61 MB)
     builds/<name>/ann.faiss       the FAISS HNSW graph, only for large indexes (exact search below;
-                                  memory-mapped when loaded)
+                                  memory-mapped when loaded, so processes share it)
     builds/<name>/meta.json       documents (with the text offsets refer to) and passages
     builds/<name>/manifest.json   format, model, dimension, file hashes of the corpus, counts,
                                   index type, checksums of the files above
@@ -261,7 +262,7 @@ class Index:
                         for pid, di, sec, s, e, q, sents, ph in meta["passages"]]
             # memory-mapped: pages come from the OS page cache, shared by every process serving this build
             vectors = np.load(build / "vectors.npy", mmap_mode="r")
-        except (KeyError, TypeError, ValueError, OSError) as e:
+        except (KeyError, TypeError, ValueError, OSError, EOFError) as e:
             raise IndexError_(f"Index in '{build}' cannot be read ({type(e).__name__}).") from None
         if vectors.shape != (manifest.get("units"), manifest.get("dimension")):
             raise IndexError_(f"Index in '{build}' has vectors of shape {vectors.shape}, not as its manifest says.")
@@ -294,8 +295,10 @@ def make_faiss(vectors: np.ndarray, kind: str):
 def read_ann(path: Path):
     import faiss
 
-    try:  # the graph and its vectors memory-mapped, not copied (faiss IO_FLAG_MMAP_IFC): shared between processes
-        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+    # the graph and its vectors memory-mapped, not copied: shared between processes (faiss >= 1.11)
+    flags = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
+    try:
+        index = faiss.read_index(str(path), flags)
     except RuntimeError as e:
         raise IndexError_(f"Index file '{path}' cannot be read: {str(e).splitlines()[0]}") from None
     if hasattr(index, "hnsw"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -48,19 +49,21 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords([w for w in words(text) if w not in STOPWORDS])
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 def _bm25s():
     """bm25s without the scipy.sparse import it makes only to offer its scipy backend: qa uses its
     numpy backend (same scores), and skipping scipy saves ~70 ms of every `qa ask` (bench/cold_start.py)."""
-    if "bm25s" in sys.modules:
-        return sys.modules["bm25s"]
-    block = "scipy.sparse" not in sys.modules
-    if block:
-        sys.modules["scipy.sparse"] = None  # makes `import scipy.sparse` raise ImportError, which bm25s handles
-    try:
-        import bm25s
-    finally:
+    with _IMPORT_LOCK:  # one thread imports; the others wait for the whole module
+        block = "bm25s" not in sys.modules and "scipy.sparse" not in sys.modules
         if block:
-            del sys.modules["scipy.sparse"]
+            sys.modules["scipy.sparse"] = None  # makes `import scipy.sparse` raise ImportError, which bm25s handles
+        try:
+            import bm25s
+        finally:
+            if block:
+                del sys.modules["scipy.sparse"]
     return bm25s
 
 

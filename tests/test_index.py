@@ -76,12 +76,36 @@ def test_changed_scoring_remeasures_null_scores_without_embedding_again(settings
 
     build_index(settings, fake_embedder, log=lambda s: None)
     assert stale_reason(settings) is None
-    monkeypatch.setattr(retrieve, "SCORING_VERSION", retrieve.SCORING_VERSION + 1)
+    monkeypatch.setattr(retrieve, "SCORING_VERSION", retrieve.SCORING_VERSION + "-changed")
     assert stale_reason(settings) == "qa scores answers differently since the index was built"
     calls = fake_embedder.calls
     rebuilt = build_index(settings, fake_embedder, log=lambda s: None)
     assert fake_embedder.calls == calls  # every document was unchanged: nothing embedded again
     assert rebuilt.manifest["scoring"] == retrieve.SCORING_VERSION and stale_reason(settings) is None
+
+
+def test_faq_feature_follows_the_passage_kind_not_the_phrasings(write_corpus, fake_model, tmp_path):
+    """A prose passage with curated phrasings is still prose for the confidence model, as for scoring."""
+    from conftest import FakeEmbedder
+
+    from qa.calibration import FEATURES, QueryFacts, features
+    from qa.retrieve import search
+
+    rows = "\n".join(f'{{"id": "q{i}", "question": "How do I do thing {i} here?", "answer": "Press button {i}."}}'
+                     for i in range(25))
+    corpus = write_corpus({"faq.jsonl": rows, "guide.md": "# Guide\n\nInvoices are sent monthly.\n",
+                           "alternates.yaml": 'alternates:\n  "guide.md#p1":\n    - when do invoices come\n'})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    emb = FakeEmbedder(fake_model)
+    index = build_index(s, emb)
+    prose = next(i for i, p in enumerate(index.passages) if p.doc_id == "guide.md")
+    assert index.passages[prose].phrasings and index.question_unit[prose] < 0
+    q = "when do invoices come"
+    hits = search(index, emb.embed([q])[0], q, k=len(index.passages))
+    kinds = {h.passage: features(index, hits, QueryFacts.of(index, q), "x", i)[FEATURES.index("faq")]
+             for i, h in enumerate(hits[:-1])}
+    assert hits[0].passage == prose and hits[0].question > 0  # its phrasing matched
+    assert kinds[prose] == 0.0 and 1.0 in kinds.values()
 
 
 def test_corrupt_index_file_is_detected(settings, fake_embedder):
@@ -169,7 +193,8 @@ def test_large_indexes_use_hnsw_and_find_what_exact_search_finds(settings, fake_
     exact = np.sort(loaded.vectors @ q[0])[::-1][:3]
     scores, _ = loaded.faiss.search(q, 3)  # ties make ids ambiguous; the scores are not
     assert np.allclose(scores[0], exact, atol=1e-5)
-    assert loaded.faiss.hnsw.efSearch == qa.index.HNSW_EF_SEARCH  # read memory-mapped, searched as built
+    ann = str(current_build(settings.index) / "ann.faiss")
+    assert ann in Path("/proc/self/maps").read_text()  # the graph is memory-mapped, not read into the heap
 
 
 def test_questions_can_be_limited_to_some_documents(write_corpus, fake_model, tmp_path):
@@ -222,3 +247,18 @@ def test_alternates_add_phrasings_and_synonyms_and_a_change_reindexes(write_corp
     assert build.current(s)[0] is not None
     (corpus / "alternates.yaml").write_text("alternates:\n  How do I pay?:\n    - pay the bill\n")
     assert build.current(s)[2] == "the alternates files changed since the index was built"
+
+
+def test_bm25_leaves_scipy_importable():
+    """qa.lexical keeps bm25s from importing scipy.sparse (cold start); scipy must still import after."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("from qa.lexical import BM25; b = BM25([['a', 'b'], ['b', 'c']]); import sys; "
+            "assert 'scipy.sparse' not in sys.modules; import scipy.sparse, json; "
+            "print(json.dumps([float(x) for x in b.scores('c')]))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    scores = json.loads(p.stdout)
+    assert scores[1] > scores[0] == 0.0

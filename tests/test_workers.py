@@ -12,16 +12,19 @@ import httpx
 
 from test_crash import ROOT, free_port, health, wait_for
 
+QA = [sys.executable, "-c", "from qa.cli import main; main()"]
 QUESTIONS = ["what is inference?", "how much is baseten raising?", "who is baseten's ceo?", "is $13B realistic?"]
 
 
 def test_two_workers_serve_the_same_answers_as_the_library(engine, tmp_path):
     port, out, err = free_port(), tmp_path / "server.out", tmp_path / "server.err"
-    env = {**os.environ, "QA_CORPUS": str(engine.settings.corpus), "QA_INDEX": str(engine.settings.index),
-           "QA_DATA": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+    # folders as flags, not QA_* variables: the workers can only know them from their parent's hand-over
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")} | {"HF_HUB_OFFLINE": "1"}
     with open(out, "w") as stdout, open(err, "w") as stderr:
-        server = subprocess.Popen([sys.executable, "-c", "from qa.cli import main; main()", "serve", "--port", str(port),
-                                   "--workers", "2"], cwd=ROOT, env=env, stdout=stdout, stderr=stderr, text=True)
+        server = subprocess.Popen([*QA, "serve", "--port", str(port), "--workers", "2", "--corpus",
+                                   str(engine.settings.corpus), "--index", str(engine.settings.index),
+                                   "--data", str(tmp_path / "data")], cwd=tmp_path, env=env, stdout=stdout,
+                                  stderr=stderr, text=True)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             assert wait_for(lambda: health(client) is not None or server.poll() is not None, 120, step=0.1)
@@ -49,3 +52,27 @@ def test_two_workers_serve_the_same_answers_as_the_library(engine, tmp_path):
             server.kill()
             server.wait()
     assert "Traceback" not in err.read_text(), err.read_text()
+
+
+def test_what_workers_would_fail_on_fails_in_the_parent_as_one_line(tmp_path):
+    env = {**os.environ, "QA_CORPUS": str(tmp_path / "nope"), "QA_INDEX": str(tmp_path / "index"), "HF_HUB_OFFLINE": "1"}
+    p = subprocess.run([*QA, "serve", "--workers", "2", "--port", str(free_port())], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and p.stdout == "" and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines() == [f"qa: Corpus folder '{tmp_path / 'nope'}' does not exist. "
+                                             "Create it or pass --corpus DIR."]
+    env["QA_CORPUS"], env["QA_WATCH_INTERVAL"] = str(ROOT / "corpus"), "0"
+    p = subprocess.run([*QA, "serve", "--workers", "2", "--port", str(free_port())], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines()[-1].startswith("qa: Several workers need the index watcher")
+
+
+def test_settings_reach_the_workers_whole(monkeypatch, tmp_path):
+    from qa.config import Settings
+
+    s = Settings(corpus=tmp_path / "c", index=tmp_path / "i", top_k=5, reload_token="s3cret", workers=2,
+                 cors_origins="https://a.example")
+    monkeypatch.setenv("QA_TOP_K", "1")  # a worker's environment does not override what its parent decided
+    back = Settings.model_validate_json(s.to_env())
+    assert back == s and back.reload_token.get_secret_value() == "s3cret" and back.top_k == 5
