@@ -8,7 +8,8 @@ The same coefficients serve every corpus: no threshold is set per corpus by hand
 Features, each meaningful whatever the corpus:
   score_z       fused retrieval score of the top passage, relative to the corpus's own null
                 scores (qa.selfcal: what questions it cannot answer score on it)
-  margin_z      its lead over the next passage, in the same units
+  margin_z      its lead over the best other passage, in the same units (negative for a
+                passage below the top: a later citation is scored by how far it trails)
   question_z    cosine to the top passage's FAQ question, relative to how close the corpus's FAQ
                 questions come to each other (0 without enough FAQ questions)
   faq           1 when that applies: the top passage is an FAQ entry of a corpus with enough FAQ
@@ -53,7 +54,8 @@ class QueryFacts:
 
 def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0) -> list[float]:
     h = hits[i]
-    nxt = hits[i + 1].score if i + 1 < len(hits) else 0.0
+    # its lead over the best other passage: the runner-up for the top passage, the top for the others
+    nxt = max((o.score for j, o in enumerate(hits) if j != i), default=0.0)
     top_terms = set(index.passage_terms[h.passage])
     null = index.manifest.get("null_scores") or {"mean": 0.0, "sd": 1.0}
     qnull = null.get("question") or {"probes": 0}
