@@ -262,11 +262,13 @@ def serve(settings: Settings, host: str, port: int) -> None:
     """
     import uvicorn
 
+    check_port(host, port)
+    url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
     t0 = time.perf_counter()
     options = dict(host=host, port=port, log_level="warning", server_header=False)
     if settings.workers == 1:
         engine = Engine(settings).warm()
-        print(f"qa: ready in {time.perf_counter() - t0:.2f} s; serving http://{host}:{port}/", flush=True)
+        print(f"qa: ready in {time.perf_counter() - t0:.2f} s; serving {url}", flush=True)
         uvicorn.run(create_app(settings, engine), **options)
         return
     if settings.watch_interval == 0:
@@ -275,8 +277,20 @@ def serve(settings: Settings, host: str, port: int) -> None:
     check_loads(settings)
     os.environ[SETTINGS_ENV] = settings.to_env()
     print(f"qa: index ready in {time.perf_counter() - t0:.2f} s; starting {settings.workers} workers on "
-          f"http://{host}:{port}/ (each logs when it is ready)", flush=True)
+          f"{url} (each logs when it is ready)", flush=True)
     uvicorn.run("qa.api:worker_app", factory=True, workers=settings.workers, **options)
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail as one line, before anything loads, when the address cannot be listened on (in use, not ours)."""
+    import socket
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as e:
+        raise QAError(f"Cannot listen on {host}:{port}: {e.strerror or e}. Choose another --port or --host.") from None
 
 
 def check_loads(settings: Settings) -> None:

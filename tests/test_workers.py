@@ -76,3 +76,16 @@ def test_settings_reach_the_workers_whole(monkeypatch, tmp_path):
     monkeypatch.setenv("QA_TOP_K", "1")  # a worker's environment does not override what its parent decided
     back = Settings.model_validate_json(s.to_env())
     assert back == s and back.reload_token.get_secret_value() == "s3cret" and back.top_k == 5
+
+
+def test_a_port_in_use_is_one_line_before_anything_loads(tmp_path):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        for extra in ([], ["--workers", "2"]):
+            p = subprocess.run([*QA, "serve", "--port", str(port), *extra], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+            assert p.returncode == 1 and p.stdout == "" and "Traceback" not in p.stderr
+            lines = p.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(f"qa: Cannot listen on 127.0.0.1:{port}: "), p.stderr
