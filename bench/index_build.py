@@ -157,6 +157,26 @@ def subprocess_build(corpus: Path, index: Path, seeded: bool, keep_vectors: Path
             "documents": manifest["documents"], "index_type": manifest.get("index_type", "flat"), "log": out.strip()}
 
 
+def reindex(corpus: Path, index: Path, full: dict) -> dict:
+    """`qa index` (incremental) on the index a full build just wrote: with nothing changed, and, for a
+    corpus of several files in a temporary folder, after one file of it changed."""
+    def run() -> tuple[float, str]:
+        wall, _, rc, out, err = spawn_timed([qa_bin(), "index", "--corpus", str(corpus), "--index", str(index)],
+                                            env=env_offline(), cwd=ROOT, timeout=3600)
+        if rc != 0:
+            raise SystemExit(f"qa index failed on {corpus}:\n{(out + err)[-3000:]}")
+        return wall, (out.strip().splitlines() or [""])[-1]
+
+    out = {"full": full["wall"]}
+    out["unchanged"], out["unchanged_log"] = run()
+    files = sorted(corpus.rglob("*.md"))
+    if len(files) > 1 and corpus != ROOT / "corpus":  # never touch the repository's corpus
+        with files[len(files) // 2].open("a", encoding="utf-8") as f:
+            f.write("\n\nA paragraph added to measure an incremental build. It has two sentences.\n")
+        out["one_changed"], out["one_changed_log"] = run()
+    return out
+
+
 def phases(corpus: Path, index: Path) -> dict:
     """One build in-process, phase by phase, with the calls `qa index --full` makes (qa.build.update)."""
     from qa import build
@@ -306,11 +326,12 @@ def main() -> None:
         syn_name = f"synthetic ({n_syn / 1000:g}k paragraphs)"
         corpora[syn_name] = work / "synthetic"
 
-        rows, phase_rows, raw_rows = [], [], []
+        rows, phase_rows, raw_rows, reindex_rows = [], [], [], []
         for name, corpus in corpora.items():
             synthetic = corpus.name == "synthetic"
             r = subprocess_build(corpus, work / "index", seeded=True, keep_vectors=opts.keep_vectors if synthetic else None)
             rows.append((name, "ONNX export present (a rebuild)", r))
+            reindex_rows.append((name, reindex(corpus, work / "index", r)))
             if corpus == ROOT / "corpus":
                 r0 = subprocess_build(corpus, work / "index", seeded=False)
                 rows.append((name, "empty index folder (first build: sentence-transformers, then ONNX export)", r0))
@@ -333,6 +354,14 @@ def main() -> None:
         for name, how, r in rows:
             print(f"| {name} | {how} | {r['documents']:,} | {r['passages']:,} | {r['units']:,} | {r['index_type']} | "
                   f"{r['wall']:.1f} s | {r['passages'] / r['wall']:.0f} | {r['units'] / r['wall']:.0f} | {r['rss']:.0f} MB |")
+
+        print("\n### Re-index (`qa index`, incremental) right after that full build\n")
+        print("| corpus | full build | nothing changed | share of full | one file changed | share of full | what it said |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for name, x in reindex_rows:
+            one = (f"{x['one_changed']:.1f} s | {x['one_changed'] / x['full']:.1%}" if "one_changed" in x else "- | -")
+            said = x.get("one_changed_log") or x["unchanged_log"]
+            print(f"| {name} | {x['full']:.1f} s | {x['unchanged']:.2f} s | {x['unchanged'] / x['full']:.1%} | {one} | {said} |")
 
         print("\n### Phases of one build, timed in-process (ONNX export present)\n")
         print("| corpus | parse | load embedder | embed | assemble | save | total | embed units/s | embedder |")
