@@ -6,6 +6,9 @@ On disk an index folder holds `CURRENT` (the name of the build in use) and one f
                                   FAISS flat index, at most ANN_THRESHOLD x 384 floats = 61 MB)
     builds/<name>/ann.faiss       the FAISS HNSW graph, only for large indexes (exact search below;
                                   memory-mapped when loaded, so processes share it)
+    builds/<name>/ann_rows.npy    graph entry -> row of vectors.npy (-1: a unit no longer in the
+                                  index), when the graph was carried over from the previous build
+                                  and extended rather than rebuilt (see Index.build)
     builds/<name>/meta.json       documents (with the text offsets refer to) and passages
     builds/<name>/manifest.json   format, model, dimension, file hashes of the corpus, counts,
                                   index type, checksums of the files above
@@ -31,6 +34,10 @@ from qa.errors import IndexError_, UnknownDocument
 
 FORMAT_VERSION = 3  # 2: null-score statistics (qa.selfcal); 3: curated phrasings (qa.alternates)
 ANN_FILE = "ann.faiss"
+ANN_ROWS_FILE = "ann_rows.npy"
+# An incremental build adds the new units to the previous HNSW graph (FAISS cannot remove from one);
+# the entries of removed or changed units stay as dead entries until they exceed this share.
+MAX_DEAD_SHARE = 0.25
 ANN_THRESHOLD = 40_000  # units; exact search p50 is 1.4 ms at 30k, 6 ms at 100k (bench/scale.py)
 # bench/scale.py at 1M synthetic vectors: efConstruction 160 + efSearch 256 -> p50 1.3 ms, recall@10 0.987
 # (efConstruction 80: recall 0.924 at the same efSearch; the build takes ~2x as long with 160)
@@ -106,6 +113,7 @@ class Index:
         self.sentence_text = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
         self._bm25: dict[str, object] = {}
         self._faiss = None
+        self.ann_rows: np.ndarray | None = None  # graph entry -> vectors row (-1: dead); None: the same
         self._passage_terms: list[list[str]] | None = None
         self._vocabulary = None
         self._by_doc: dict[str, list[Passage]] | None = None
@@ -194,15 +202,47 @@ class Index:
         fresh = embed([texts[r] for r in todo]) if todo else None
         dim = fresh.shape[1] if fresh is not None else previous.vectors.shape[1]
         vectors = np.empty((len(texts), dim), dtype=np.float32)
+        moved = np.full(len(previous.vectors) if previous is not None else 0, -1, np.int64)  # old row -> new row
         for doc_id in keep:
             vectors[rows[doc_id]] = previous.vectors[old_rows[doc_id]]
+            moved[old_rows[doc_id]] = rows[doc_id]
         if todo:
             vectors[todo] = fresh
         docs = [DocInfo(d.id, d.title, d.text, d.sha256) for d in documents]
         manifest = {"format": FORMAT_VERSION, **model_info, "dimension": dim,
                     "documents": len(docs), "passages": len(passages), "units": len(texts),
                     "index_type": index_type(len(texts)), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        return cls(manifest, docs, passages, vectors), len(todo)
+        index = cls(manifest, docs, passages, vectors)
+        if manifest["index_type"] == "hnsw" and previous is not None and previous.manifest.get("index_type") == "hnsw":
+            index.extend_graph(previous, moved, todo)
+        return index, len(todo)
+
+    def extend_graph(self, previous: Index, moved: np.ndarray, todo: list[int]) -> None:
+        """Reuse the previous build's HNSW graph: its entries are remapped to this build's rows (dead
+        where their unit is gone) and the newly embedded units added, instead of building the graph
+        again (minutes at a few hundred thousand units). Above MAX_DEAD_SHARE dead entries the graph
+        is left to be rebuilt whole."""
+        import faiss
+
+        old_map = previous.ann_rows if previous.ann_rows is not None else np.arange(len(previous.vectors))
+        carried = np.where(old_map >= 0, moved[np.maximum(old_map, 0)], -1)
+        entries = np.concatenate([carried, np.asarray(todo, dtype=np.int64)])
+        if (entries < 0).mean() > MAX_DEAD_SHARE:
+            return
+        graph = faiss.deserialize_index(faiss.serialize_index(previous.faiss))  # an owned copy, not the mapped file
+        graph.hnsw.efConstruction, graph.hnsw.efSearch = HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH
+        if todo:
+            graph.add(np.ascontiguousarray(self.vectors[todo], dtype=np.float32))
+        self._faiss, self.ann_rows = graph, entries.astype(np.int32)
+        self.manifest["ann_dead"] = int((entries < 0).sum())
+
+    def search_units(self, qvec: np.ndarray, k: int) -> np.ndarray:
+        """Rows of the (up to) k nearest units to qvec, nearest first (dead graph entries left out)."""
+        _, found = self.faiss.search(qvec[None, :].astype(np.float32), k)
+        found = found[0]
+        if self.ann_rows is not None:
+            found = self.ann_rows[found[found >= 0]]
+        return found[found >= 0]
 
     def save(self, folder: Path) -> Path:
         builds = folder / "builds"
@@ -220,6 +260,12 @@ class Index:
 
             faiss.write_index(self.faiss, str(tmp / ANN_FILE))
             names.append(ANN_FILE)
+            if self.ann_rows is not None:
+                with open(tmp / ANN_ROWS_FILE, "wb") as f:
+                    np.save(f, self.ann_rows)
+                    f.flush()
+                    os.fsync(f.fileno())
+                names.append(ANN_ROWS_FILE)
         files = {name: sha256_file(tmp / name) for name in names}
         write_json(tmp / "manifest.json", {**self.manifest, "files": files})
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6:06d}"
@@ -270,6 +316,13 @@ class Index:
         index.build_name = build.name
         if manifest.get("index_type", "flat") != "flat":
             index._faiss = read_ann(build / ANN_FILE)
+            if ANN_ROWS_FILE in manifest.get("files", {}):
+                try:
+                    index.ann_rows = np.load(build / ANN_ROWS_FILE)
+                except (ValueError, OSError, EOFError) as e:
+                    raise IndexError_(f"Index in '{build}' cannot be read ({type(e).__name__}).") from None
+                if index.ann_rows.shape != (index._faiss.ntotal,) or index.ann_rows.max() >= len(vectors):
+                    raise IndexError_(f"Index in '{build}' has a graph map that does not fit its vectors.")
         return index
 
 

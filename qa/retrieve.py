@@ -71,9 +71,8 @@ def candidate_passages(index: Index, qvec: np.ndarray, question: str, scope: np.
     """Owners of the nearest units, then the best BM25 passages; a small scope is taken whole."""
     if scope is not None and scope.sum() <= SCOPE_WHOLE:
         return [int(i) for i in np.flatnonzero(scope)]
-    n_units = index.vectors.shape[0]
-    _, units = index.faiss.search(qvec[None, :], min(n_units, CANDIDATE_UNITS))
-    owners = [unit_owner(index, int(u)) for u in units[0] if u >= 0]
+    units = index.search_units(qvec, min(index.vectors.shape[0], CANDIDATE_UNITS))
+    owners = [unit_owner(index, int(u)) for u in units]
     bm25 = index.bm25("passage").scores(question)
     if scope is not None:
         owners = [i for i in owners if scope[i]]

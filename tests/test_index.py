@@ -197,6 +197,37 @@ def test_large_indexes_use_hnsw_and_find_what_exact_search_finds(settings, fake_
     assert ann in Path("/proc/self/maps").read_text()  # the graph is memory-mapped, not read into the heap
 
 
+def test_an_incremental_build_extends_the_previous_hnsw_graph(write_corpus, fake_model, tmp_path, monkeypatch):
+    import qa.index
+    from conftest import FakeEmbedder
+
+    monkeypatch.setattr(qa.index, "ANN_THRESHOLD", 2)  # every index is "large"
+    docs = {f"d{i}.md": f"# Doc {i}\n\nSentence {i} one. Sentence {i} two.\n\nAnother paragraph {i}.\n" for i in range(8)}
+    s = Settings(corpus=write_corpus(docs), index=tmp_path / "index", model=str(fake_model),
+                 query_runtime="sentence-transformers")
+    first = build_index(s, FakeEmbedder(fake_model))
+    assert first.ann_rows is None and first.faiss.ntotal == len(first.vectors)
+    (s.corpus / "d3.md").write_text("# Doc 3\n\nChanged text here.\n")
+    (s.corpus / "new.md").write_text("# New\n\nA new document. With two sentences.\n")
+    emb = FakeEmbedder(fake_model)
+    second = build_index(s, emb)
+    loaded = Index.load(s.index)
+    for index in (second, loaded):
+        # the old graph's entries, then one per embedded unit; d3's old units are dead entries
+        assert index.faiss.ntotal == first.faiss.ntotal + len(emb.embedded)
+        assert index.manifest["ann_dead"] == len(first.unit_rows()["d3.md"]) == (index.ann_rows < 0).sum()
+        assert sorted(index.ann_rows[index.ann_rows >= 0]) == list(range(len(index.vectors)))  # every unit once
+        for row in range(len(index.vectors)):  # each unit finds itself (or an identical twin) first
+            top = index.search_units(np.asarray(index.vectors[row]), 3)[0]
+            assert np.allclose(index.vectors[top], index.vectors[row])
+    # when dead entries pass MAX_DEAD_SHARE the graph is built again from scratch
+    for name in [f"d{i}.md" for i in range(5)]:
+        (s.corpus / name).write_text(f"# Rewritten\n\nNew words for {name}.\n")
+    third = build_index(s, FakeEmbedder(fake_model))
+    assert third.ann_rows is None and "ann_dead" not in third.manifest and third.faiss.ntotal == len(third.vectors)
+    assert not (current_build(s.index) / "ann_rows.npy").exists()
+
+
 def test_questions_can_be_limited_to_some_documents(write_corpus, fake_model, tmp_path):
     from conftest import FakeEmbedder
 
