@@ -131,8 +131,10 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     index.save(settings.index)
     if settings.query_runtime == "onnx":
         export_query_model(settings, warn)
+    graph = (f"; HNSW graph extended, {index.manifest['ann_dead']} dead entries" if index.ann_rows is not None
+             else "; HNSW graph built" if index.manifest["index_type"] == "hnsw" else "")
     log(f"Indexed {len(docs)} documents, {len(index.passages)} passages into {settings.index} "
-        f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {embedded} units embedded).")
+        f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {embedded} units embedded{graph}).")
     return index
 
 

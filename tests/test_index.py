@@ -209,8 +209,9 @@ def test_an_incremental_build_extends_the_previous_hnsw_graph(write_corpus, fake
     assert first.ann_rows is None and first.faiss.ntotal == len(first.vectors)
     (s.corpus / "d3.md").write_text("# Doc 3\n\nChanged text here.\n")
     (s.corpus / "new.md").write_text("# New\n\nA new document. With two sentences.\n")
-    emb = FakeEmbedder(fake_model)
-    second = build_index(s, emb)
+    emb, lines = FakeEmbedder(fake_model), []
+    second = build_index(s, emb, log=lines.append)
+    assert f"HNSW graph extended, {len(first.unit_rows()['d3.md'])} dead entries" in lines[0]
     loaded = Index.load(s.index)
     for index in (second, loaded):
         # the old graph's entries, then one per embedded unit; d3's old units are dead entries
@@ -223,8 +224,8 @@ def test_an_incremental_build_extends_the_previous_hnsw_graph(write_corpus, fake
     # when dead entries pass MAX_DEAD_SHARE the graph is built again from scratch
     for name in [f"d{i}.md" for i in range(5)]:
         (s.corpus / name).write_text(f"# Rewritten\n\nNew words for {name}.\n")
-    third = build_index(s, FakeEmbedder(fake_model))
-    assert third.ann_rows is None and "ann_dead" not in third.manifest and third.faiss.ntotal == len(third.vectors)
+    third = build_index(s, FakeEmbedder(fake_model), log=lines.append)
+    assert lines[-1].endswith("; HNSW graph built).") and third.ann_rows is None and "ann_dead" not in third.manifest and third.faiss.ntotal == len(third.vectors)
     assert not (current_build(s.index) / "ann_rows.npy").exists()
 
 
