@@ -229,6 +229,23 @@ def test_an_incremental_build_extends_the_previous_hnsw_graph(write_corpus, fake
     assert not (current_build(s.index) / "ann_rows.npy").exists()
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["exact", "hnsw"])
+def test_a_loaded_build_keeps_answering_after_a_new_build_deletes_its_files(settings, fake_embedder, monkeypatch, large):
+    """Vectors and graph are memory-mapped: a server's build must survive `qa index` pruning its folder."""
+    import qa.index
+
+    if large:
+        monkeypatch.setattr(qa.index, "ANN_THRESHOLD", 2)
+    build_index(settings, fake_embedder)
+    served = Index.load(settings.index).warm()
+    old = current_build(settings.index)
+    (settings.corpus / "more.md").write_text("# More\n\nA second document arrives.\n")
+    build_index(settings, fake_embedder)
+    assert not old.exists()  # pruned while `served` still maps its files
+    q = np.asarray(served.vectors[0])
+    assert served.search_units(q, 1)[0] == 0 and float(served.vectors[0] @ q) == pytest.approx(1.0, abs=1e-5)
+
+
 def test_questions_can_be_limited_to_some_documents(write_corpus, fake_model, tmp_path):
     from conftest import FakeEmbedder
 
