@@ -123,7 +123,7 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
 
 @app.command("index")
 def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
-              full: Annotated[bool, typer.Option("--full", help="re-embed every document")] = False) -> None:
+              full: Annotated[bool, typer.Option("--full", help="re-embed every document and build the search graph again")] = False) -> None:
     """Bring the index up to date: embed added and changed documents, drop deleted ones."""
     from qa import build
 
