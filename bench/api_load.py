@@ -494,7 +494,8 @@ def main() -> None:
                     q, nv = by[(name, client, c)], by[("naive", client, c)]
                     ratio = q["rps"] / nv["rps"] if nv["rps"] else float("inf")
                     print(f"| {name} | {client} | {c} | **{ratio:.1f}x** | {q['p99'] / nv['p99']:.2f}x |")
-        print("\n| server | processes | RSS after the runs (VmRSS, all processes) | PSS (shared pages counted once) | "
+        print("\n| server | processes (with --workers: uvicorn's supervisor, multiprocessing's resource tracker and the "
+              "workers) | RSS after the runs (VmRSS, all processes) | PSS (shared pages counted once) | "
               "peak RSS of the first process (VmHWM) |")
         print("|---|---:|---:|---:|---:|")
         for s in servers:
