@@ -312,8 +312,10 @@ def check_loads(settings: Settings) -> None:
         except BaseException as e:  # anything else is still one line, not a traceback
             code, message = 1, f"{type(e).__name__}: {e}".encode()
         finally:
-            os.write(write, message[:4000])
-            os._exit(code)
+            try:
+                os.write(write, message[:4000])
+            finally:
+                os._exit(code)
     os.close(write)
     with os.fdopen(read, "rb") as pipe:
         message = pipe.read().decode(errors="replace")

@@ -113,6 +113,7 @@ class Index:
         self.sentence_text = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
         self._bm25: dict[str, object] = {}
         self._faiss = None
+        self.build_dir: Path | None = None  # the build folder it was loaded from
         self.ann_rows: np.ndarray | None = None  # graph entry -> vectors row (-1: dead); None: the same
         self._passage_terms: list[list[str]] | None = None
         self._vocabulary = None
@@ -229,7 +230,7 @@ class Index:
         entries = np.concatenate([carried, np.asarray(todo, dtype=np.int64)])
         if (entries < 0).mean() > MAX_DEAD_SHARE:
             return
-        graph = faiss.deserialize_index(faiss.serialize_index(previous.faiss))  # an owned copy, not the mapped file
+        graph = owned_graph(previous)
         graph.hnsw.efConstruction, graph.hnsw.efSearch = HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH
         if todo:
             graph.add(np.ascontiguousarray(self.vectors[todo], dtype=np.float32))
@@ -238,11 +239,20 @@ class Index:
 
     def search_units(self, qvec: np.ndarray, k: int) -> np.ndarray:
         """Rows of the (up to) k nearest units to qvec, nearest first (dead graph entries left out)."""
-        _, found = self.faiss.search(qvec[None, :].astype(np.float32), k)
-        found = found[0]
-        if self.ann_rows is not None:
-            found = self.ann_rows[found[found >= 0]]
-        return found[found >= 0]
+        q = qvec[None, :].astype(np.float32)
+        if self.ann_rows is None:
+            found = self.faiss.search(q, k)[1][0]
+            return found[found >= 0]
+        # dead entries come back too: ask for enough more that k live ones remain, with the search
+        # beam widened to match (per call: the graph is shared by concurrent requests)
+        import faiss
+
+        live = max(int((self.ann_rows >= 0).sum()), 1)
+        wanted = min(len(self.ann_rows), -(-k * len(self.ann_rows) // live))
+        params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, wanted))
+        found = self.faiss.search(q, wanted, params=params)[1][0]
+        rows = self.ann_rows[found[found >= 0]]
+        return rows[rows >= 0][:k]
 
     def save(self, folder: Path) -> Path:
         builds = folder / "builds"
@@ -273,7 +283,7 @@ class Index:
         os.rename(tmp, builds / name)
         fsync_dir(builds)
         write_atomic(folder / "CURRENT", name + "\n")
-        self.build_name = name
+        self.build_name, self.build_dir = name, builds / name
         prune(builds, keep=name)
         return builds / name
 
@@ -313,7 +323,7 @@ class Index:
         if vectors.shape != (manifest.get("units"), manifest.get("dimension")):
             raise IndexError_(f"Index in '{build}' has vectors of shape {vectors.shape}, not as its manifest says.")
         index = cls(manifest, docs, passages, vectors)
-        index.build_name = build.name
+        index.build_name, index.build_dir = build.name, build
         if manifest.get("index_type", "flat") != "flat":
             index._faiss = read_ann(build / ANN_FILE)
             if ANN_ROWS_FILE in manifest.get("files", {}):
@@ -321,9 +331,32 @@ class Index:
                     index.ann_rows = np.load(build / ANN_ROWS_FILE)
                 except (ValueError, OSError, EOFError) as e:
                     raise IndexError_(f"Index in '{build}' cannot be read ({type(e).__name__}).") from None
-                if index.ann_rows.shape != (index._faiss.ntotal,) or index.ann_rows.max() >= len(vectors):
-                    raise IndexError_(f"Index in '{build}' has a graph map that does not fit its vectors.")
+                check_ann_rows(index.ann_rows, index._faiss.ntotal, len(vectors), build)
+            elif index._faiss.ntotal != len(vectors):
+                raise IndexError_(f"Index in '{build}' has a graph of {index._faiss.ntotal} entries for {len(vectors)} vectors.")
         return index
+
+
+def check_ann_rows(rows: np.ndarray, entries: int, units: int, build: Path) -> None:
+    """A graph map fits when it has one integer per graph entry and names every unit exactly once."""
+    live = rows[rows >= 0] if rows.ndim == 1 and rows.dtype.kind == "i" else None
+    if live is None or rows.shape != (entries,) or (rows < -1).any() or (live >= units).any() \
+            or len(live) != units or (np.bincount(live, minlength=units) != 1).any():
+        raise IndexError_(f"Index in '{build}' has a graph map that does not fit its vectors.")
+
+
+def owned_graph(previous: Index):
+    """An in-memory copy of the previous build's HNSW graph to add to: read again from its file
+    (one copy), else copied through serialization (two copies for a moment)."""
+    import faiss
+
+    path = getattr(previous, "build_dir", None)
+    if path is not None:
+        try:
+            return faiss.read_index(str(path / ANN_FILE))
+        except RuntimeError:  # pruned meanwhile by another build: copy what this process has mapped
+            pass
+    return faiss.deserialize_index(faiss.serialize_index(previous.faiss))
 
 
 def index_type(n_units: int) -> str:

@@ -221,12 +221,28 @@ def test_an_incremental_build_extends_the_previous_hnsw_graph(write_corpus, fake
         for row in range(len(index.vectors)):  # each unit finds itself (or an identical twin) first
             top = index.search_units(np.asarray(index.vectors[row]), 3)[0]
             assert np.allclose(index.vectors[top], index.vectors[row])
+        # dead entries do not take the places of live units: asking for every unit gets every unit
+        assert sorted(index.search_units(np.asarray(index.vectors[0]), len(index.vectors))) == list(range(len(index.vectors)))
     # when dead entries pass MAX_DEAD_SHARE the graph is built again from scratch
     for name in [f"d{i}.md" for i in range(5)]:
         (s.corpus / name).write_text(f"# Rewritten\n\nNew words for {name}.\n")
     third = build_index(s, FakeEmbedder(fake_model), log=lines.append)
     assert lines[-1].endswith("; HNSW graph built).") and third.ann_rows is None and "ann_dead" not in third.manifest and third.faiss.ntotal == len(third.vectors)
     assert not (current_build(s.index) / "ann_rows.npy").exists()
+    # a graph map that does not name every unit once is refused on load, checksums or not
+    (s.corpus / "d7.md").write_text("# Doc 7\n\nChanged once more.\n")
+    assert build_index(s, FakeEmbedder(fake_model)).ann_rows is not None
+    build_dir = current_build(s.index)
+    rows = np.load(build_dir / "ann_rows.npy")
+    rows[rows >= 0] = 0
+    np.save(build_dir / "ann_rows.npy", rows)
+    with pytest.raises(IndexError_, match="graph map"):
+        Index.load(s.index, verify=False)
+    np.save(build_dir / "ann_rows.npy", rows.astype(np.float32))
+    with pytest.raises(IndexError_, match="graph map"):
+        Index.load(s.index, verify=False)
+    with pytest.raises(IndexError_, match="corrupt"):
+        Index.load(s.index)
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["exact", "hnsw"])
