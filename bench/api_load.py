@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import (ROOT, cpu_busy, cpu_times, env_offline, free_port, header, pct, proc_cpu_s, proc_hwm_mb,  # noqa: E402
-                      proc_rss_mb, python_bin, qa_bin, wait_quiet)
+                      proc_rss_mb, python_bin, qa_bin, stop_process, wait_quiet)
 
 MAX_REQUESTS = 200_000  # per run, whatever the duration: the loop is bounded in count as well as time
 REQUEST_TIMEOUT = 30.0
@@ -200,13 +200,7 @@ class Server:
         raise SystemExit(f"{self.name} not ready after {timeout:.0f} s:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()  # only the process this script started, by its pid
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, 15)  # only the process this script started, by its pid
 
 
 def prepare_index(work: Path) -> Path:

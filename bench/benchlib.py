@@ -55,26 +55,37 @@ def wait_quiet(threshold: float = 0.25, max_wait: float = 120.0, log=print) -> f
     return busy
 
 
-def proc_rss_mb(pid: int) -> float:
-    """Resident set size now, from /proc/PID/status VmRSS."""
+def proc_status_mb(pid: int, key: str) -> float:
+    """A kB field of /proc/PID/status (VmRSS, VmHWM, ...) in MB; NaN once the process is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return float("nan")
+
+
+def proc_rss_mb(pid: int) -> float:
+    """Resident set size now (VmRSS)."""
+    return proc_status_mb(pid, "VmRSS")
 
 
 def proc_hwm_mb(pid: int) -> float:
-    """Peak resident set size so far, from /proc/PID/status VmHWM."""
+    """Peak resident set size so far (VmHWM)."""
+    return proc_status_mb(pid, "VmHWM")
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM a process this script started, SIGKILL it if it has not exited within `timeout`."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def proc_cpu_s(pid: int) -> float:

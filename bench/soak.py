@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -28,6 +27,9 @@ import time
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import proc_rss_mb, stop_process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # loopback only: this script never sends traffic anywhere else
@@ -49,13 +51,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
 def connections_to(port: int) -> int:
@@ -146,7 +141,7 @@ def main() -> None:
             wait_ready(base, server, log)
             ready_s = time.monotonic() - t0
             asyncio.run(load(base, args.connections, args.warmup, Tally()))
-            rss_start = rss_mib(server.pid)
+            rss_start = proc_rss_mb(server.pid)
             tally, samples = Tally(), [rss_start]
 
             async def measured() -> int:
@@ -154,21 +149,16 @@ def main() -> None:
                 open_conns = 0
                 while not task.done():
                     await asyncio.wait([task], timeout=min(5, args.duration / 4))
-                    samples.append(rss_mib(server.pid))
+                    samples.append(proc_rss_mb(server.pid))
                     open_conns = max(open_conns, connections_to(port))
                 return open_conns
 
             t1 = time.monotonic()
             open_conns = asyncio.run(measured())
             elapsed = time.monotonic() - t1
-            rss_end = rss_mib(server.pid)
+            rss_end = proc_rss_mb(server.pid)
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_process(server)
         server_log = log.read_text()
 
     lat = sorted(tally.latencies)

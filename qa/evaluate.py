@@ -139,8 +139,7 @@ def run(engine, cases: list[Case]) -> Report:
             if r.answered:
                 misses.append({"question": case.question, "expected": None, "got": r.answer})
             continue
-        texts = [c.text for c in r.citations] if r.answered else []
-        rank = next((i + 1 for i, t in enumerate(texts) if case.expected in t), None)
+        rank = cited_rank(r, case.expected)
         hits += rank == 1
         precise += r.answered and case.expected in r.answer
         rr += 1 / rank if rank else 0.0
@@ -152,6 +151,12 @@ def run(engine, cases: list[Case]) -> Report:
     latencies.sort()
     return Report(n_ans, len(cases) - n_ans, ratio(hits, n_ans), ratio(precise, n_ans), ratio(rr, n_ans),
                   abstained, false_abst, percentile(latencies, 50), percentile(latencies, 95), misses)
+
+
+def cited_rank(r, expected: str) -> int | None:
+    """1-based rank of the first citation holding the expected text; None if none does (or declined)."""
+    texts = [c.text for c in r.citations] if r.answered else []
+    return next((i + 1 for i, t in enumerate(texts) if expected in t), None)
 
 
 def run_dialogues(engine, dialogues: list[Dialogue]) -> DialogueReport:
@@ -180,8 +185,7 @@ def run_dialogues(engine, dialogues: list[Dialogue]) -> DialogueReport:
             if r.answered:
                 misses.append({"turns": list(d.turns), "expected": None, "got": r.answer})
             continue
-        texts = [c.text for c in r.citations] if r.answered else []
-        rank = next((i + 1 for i, t in enumerate(texts) if d.expected in t), None)
+        rank = cited_rank(r, d.expected)
         hits += rank == 1
         precise += r.answered and d.expected in r.answer
         rr += 1 / rank if rank else 0.0

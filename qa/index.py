@@ -115,6 +115,7 @@ class Index:
         self._faiss = None
         self.build_dir: Path | None = None  # the build folder it was loaded from
         self.ann_rows: np.ndarray | None = None  # graph entry -> vectors row (-1: dead); None: the same
+        self._ann_live: int | None = None  # live entries of ann_rows, counted on first search
         self._passage_terms: list[list[str]] | None = None
         self._vocabulary = None
         self._by_doc: dict[str, list[Passage]] | None = None
@@ -247,7 +248,9 @@ class Index:
         # beam widened to match (per call: the graph is shared by concurrent requests)
         import faiss
 
-        live = max(int((self.ann_rows >= 0).sum()), 1)
+        if self._ann_live is None:  # the index is immutable: count once
+            self._ann_live = max(int((self.ann_rows >= 0).sum()), 1)
+        live = self._ann_live
         wanted = min(len(self.ann_rows), -(-k * len(self.ann_rows) // live))
         params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, wanted))
         found = self.faiss.search(q, wanted, params=params)[1][0]

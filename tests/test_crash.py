@@ -318,14 +318,19 @@ def test_server_keeps_answering_through_a_rebuild_and_switches_to_it(tmp_path, f
         assert after["build"] == current_build(index).name
     finally:
         stop.set()
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
     log = err.read_text()
     assert "Switched to index build" in log and "Traceback" not in log, log
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM, as an operator would; SIGKILL if it has not exited within 30 s."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def health(client: httpx.Client) -> dict | None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from test_crash import ROOT, free_port, health, wait_for
+from test_crash import ROOT, free_port, health, stop_server, wait_for
 
 QA = [sys.executable, "-c", "from qa.cli import main; main()"]
 QUESTIONS = ["what is inference?", "how much is baseten raising?", "who is baseten's ceo?", "is $13B realistic?"]
@@ -45,12 +44,7 @@ def test_two_workers_serve_the_same_answers_as_the_library(engine, tmp_path):
             assert abs(r["confidence"] - expected.confidence) < 1e-3
         assert "starting 2 workers" in out.read_text()
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
     assert "Traceback" not in err.read_text(), err.read_text()
 
 
