@@ -15,7 +15,7 @@ from pathlib import Path
 
 from qa import alternates, retrieve, selfcal
 from qa.config import Settings
-from qa.corpus import CorpusError, Document, corpus_files, file_sha256, load_document, unique_ids
+from qa.corpus import PARSER_VERSION, CorpusError, Document, corpus_files, file_sha256, load_document, unique_ids
 from qa.embed import model_fingerprint, model_name
 from qa.errors import IndexError_, QAError
 from qa.index import FORMAT_VERSION, Index
@@ -86,6 +86,8 @@ def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
         return None, previous, "the corpus changed since the index was built"
     if previous.manifest.get("alternates_sha", "") != alternates.fingerprint(settings.corpus):
         return None, previous, "the alternates files changed since the index was built"
+    if previous.manifest.get("parser") != PARSER_VERSION:
+        return None, previous, "qa splits documents into passages differently since the index was built"
     if previous.manifest.get("scoring") != retrieve.SCORING_VERSION:
         return None, previous, "qa scores answers differently since the index was built"
     return previous, previous, ""
@@ -107,7 +109,10 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     info = model_info(settings)
     files = scan(settings.corpus)
     c = changes(previous, files)
-    docs = [reuse(previous, doc_id, settings.corpus) if doc_id in c.unchanged else
+    # documents parsed by another version of qa's splitting are parsed again (vectors of texts
+    # that come out the same are still reused by Index.build)
+    keep = set(c.unchanged) if previous is not None and previous.manifest.get("parser") == PARSER_VERSION else set()
+    docs = [reuse(previous, doc_id, settings.corpus) if doc_id in keep else
             parse(settings.corpus / doc_id, doc_id, warn) for doc_id in files]
     docs = unique_ids([d for d in docs if d is not None])
     alts = load_alternates(settings.corpus, warn)
@@ -128,6 +133,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
                                                 "alternates_sha": alts.sha256}, previous)
     index.manifest["null_scores"] = selfcal.null_stats(index)  # measured with this version's scoring
     index.manifest["scoring"] = retrieve.SCORING_VERSION
+    index.manifest["parser"] = PARSER_VERSION
     index.save(settings.index)
     if settings.query_runtime == "onnx":
         export_query_model(settings, warn)

@@ -17,10 +17,13 @@ from pathlib import Path
 
 from qa.errors import CorpusError
 
-TEXT_SUFFIXES = (".md", ".markdown", ".txt")  # offsets are into the file itself
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+TEXT_SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt")  # offsets are into the file itself
 FAQ_SUFFIXES = (".jsonl", ".csv")  # offsets are into the text GET /api/documents/{id} serves
 HTML_SUFFIXES = (".html", ".htm")  # converted too: offsets are into the plain-text rendering
 SUFFIXES = TEXT_SUFFIXES + FAQ_SUFFIXES + HTML_SUFFIXES
+# Markdown text without any of these has no inline markup (code, emphasis, links, images, HTML, entities)
+INLINE_MARKUP = re.compile(r"[`*_\[\\]|<[A-Za-z/!?]|&#?\w+;")
 MAX_PASSAGE_CHARS = 700  # longer paragraphs are cut into runs of whole sentences
 
 
@@ -35,6 +38,12 @@ class Passage:
     sentences: tuple[tuple[int, int], ...]  # absolute (start, end) offsets, in order
     question: str = ""  # the FAQ question when this passage is an FAQ answer
     phrasings: tuple[str, ...] = ()  # other ways to ask for it, curated in alternates files
+
+
+# How documents are split into passages and sentences and what of them is embedded; an index made
+# by another version is re-parsed (qa.build). 2: sentences run across line breaks inside a
+# paragraph (unwrap); Markdown's inline markup is not embedded (qa.index.readable).
+PARSER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -188,7 +197,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         import pysbd
 
         _segmenter = pysbd.Segmenter(language="en", clean=False)
-    chunk = text[start:end]
+    chunk = unwrap(text[start:end]).replace("![", " [")  # an image's "!" does not end a sentence
     spans, pos = [], 0
     for piece in _segmenter.segment(chunk):
         piece = piece.strip()
@@ -204,6 +213,16 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.append((start + at, start + at + len(piece)))
         pos = at + len(piece)
     return spans
+
+
+_WRAP = re.compile(r"(?<![\n])[ \t]*\n[ \t]*(?![\n \t]*\n)")
+
+
+def unwrap(chunk: str) -> str:
+    """The chunk with each line break inside a paragraph turned into spaces (same length, so offsets
+    hold): pysbd ends a sentence at every line break, and hard-wrapped text (most READMEs, mail,
+    plain-text docs) breaks lines mid-sentence. A blank line still ends a sentence."""
+    return _WRAP.sub(lambda m: " " * len(m.group()), chunk)
 
 
 def humanize(stem: str) -> str:

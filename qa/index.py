@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.corpus import Document, Passage
+from qa.corpus import INLINE_MARKUP, MARKDOWN_SUFFIXES, Document, Passage
 from qa.errors import IndexError_, UnknownDocument
 
 FORMAT_VERSION = 3  # 2: null-score statistics (qa.selfcal); 3: curated phrasings (qa.alternates)
@@ -52,14 +52,29 @@ class DocInfo:
     sha256: str
 
 
+def readable(p: Passage, text: str) -> str:
+    """What a reader sees of the text of passage p: Markdown documents' inline markup rendered
+    away (qa.markdown.plain); other formats are plain text already. Embedded and matched by words;
+    citations keep the source as written."""
+    if not p.doc_id.lower().endswith(MARKDOWN_SUFFIXES) or not INLINE_MARKUP.search(text):
+        return text
+    from qa.markdown import plain  # markdown-it is imported only for text that needs it
+
+    return plain(text)
+
+
+def sentence_texts(passages: list[Passage]) -> list[str]:
+    return [readable(p, p.text[s - p.start:e - p.start]) for p in passages for s, e in p.sentences]
+
+
 def unit_texts(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
     """What gets embedded, in this order: every sentence, every passage whole, every FAQ question,
     then every curated phrasing (alternates files).
 
     Returns the texts and, for each passage, the unit number of its FAQ question (-1 if none).
     """
-    sentences = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
-    whole = [f"{p.question}\n{p.text}" if p.question else p.text for p in passages]
+    sentences = sentence_texts(passages)
+    whole = [f"{p.question}\n{readable(p, p.text)}" if p.question else readable(p, p.text) for p in passages]
     questions = [p.question for p in passages if p.question]
     phrasings = [ph for p in passages for ph in p.phrasings]
     qunit, n = np.full(len(passages), -1, np.int32), len(sentences) + len(passages)
@@ -110,7 +125,7 @@ class Index:
         self.first_phrasing = self.n_sentences + len(passages) + len(self.question_owner)
         self.phrasing_offsets = phrasing_offsets(passages)
         self.phrasing_owner = np.repeat(np.arange(len(passages), dtype=np.int32), np.diff(self.phrasing_offsets))
-        self.sentence_text = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
+        self.sentence_text = sentence_texts(passages)  # as embedded: readable, not verbatim
         self._bm25: dict[str, object] = {}
         self._faiss = None
         self.build_dir: Path | None = None  # the build folder it was loaded from
@@ -154,7 +169,7 @@ class Index:
         if self._passage_terms is None:
             from qa.lexical import terms
 
-            self._passage_terms = [terms(f"{p.section}\n{p.question}\n{p.text}") for p in self.passages]
+            self._passage_terms = [terms(f"{p.section}\n{p.question}\n{readable(p, p.text)}") for p in self.passages]
         return self._passage_terms
 
     @property

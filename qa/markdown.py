@@ -2,6 +2,8 @@
 
 Headings build the section path; a heading that ends with "?" starts an FAQ entry whose answer
 is the body up to the next heading. Code, HTML and tables are not prose and are left out.
+Citations quote the source as written; what is embedded and matched by words is its `plain` text
+(links as their words, no code ticks, emphasis marks or inline HTML).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from qa.corpus import Block
+from qa.corpus import INLINE_MARKUP, Block
 
 _md = MarkdownIt("commonmark").use(front_matter_plugin).enable("table")
 
@@ -40,6 +42,20 @@ def blocks(text: str, default_title: str) -> tuple[str, list[Block]]:
             else:
                 out.append(Block(span[0], span[1], headings, path[-1][1] if question_level else ""))
     return title, out
+
+
+def plain(text: str) -> str:
+    """Inline Markdown as the words a reader sees: `[picloud.com](http://…)` -> picloud.com,
+    ``code`` -> code, **bold** -> bold, ![alt](img) -> alt, inline HTML tags dropped."""
+    if not INLINE_MARKUP.search(text):
+        return text
+    out = []
+    for tok in _md.parseInline(text)[0].children or ():
+        if tok.type in ("text", "code_inline", "image"):
+            out.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+    return "".join(out)
 
 
 def line_starts(text: str) -> list[int]:

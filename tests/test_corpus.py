@@ -43,6 +43,47 @@ def test_sentences_split_on_boundaries_not_on_money_or_quotes(tmp_path: Path):
     assert sentences == ["It raised $1.5B at a $13B valuation.", "Then 160% more.", "The “gold rush.”", "It goes on."]
 
 
+@pytest.mark.parametrize("suffix", [".md", ".txt"])
+def test_hard_wrapped_sentences_run_across_line_breaks(tmp_path: Path, suffix: str):
+    """READMEs and mail wrap lines mid-sentence: a line break inside a paragraph is not a sentence end."""
+    path = tmp_path / f"w{suffix}"
+    path.write_text("This library supersedes the old codec, which only\n  supports the 2003 standard. It is\n"
+                    "fast and small.\n\nA new paragraph starts here.\n", encoding="utf-8")
+    doc = load_document(path, path.name)
+    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    assert sentences == ["This library supersedes the old codec, which only\n  supports the 2003 standard.",
+                         "It is\nfast and small.", "A new paragraph starts here."]
+
+
+def test_blank_line_inside_a_faq_answer_still_ends_a_sentence():
+    from qa.corpus import split_sentences
+
+    text = "First part without a full stop\n\nSecond part\nwrapped."
+    assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == \
+        ["First part without a full stop", "Second part\nwrapped."]
+
+
+@pytest.mark.parametrize("source, seen", [
+    ("`cloudpickle` was developed by [picloud.com](http://web.archive.org/x/y) first.",
+     "cloudpickle was developed by picloud.com first."),
+    ("It is **fast** and *small*, see ![the logo](logo.png).", "It is fast and small, see the logo."),
+    ("Use <b>bold</b> &amp; more.", "Use bold & more."),
+    ("Plain text with $13B and 160% stays as it is.", "Plain text with $13B and 160% stays as it is."),
+])
+def test_markdown_inline_markup_is_not_embedded_but_is_cited(tmp_path: Path, source: str, seen: str):
+    from qa.index import sentence_texts, unit_texts
+
+    path = tmp_path / "m.md"
+    path.write_text(f"# T\n\n{source}\n", encoding="utf-8")
+    doc = load_document(path, "m.md")
+    assert [doc.passages[0].text] == [source]  # citations quote the source as written
+    assert sentence_texts(list(doc.passages)) == [seen]
+    assert unit_texts(list(doc.passages))[0][:2] == [seen, seen]  # the sentence and the passage whole
+    txt = tmp_path / "m.txt"  # in a plain-text file the same characters are text, not markup
+    txt.write_text(source + "\n", encoding="utf-8")
+    assert sentence_texts(list(load_document(txt, "m.txt").passages)) == [source]
+
+
 def test_markdown_sections_and_faq_entries():
     doc = load_corpus(Path(__file__).resolve().parent.parent / "corpus")[0]
     faq = [p for p in doc.passages if p.question]

@@ -84,6 +84,24 @@ def test_changed_scoring_remeasures_null_scores_without_embedding_again(settings
     assert rebuilt.manifest["scoring"] == retrieve.SCORING_VERSION and stale_reason(settings) is None
 
 
+def test_changed_parser_reparses_every_document_and_reuses_vectors_of_unchanged_texts(settings, fake_embedder,
+                                                                                     monkeypatch):
+    from qa import corpus
+
+    (settings.corpus / "wrapped.md").write_text("# W\n\nOne sentence wrapped\nover two lines.\n")
+    build_index(settings, fake_embedder)
+    monkeypatch.setattr(build, "PARSER_VERSION", corpus.PARSER_VERSION + 1)
+    assert stale_reason(settings) == "qa splits documents into passages differently since the index was built"
+    reparsed = []
+    real = build.load_document
+    monkeypatch.setattr(build, "load_document", lambda path, *a: reparsed.append(path.name) or real(path, *a))
+    calls = fake_embedder.calls
+    rebuilt = build_index(settings, fake_embedder)
+    assert sorted(reparsed) == ["guide.md", "wrapped.md"]
+    assert fake_embedder.calls == calls  # the texts came out the same: nothing embedded again
+    assert rebuilt.manifest["parser"] == corpus.PARSER_VERSION + 1 and stale_reason(settings) is None
+
+
 def test_faq_feature_follows_the_passage_kind_not_the_phrasings(write_corpus, fake_model, tmp_path):
     """A prose passage with curated phrasings is still prose for the confidence model, as for scoring."""
     from conftest import FakeEmbedder
