@@ -84,6 +84,21 @@ def test_markdown_inline_markup_is_not_embedded_but_is_cited(tmp_path: Path, sou
     assert sentence_texts(list(load_document(txt, "m.txt").passages)) == [source]
 
 
+def test_short_paragraphs_and_list_items_join_their_neighbours_but_not_across_code_or_headings(tmp_path: Path):
+    path = tmp_path / "readme.md"
+    path.write_text("# Tool\n\nAt a high level it goes like this:\n\n1) First, open it.\n\n2) Then read it.\n\n"
+                    "```\ncode here.\n```\n\nAfter the code. Short.\n\n## Other\n\nUnder another heading.\n\n"
+                    "## Q?\n\nAn answer.\n\n## Long\n\n" + "A long sentence that goes on. " * 12 + "\n\nNext one.\n",
+                    encoding="utf-8")
+    doc = load_document(path, "readme.md")
+    texts = [p.text for p in doc.passages]
+    assert texts[0] == "At a high level it goes like this:\n\n1) First, open it.\n\n2) Then read it."
+    assert texts[1:4] == ["After the code. Short.", "Under another heading.", "An answer."]
+    assert texts[4].startswith("A long sentence") and texts[4].endswith("Next one.")  # one short side is enough
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
+
+
 def test_markdown_sections_and_faq_entries():
     doc = load_corpus(Path(__file__).resolve().parent.parent / "corpus")[0]
     faq = [p for p in doc.passages if p.question]
@@ -117,9 +132,11 @@ def test_long_paragraph_is_cut_into_runs_of_whole_sentences(tmp_path: Path):
 
 def test_txt_paragraphs_split_on_blank_lines(tmp_path: Path):
     path = tmp_path / "notes.txt"
-    path.write_text("First para line one\nline two.\n\n\nSecond para.\n")
+    long = "A sentence of the paragraph goes on here. " * 8  # long enough to stand alone (MIN_PASSAGE_CHARS)
+    path.write_text(f"First para line one\nline two. {long}\n\n\nSecond para. {long}\n")
     doc = load_document(path, "notes.txt")
-    assert [p.text for p in doc.passages] == ["First para line one\nline two.", "Second para."]
+    assert [p.text for p in doc.passages] == [f"First para line one\nline two. {long}".strip(),
+                                              f"Second para. {long}".strip()]
     assert doc.title == "Notes"
 
 

@@ -8,6 +8,13 @@ from qa.corpus import Document, load_corpus, load_document
 from qa.htmldoc import convert
 
 
+@pytest.fixture(autouse=True)
+def blocks_as_passages(monkeypatch):
+    """These tests check the blocks the HTML converter makes, so short blocks are not joined into
+    one passage here (qa.corpus.merge_short, tested in test_corpus.py)."""
+    monkeypatch.setattr("qa.corpus.MIN_PASSAGE_CHARS", 0)
+
+
 def load(write_corpus, html: str, name: str = "page.html") -> Document:
     corpus = write_corpus({name: html})
     return load_document(corpus / name, name)
