@@ -49,7 +49,8 @@ class Passage:
 # by another version is re-parsed (qa.build). 2: sentences run across line breaks inside a
 # paragraph (unwrap); Markdown's inline markup is not embedded (qa.index.readable). 3: short
 # paragraphs and list items join their neighbours (merge_short), so prose passage ids can change.
-PARSER_VERSION = 3
+# 4: underlined headings in plain text (plain_blocks); no sentence end without a space after it.
+PARSER_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -189,10 +190,55 @@ class Block:
     id: str = ""  # an id the source gives the entry (FAQ files' `id` column)
 
 
+_LINE = re.compile(r"[^\n]*\n?")
+_UNDERLINE = re.compile(r"[ \t]*([=\-~^*#+_])\1{2,}[ \t]*\r?\n?")
+
+
 def plain_blocks(text: str) -> list[Block]:
-    """Paragraphs of a plain-text file: runs of non-blank lines."""
-    return [Block(m.start(), m.end(), ()) for m in re.finditer(r"\S(?:.*\S)?(?:\n[ \t]*\S.*)*", text)
-            if text[m.start():m.end()].strip()]
+    """Paragraphs of a plain-text file (runs of non-blank lines) under the headings it underlines
+    the way READMEs and reStructuredText do ("Title" over a line of "=====" or "-----"; a line of
+    the same character above it too is allowed). Underline characters take heading levels in the
+    order they first appear. A heading that ends with "?" starts an FAQ entry, as in Markdown."""
+    lines = [(m.start(), m.group()) for m in _LINE.finditer(text) if m.group()]
+    levels: list[str] = []  # underline characters, outermost first
+    path: list[tuple[int, str]] = []
+    out: list[Block] = []
+    para: list[tuple[int, int]] = []  # (start, end) of the current paragraph's lines
+
+    def flush() -> None:
+        if not para:
+            return
+        start, end = para[0][0], para[-1][1]
+        headings = tuple(h for _, h in path)
+        question = path[-1][1] if path and path[-1][1].endswith("?") else ""
+        if question and out and out[-1].question == question and out[-1].headings == headings:
+            out[-1] = Block(out[-1].start, end, headings, question)  # the answer goes on
+        else:
+            out.append(Block(start, end, headings, question))
+        para.clear()
+
+    i = 0
+    while i < len(lines):
+        start, line = lines[i]
+        body = line.strip()
+        under = _UNDERLINE.fullmatch(lines[i + 1][1]) if i + 1 < len(lines) else None
+        if body and under and not _UNDERLINE.fullmatch(line) and len(lines[i + 1][1].strip()) >= min(len(body), 3):
+            flush()
+            char = under.group(1)
+            if char not in levels:
+                levels.append(char)
+            level = levels.index(char)
+            path = [(lv, h) for lv, h in path if lv < level] + [(level, body)]
+            i += 2
+            continue
+        if not body or _UNDERLINE.fullmatch(line):  # a blank line, or the overline of a heading
+            flush()
+        else:
+            lead = len(line) - len(line.lstrip())
+            para.append((start + lead, start + len(line.rstrip())))
+        i += 1
+    flush()
+    return out
 
 
 def block_passages(doc_id: str, text: str, block: Block) -> list[Passage]:
@@ -218,29 +264,57 @@ def sentence_runs(sentences: list[tuple[int, int]]) -> list[list[tuple[int, int]
 _segmenter = None
 
 
+SPLIT_WINDOW = 4000  # pysbd's time grows with the square of a run without sentence ends: feed it pieces
+
+
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans inside text[start:end], as absolute offsets with surrounding space trimmed."""
+    """Sentence spans inside text[start:end], as absolute offsets with surrounding space trimmed.
+
+    A split with no space between the two pieces ("~/.ssh", "1:7.1p1") is not a sentence end and
+    is undone. Text longer than SPLIT_WINDOW is split in windows that end after a full stop (or at
+    a space) so that a megabyte without punctuation takes seconds, not hours."""
     global _segmenter
     if _segmenter is None:
         import pysbd
 
         _segmenter = pysbd.Segmenter(language="en", clean=False)
     chunk = unwrap(text[start:end]).replace("![", " [")  # an image's "!" does not end a sentence
-    spans, pos = [], 0
-    for piece in _segmenter.segment(chunk):
-        piece = piece.strip()
-        if not piece:
-            continue
-        at = chunk.find(piece, pos)
-        if at < 0:  # the splitter altered the text: fall back to the rest of the chunk
-            rest = chunk[pos:].strip()
-            if rest:
-                at = chunk.index(rest, pos)
-                spans.append((start + at, start + at + len(rest)))
-            break
-        spans.append((start + at, start + at + len(piece)))
-        pos = at + len(piece)
-    return spans
+    spans: list[tuple[int, int]] = []
+    for w0, w1 in windows(chunk):
+        window, pos = chunk[w0:w1], 0
+        for piece in _segmenter.segment(window):
+            piece = piece.strip()
+            if not piece:
+                continue
+            at = window.find(piece, pos)
+            if at < 0:  # the splitter altered the text: fall back to the rest of the window
+                rest = window[pos:].strip()
+                if rest:
+                    at = window.index(rest, pos)
+                    spans.append((start + w0 + at, start + w0 + at + len(rest)))
+                break
+            spans.append((start + w0 + at, start + w0 + at + len(piece)))
+            pos = at + len(piece)
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and merged[-1][1] == s:  # no space between: one sentence
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def windows(chunk: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    while len(chunk) - pos > SPLIT_WINDOW:
+        limit = pos + SPLIT_WINDOW
+        cut = max(chunk.rfind(". ", pos, limit), chunk.rfind("? ", pos, limit), chunk.rfind("! ", pos, limit))
+        cut = cut + 1 if cut > pos else chunk.rfind(" ", pos, limit)
+        cut = cut if cut > pos else limit
+        out.append((pos, cut))
+        pos = cut
+    out.append((pos, len(chunk)))
+    return out
 
 
 _WRAP = re.compile(r"(?<![\n])[ \t]*\n[ \t]*(?![\n \t]*\n)")
