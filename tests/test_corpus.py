@@ -99,6 +99,44 @@ def test_short_paragraphs_and_list_items_join_their_neighbours_but_not_across_co
         assert doc.text[p.start:p.end] == p.text
 
 
+def test_plain_text_underlined_headings_are_sections_not_sentences(tmp_path: Path):
+    path = tmp_path / "README.txt"
+    long = " It goes on for a while so that the paragraph stands alone as a passage of its own." * 4
+    path.write_text("Tool for Debian\n===============\n\nUpgrade issues\n--------------\n\nThe default changed."
+                    + long + "\n\n==========\nOverlined\n==========\nText right under it." + long +
+                    "\n\nHow do I reset it?\n------------------\n\nRun reset.\n\nThen restart.\n", encoding="utf-8")
+    doc = load_document(path, "README.txt")
+    assert [(p.section, p.question) for p in doc.passages] == [
+        ("Tool for Debian > Upgrade issues", ""), ("Overlined", ""),
+        ("Overlined > How do I reset it?", "How do I reset it?")]  # "=" is the outer level, "-" the inner
+    assert doc.passages[2].text == "Run reset.\n\nThen restart."  # an FAQ answer runs to the next heading
+    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    assert not any(set(s) <= set("=-\n") or s in ("Tool for Debian", "Upgrade issues") for s in sentences)
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
+
+
+@pytest.mark.parametrize("text, sentences", [
+    ("Switch it on in ~/.ssh/config for those hosts. Done.", ["Switch it on in ~/.ssh/config for those hosts.", "Done."]),
+    ("As of 1:7.1p1-1 it is set. See https://x.org/bug.cgi?id=2 too.", ["As of 1:7.1p1-1 it is set.",
+                                                                        "See https://x.org/bug.cgi?id=2 too."]),
+])
+def test_no_sentence_ends_without_a_space_after_it(text: str, sentences: list[str]):
+    from qa.corpus import split_sentences
+
+    assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == sentences
+
+
+def test_long_text_without_punctuation_is_split_in_windows_with_exact_offsets():
+    from qa.corpus import SPLIT_WINDOW, split_sentences
+
+    text = "word " * (SPLIT_WINDOW // 2) + "End of it. " + "more words " * SPLIT_WINDOW
+    spans = split_sentences(text, 0, len(text))
+    assert len(spans) > 2 and all(e - s <= SPLIT_WINDOW for s, e in spans)
+    assert all(text[s:e] == text[s:e].strip() and text[s:e] for s, e in spans)
+    assert " ".join(text[s:e] for s, e in spans).split() == text.split()  # nothing lost, nothing doubled
+
+
 def test_markdown_sections_and_faq_entries():
     doc = load_corpus(Path(__file__).resolve().parent.parent / "corpus")[0]
     faq = [p for p in doc.passages if p.question]
