@@ -88,9 +88,15 @@ def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
         return None, previous, "the alternates files changed since the index was built"
     if previous.manifest.get("parser") != PARSER_VERSION:
         return None, previous, "qa splits documents into passages differently since the index was built"
-    if previous.manifest.get("scoring") != retrieve.SCORING_VERSION:
+    if previous.manifest.get("scoring") != scoring_version():
         return None, previous, "qa scores answers differently since the index was built"
     return previous, previous, ""
+
+
+def scoring_version() -> str:
+    """What the null scores of an index depend on: the scoring formula and weights, and how
+    qa.selfcal summarises them."""
+    return f"{retrieve.SCORING_VERSION}/{selfcal.VERSION}"
 
 
 def ensure(settings: Settings, log: Log = stderr_log, embedder=None) -> Index:
@@ -132,7 +138,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     index, embedded = Index.build(docs, embed, {**info, "files_sha": {k: files[k] for k in sorted(files)},
                                                 "alternates_sha": alts.sha256}, previous)
     index.manifest["null_scores"] = selfcal.null_stats(index)  # measured with this version's scoring
-    index.manifest["scoring"] = retrieve.SCORING_VERSION
+    index.manifest["scoring"] = scoring_version()
     index.manifest["parser"] = PARSER_VERSION
     index.save(settings.index)
     if settings.query_runtime == "onnx":

@@ -71,10 +71,29 @@ def null_question_similarity(index: Index) -> list[float]:
     return [float(x) for x in sims.max(axis=1) if x > -1.0]
 
 
-def stats(values: list[float], floor: float) -> dict:
-    s = np.array(values or [0.0])
-    return {"mean": round(float(s.mean()), 4), "sd": round(float(max(s.std(), floor)), 4), "probes": len(values)}
+# A small corpus has few probes, and the few passages it has are far apart, so its measured null
+# scores are low and unsure: one sentence gives none at all, and then every question looked
+# answerable (a one-line corpus answered "what is the capital of France?" at confidence 0.94).
+# The measured scores are therefore pooled with PRIOR_WEIGHT pseudo-probes from the null
+# distribution typical of the corpora measured so far (fused scores: the article 1.21 / 0.32,
+# package READMEs 1.23 / 0.48, Debian/npm/pip docs 1.31 / 0.44, StackFAQ 1.02-1.15 / 0.29-0.31).
+# A corpus with hundreds of probes keeps its own figures; one with none takes the prior's.
+PRIOR = (1.2, 0.4)  # mean, sd
+PRIOR_WEIGHT = 10
+VERSION = f"prior-{PRIOR[0]}-{PRIOR[1]}-{PRIOR_WEIGHT}"  # a change re-measures indexes' null scores
+
+
+def stats(values: list[float], floor: float, prior: tuple[float, float] | None = None, weight: float = 0) -> dict:
+    s = np.array(values, dtype=float)
+    n, k = len(s), weight if prior is not None else 0
+    if n + k == 0:
+        return {"mean": 0.0, "sd": floor, "probes": 0}
+    m0, sd0 = prior if prior is not None else (0.0, 0.0)
+    mean = (s.sum() + k * m0) / (n + k)
+    var = (((s - mean) ** 2).sum() + k * (sd0 ** 2 + (m0 - mean) ** 2)) / (n + k)
+    return {"mean": round(float(mean), 4), "sd": round(float(max(np.sqrt(var), floor)), 4), "probes": n}
 
 
 def null_stats(index: Index) -> dict:
-    return {**stats(null_scores(index), 0.05), "question": stats(null_question_similarity(index), 0.02)}
+    return {**stats(null_scores(index), 0.05, PRIOR, PRIOR_WEIGHT),
+            "question": stats(null_question_similarity(index), 0.02)}

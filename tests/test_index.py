@@ -81,7 +81,7 @@ def test_changed_scoring_remeasures_null_scores_without_embedding_again(settings
     calls = fake_embedder.calls
     rebuilt = build_index(settings, fake_embedder, log=lambda s: None)
     assert fake_embedder.calls == calls  # every document was unchanged: nothing embedded again
-    assert rebuilt.manifest["scoring"] == retrieve.SCORING_VERSION and stale_reason(settings) is None
+    assert rebuilt.manifest["scoring"] == build.scoring_version() and stale_reason(settings) is None
 
 
 def test_changed_parser_reparses_every_document_and_reuses_vectors_of_unchanged_texts(settings, fake_embedder,
@@ -345,3 +345,25 @@ def test_bm25_leaves_scipy_importable():
     assert p.returncode == 0, p.stderr
     scores = json.loads(p.stdout)
     assert scores[1] > scores[0] == 0.0
+
+
+@pytest.mark.parametrize("values, expect_mean", [([], 1.2), ([2.0] * 1000, 2.0)])
+def test_null_scores_lean_on_the_prior_only_when_the_corpus_has_few_probes(values, expect_mean):
+    from qa import selfcal
+
+    s = selfcal.stats(values, 0.05, selfcal.PRIOR, selfcal.PRIOR_WEIGHT)
+    assert s["mean"] == pytest.approx(expect_mean, abs=0.01)
+    assert s["sd"] >= 0.05 and s["probes"] == len(values)
+
+
+def test_a_one_line_corpus_does_not_answer_everything(write_corpus, fake_model, tmp_path):
+    """One sentence gives no leave-one-out probe: its null scores come from the prior, so a question
+    the line does not answer is not scored as if anything beat nothing."""
+    from conftest import FakeEmbedder
+
+    s = Settings(corpus=write_corpus({"one.txt": "Hi."}), index=tmp_path / "index", model=str(fake_model),
+                 query_runtime="sentence-transformers")
+    index = build_index(s, FakeEmbedder(fake_model))
+    null = index.manifest["null_scores"]
+    assert null["probes"] == 0 and null["mean"] > 0.5 and null["sd"] >= 0.3
+
