@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,15 +55,28 @@ def get_json(url: str):
         return json.load(r)
 
 
+def qa_command() -> list[str]:
+    qa = Path(sys.executable).parent / "qa"
+    return [str(qa)] if qa.exists() else [sys.executable, "-c", "from qa.cli import main; main()"]
+
+
+def qa_env(tmp: Path, **extra: str) -> dict:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "QA_DATA": str(tmp / "data"), **extra}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`qa serve` on a free port with a fresh index; yields its base URL."""
+    with serving(tmp_path_factory.mktemp("server")) as base:
+        yield base
+
+
+@contextmanager
+def serving(tmp: Path, **extra_env: str):
+    """Runs `qa serve` on a free port with its index in tmp (QA_* settings in extra_env); yields its base URL."""
     port = free_port()
-    tmp = tmp_path_factory.mktemp("server")
-    qa = Path(sys.executable).parent / "qa"
-    cmd = [str(qa)] if qa.exists() else [sys.executable, "-c", "from qa.cli import main; main()"]
-    cmd += ["serve", "--port", str(port), "--index", str(tmp / "index")]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "QA_DATA": str(tmp / "data")}
+    cmd = qa_command() + ["serve", "--port", str(port), "--index", str(tmp / "index")]
+    env = qa_env(tmp, **extra_env)
     log_path = tmp / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -108,9 +123,8 @@ class Watch:
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
 
 
-@pytest.fixture
-def open_chat(browser, server):
-    """open_chat(viewport) -> (page, watch), with the chat loaded and its FAQ chips shown."""
+def chat_opener(browser, base: str):
+    """Yields opener(viewport) -> (page, watch), with the chat at base loaded and its FAQ chips shown."""
     contexts = []
 
     def opener(viewport=DESKTOP, color_scheme="light"):
@@ -119,13 +133,19 @@ def open_chat(browser, server):
         page = context.new_page()
         page.set_default_timeout(15_000)
         watch = Watch(page)
-        page.goto(server + "/")
+        page.goto(base + "/")
         expect(page.locator(".welcome .chip").first).to_be_visible()
         return page, watch
 
     yield opener
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def open_chat(browser, server):
+    """open_chat(viewport) -> (page, watch), with the chat loaded and its FAQ chips shown."""
+    yield from chat_opener(browser, server)
 
 
 def shot(page, name: str) -> None:
@@ -553,3 +573,209 @@ def test_a_vote_that_cannot_be_sent_says_so_and_can_be_retried(open_chat):
     reply.locator(".vote-up").click()
     expect(reply.locator(".feedback-status")).to_have_text("Thanks for the feedback.")
     assert [e for e in watch.errors if "503" not in e] == []  # the browser logs the failed request itself
+
+
+# ---- characters outside the BMP, and documents that change under a running server ----------------
+
+ZEPHYR = "# Zephyr " + "😀" * 10 + "\n\n🚀🚀🚀 Zephyr was founded by Alice Hu in 2020.\n"
+ZEPHYR_CHANGED = ("# Zephyr " + "😀" * 10 + "\n\n" + "🌍" * 5 + " Zephyr makes weather balloons for 🎈 schools all over "
+                  "the northern hemisphere.\n\n## Founding 🏛️\n\n🚀🚀🚀 Zephyr was founded by Alice Hu in 2020.\n")
+
+
+@pytest.fixture(scope="module")
+def emoji_server(tmp_path_factory):
+    """`qa serve` on a corpus of the usual document plus zephyr.md (emoji before its passages), watching
+    its index folder often; yields (base URL, corpus folder, tmp folder)."""
+    tmp = tmp_path_factory.mktemp("emoji-server")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "baseten-funding.md", corpus)
+    (corpus / "zephyr.md").write_text(ZEPHYR, encoding="utf-8")
+    with serving(tmp, QA_CORPUS=str(corpus), QA_WATCH_INTERVAL="0.2") as base:
+        yield base, corpus, tmp
+
+
+@pytest.fixture
+def open_emoji_chat(browser, emoji_server):
+    yield from chat_opener(browser, emoji_server[0])
+
+
+def open_first_citation(page, result):
+    """Clicks [1] of the last reply; returns the highlighted passage once the panel shows it."""
+    last_reply(page).locator(".answer .cite").click()
+    expect(page.locator("#panel-title")).not_to_have_text("Loading source…")
+    return page.locator("#panel mark.passage")
+
+
+def assert_highlights(page, result) -> None:
+    passage = open_first_citation(page, result)
+    expect(passage).to_have_count(1)
+    citation = result["citations"][0]
+    assert passage.text_content() == citation["text"]
+    expect(passage.locator("mark.answer")).to_have_text(result["answer"])
+    # And it sits where the API says: the page text before it is the document's first `start` code points.
+    doc = document_of(page, citation["id"])
+    before = page.evaluate("""() => {
+      const body = document.querySelector('#panel-body .doc'), mark = body.querySelector('mark.passage');
+      const range = document.createRange();
+      range.setStart(body, 0);
+      range.setEndBefore(mark);
+      return range.toString();
+    }""")
+    assert before == doc["text"][:citation["start"]]
+
+
+def document_of(page, citation_id: str) -> dict:
+    """GET /api/documents/{id} from the page's server."""
+    return get_json(page.url.rstrip("/") + "/api/documents/" + urllib.parse.quote(citation_id))
+
+
+def test_emoji_before_the_passage_keep_the_highlight_in_place(open_emoji_chat):
+    """The API's offsets count code points; an emoji is two UTF-16 units in the page."""
+    page, watch = open_emoji_chat()
+    result = ask(page, "who founded Zephyr?")
+    assert result["answered"], result
+    citation = result["citations"][0]
+    assert citation["id"].startswith("zephyr.md#")
+    assert "Alice Hu" in result["answer"]
+    assert_highlights(page, result)
+    shot(page, "desktop-emoji-source")
+    assert watch.errors == []
+
+
+def test_history_and_feedback_are_cut_on_whole_characters(open_chat):
+    """An astral character straddling the 1000-character cut of the answer sent back as history (and the
+    500/2000 cuts of a voted question and answer) is kept whole or left out, never halved."""
+    page, watch = open_chat()
+    question = "q" * 499 + "😀" + "tail"
+    answer = "c" * 999 + "😀" + "d" * 1000 + "😀" + "end"  # code points 1000 and 2001 are astral
+    citation = {"id": "baseten-funding.md#p1", "source": "corpus/baseten-funding.md", "section": "S", "text": answer,
+                "start": 0, "end": len(answer), "score": 0.9}
+    stub = {"question": question, "answered": True, "answer": answer, "confidence": 0.9,
+            "citations": [citation], "suggestions": []}
+    page.route("**/api/ask", lambda route: route.fulfill(json=stub))
+    ask(page, "anything")
+    page.unroute("**/api/ask")
+
+    with page.expect_request("**/api/ask") as asked:
+        result = ask(page, "what is inference?")
+    sent = asked.value.post_data_json["history"][0]
+    assert sent == {"question": question[:500], "answer": answer[:1000]}  # Python slices: whole code points
+    assert sent["answer"].endswith("c😀")
+    assert result and result["answered"], result  # not a 422 "is not valid Unicode text"
+    expect(last_reply(page)).not_to_have_class(re.compile(r"\berror\b"))
+    with page.expect_request("**/api/ask") as later:
+        result = ask(page, "who co-leads the round?")
+    assert result and result["answered"], result
+    assert later.value.post_data_json["history"][0]["answer"] == answer[:1000]
+
+    first = page.locator("#log .msg-bot:not(.welcome)").first
+    with page.expect_response("**/api/feedback") as voted:
+        first.locator(".vote-up").click()
+    body = voted.value.request.post_data_json
+    assert body["question"] == question[:500] and body["answer"] == answer[:2000]
+    assert voted.value.status == 201, voted.value.text()
+    expect(first.locator(".feedback-status")).to_have_text("Thanks for the feedback.")
+    assert watch.errors == []
+
+
+def test_clip_counts_code_points(open_chat):
+    page, watch = open_chat()
+    # The page's own cut, reached through what it sends: a stubbed answer of emoji only.
+    answer = "😀" * 1500
+    stub = {"question": "q", "answered": True, "answer": answer, "confidence": 0.9, "suggestions": [],
+            "citations": [{"id": "x.md#p1", "source": "x.md", "section": "S", "text": answer, "start": 0,
+                           "end": 1500, "score": 0.9}]}
+    page.route("**/api/ask", lambda route: route.fulfill(json=stub))
+    ask(page, "anything")
+    with page.expect_request("**/api/ask") as asked:
+        ask(page, "again")
+    assert asked.value.post_data_json["history"][0]["answer"] == "😀" * 1000  # 1000 characters, 2000 UTF-16 units
+
+
+def test_a_document_changed_in_a_new_build_is_loaded_again(open_emoji_chat, emoji_server):
+    """The chat caches documents; after the server switches to a build where the document changed,
+    a new citation is highlighted in the new text, not at its offsets in the old one."""
+    base, corpus, tmp = emoji_server
+    page, watch = open_emoji_chat()
+    result = ask(page, "who founded Zephyr?")
+    assert result["answered"], result
+    assert_highlights(page, result)  # zephyr.md is now cached
+    page.keyboard.press("Escape")
+
+    build = get_json(base + "/api/health")["build"]
+    (corpus / "zephyr.md").write_text(ZEPHYR_CHANGED, encoding="utf-8")
+    reindex(tmp, corpus)
+    wait_for_build(base, build)
+    with page.expect_response("**/api/documents/**") as reloaded:
+        result = ask(page, "who founded Zephyr?")
+        assert result["answered"] and "Alice Hu" in result["answer"], result
+        old_start = ZEPHYR.index("🚀")
+        assert result["citations"][0]["start"] > old_start  # the passage moved
+        assert_highlights(page, result)
+    assert reloaded.value.ok
+    expect(page.locator("#panel-body")).to_contain_text("weather balloons")  # the new text around it
+    assert watch.errors == []
+
+
+def reindex(tmp: Path, corpus: Path) -> None:
+    done = subprocess.run(qa_command() + ["index"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env=qa_env(tmp, QA_CORPUS=str(corpus), QA_INDEX=str(tmp / "index")))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def wait_for_build(base: str, build: str) -> None:
+    """Waits until the server (its index watcher) has switched from `build` to another one."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if get_json(base + "/api/health")["build"] != build:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the server still serves build {build}")
+
+
+def test_a_passage_not_at_its_offsets_is_fetched_once_more_then_found_or_shown_alone(open_chat):
+    """When even a fresh copy of the document does not hold the passage at the citation's offsets (a
+    server mid-switch), the passage is highlighted where it occurs nearest, or shown on its own with a note."""
+    page, watch = open_chat()
+    passage = "🚀 The answer is here. More."
+    citation = {"id": "moved.md#p1", "source": "corpus/moved.md", "section": "S", "text": passage,
+                "start": 3, "end": 3 + len(passage), "score": 0.9}
+    stub = {"question": "q", "answered": True, "answer": "The answer is here.", "confidence": 0.9,
+            "citations": [citation], "suggestions": []}
+    texts = iter(["😀 x\n\nold text, no passage at all, long enough.\n",  # the first load
+                  f"😀 x\n\nintro 🎈\n\n{passage} {passage}\n",  # the reload: moved, twice
+                  "nothing here\n"])
+    loads = 0
+
+    def serve_document(route):
+        nonlocal loads
+        loads += 1
+        route.fulfill(json={"id": "moved.md", "title": "Moved", "source": "corpus/moved.md", "text": next(texts)})
+
+    page.route("**/api/ask", lambda route: route.fulfill(json=stub))
+    page.route("**/api/documents/**", serve_document)
+    ask(page, "q")
+    last_reply(page).locator(".cite").click()
+    mark = page.locator("#panel mark.passage")
+    expect(mark).to_have_text(passage)
+    expect(mark.locator("mark.answer")).to_have_text("The answer is here.")
+    assert loads == 2  # loaded again, once
+    before = page.evaluate("""() => {
+      const body = document.querySelector('#panel-body .doc'), range = document.createRange();
+      range.setStart(body, 0);
+      range.setEndBefore(body.querySelector('mark.passage'));
+      return range.toString();
+    }""")
+    assert before == "😀 x\n\nintro 🎈\n\n"  # the first occurrence: the one nearest the offsets
+    page.keyboard.press("Escape")
+
+    citation2 = {**citation, "start": 0, "end": len(passage)}
+    page.unroute("**/api/ask")
+    page.route("**/api/ask", lambda route: route.fulfill(json={**stub, "citations": [citation2]}))
+    ask(page, "q")
+    last_reply(page).locator(".cite").click()
+    expect(page.locator("#panel-body .panel-error")).to_contain_text("The document has changed")
+    expect(page.locator("#panel mark.passage")).to_have_text(passage)
+    assert loads == 3
+    assert watch.errors == []

@@ -11,7 +11,7 @@
   };
   const narrow = window.matchMedia("(max-width: 760px)");
   const calm = window.matchMedia("(prefers-reduced-motion: reduce)");
-  const documents = new Map(); // document id -> Promise of GET /api/documents/{id}
+  const documents = new Map(); // document id -> Promise of GET /api/documents/{id}, with its astral index
   let faq = []; // FAQ questions, for the welcome message
   let pending = null; // AbortController of the question in flight
   let opener = null; // what had focus before the source panel opened
@@ -19,6 +19,7 @@
   let feedbackCount = 0; // ids for the comment boxes' labels
   let conversation = []; // earlier turns {question, answer}, oldest first, sent as history with each question
   const HISTORY_TURNS = 4; // the server reads follow-ups against the last few turns
+  // The API's limits count characters as Python does (code points), so every cut is made with clip().
   const MAX_QUESTION = 500;
   const MAX_ANSWER = 1000; // what is sent back of an answer (the API takes up to 2000)
   const MAX_COMMENT = 1000;
@@ -58,6 +59,50 @@
     return list;
   }
 
+  // ---- characters: the API counts code points, JavaScript strings count UTF-16 code units ---------
+
+  function pairAt(value, i) {
+    // Whether a surrogate pair (one astral character, e.g. an emoji) starts at UTF-16 index i.
+    const c = value.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff || i + 1 >= value.length) return false;
+    const d = value.charCodeAt(i + 1);
+    return d >= 0xdc00 && d <= 0xdfff;
+  }
+
+  function clip(value, max) {
+    // The first `max` characters as the API counts them (code points), never half a surrogate pair.
+    const whole = typeof value.toWellFormed === "function" ? value.toWellFormed() : value; // no lone surrogates
+    if (whole.length <= max) return whole; // code units >= code points
+    let units = 0;
+    for (let count = 0; count < max && units < whole.length; count++) units += pairAt(whole, units) ? 2 : 1;
+    return whole.slice(0, units);
+  }
+
+  function astralIndex(value) {
+    // The code-point offsets of the astral characters, in order: one pass, once per document
+    // (an empty list for the usual document with none).
+    const astral = [];
+    for (let i = 0, point = 0; i < value.length; i++, point++) {
+      if (pairAt(value, i)) {
+        astral.push(point);
+        i++;
+      }
+    }
+    return astral;
+  }
+
+  function unitIndex(astral, point) {
+    // UTF-16 index of a code-point offset: the offset plus the astral characters before it (binary search).
+    let lo = 0;
+    let hi = astral.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (astral[mid] < point) lo = mid + 1;
+      else hi = mid;
+    }
+    return point + lo;
+  }
+
   function say(message) {
     // Clear first so the same sentence twice is still read out.
     ui.announce.textContent = "";
@@ -71,8 +116,8 @@
 
   // ---- the API ------------------------------------------------------------------------------
 
-  async function api(path, body, signal) {
-    const init = body === undefined ? { signal }
+  async function api(path, body, signal, cache = "default") {
+    const init = body === undefined ? { signal, cache }
       : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal };
     let response;
     try {
@@ -95,14 +140,49 @@
     return `The server answered ${response.status} ${response.statusText}`.trim() + ".";
   }
 
-  function loadDocument(id) {
+  function loadDocument(id, fresh = false) {
     if (!documents.has(id)) {
       const path = id.split("/").map(encodeURIComponent).join("/");
-      const request = api(`/api/documents/${path}`);
-      request.catch(() => documents.delete(id)); // let a failed load be retried
+      const request = api(`/api/documents/${path}`, undefined, undefined, fresh ? "no-cache" : "default")
+        .then((doc) => ({ ...doc, astral: astralIndex(doc.text) }));
+      request.catch(() => { if (documents.get(id) === request) documents.delete(id); }); // a failed load can be retried
       documents.set(id, request);
     }
     return documents.get(id);
+  }
+
+  function passageRange(doc, citation) {
+    // The citation's [start, end) (code points) as UTF-16 indexes into doc.text, or null when the
+    // text there is not the cited passage (the document changed since, or the citation is from another build).
+    const from = unitIndex(doc.astral, citation.start);
+    const to = unitIndex(doc.astral, citation.end);
+    return doc.text.slice(from, to) === citation.text ? [from, to] : null;
+  }
+
+  function nearestRange(doc, citation) {
+    // The occurrence of the cited passage closest to where the citation puts it, or null.
+    const want = unitIndex(doc.astral, citation.start);
+    let best = null;
+    for (let at = doc.text.indexOf(citation.text); at >= 0 && citation.text; at = doc.text.indexOf(citation.text, at + 1)) {
+      if (best === null || Math.abs(at - want) < Math.abs(best - want)) best = at;
+      if (at > want) break;
+    }
+    return best === null ? null : [best, best + citation.text.length];
+  }
+
+  async function documentFor(id, citation) {
+    // The document with the cited passage's place in it. Cached by id; a cached text that no longer
+    // holds the passage at its offsets means the server has switched to a new index build since it was
+    // loaded: every cached document is then dropped and this one loaded again, once.
+    const cached = loadDocument(id);
+    let doc = await cached;
+    let range = passageRange(doc, citation);
+    if (!range) {
+      if (documents.get(id) === cached) documents.clear(); // not if another request reloaded it meanwhile
+      doc = await loadDocument(id, true);
+      range = passageRange(doc, citation) || nearestRange(doc, citation);
+    }
+    return { doc, range };
   }
 
   // ---- messages -----------------------------------------------------------------------------
@@ -214,8 +294,8 @@
     async function send(which, comment) {
       lock(true);
       status.textContent = "Sending…";
-      const body = { question: result.question.slice(0, MAX_QUESTION), answer: result.answer.slice(0, MAX_VOTED_ANSWER), vote: which };
-      if (comment) body.comment = comment.slice(0, MAX_COMMENT);
+      const body = { question: clip(result.question, MAX_QUESTION), answer: clip(result.answer, MAX_VOTED_ANSWER), vote: which };
+      if (comment) body.comment = clip(comment, MAX_COMMENT);
       try {
         await api("/api/feedback", body);
         sent = true;
@@ -332,7 +412,7 @@
     try {
       const history = conversation.slice(-HISTORY_TURNS);
       const result = await api("/api/ask", { question, history }, controller.signal);
-      conversation.push({ question: (result.question || question.trim()).slice(0, MAX_QUESTION), answer: result.answer.slice(0, MAX_ANSWER) });
+      conversation.push({ question: clip(result.question || question.trim(), MAX_QUESTION), answer: clip(result.answer, MAX_ANSWER) });
       const reply = result.answered ? answerMessage(result) : abstainMessage(result);
       thinking.replaceWith(reply);
       scrollToShow(reply);
@@ -401,14 +481,19 @@
     return mark;
   }
 
-  function renderDocument(doc, citation, answer) {
+  function renderDocument(doc, range, citation, answer) {
+    // range: the passage's [from, to) in UTF-16 indexes; null when the document no longer holds it.
     ui.panelTitle.textContent = doc.title || doc.id;
     ui.panelSub.textContent = [citation.section, doc.source].filter(Boolean).join(" · ");
     const body = el("div", "doc");
-    const mark = passageMark(doc.text.slice(citation.start, citation.end), answer);
-    appendSource(body, doc.text.slice(0, citation.start), true);
-    body.append(mark);
-    appendSource(body, doc.text.slice(citation.end), false);
+    const mark = passageMark(citation.text, answer);
+    if (range) {
+      appendSource(body, doc.text.slice(0, range[0]), true);
+      body.append(mark);
+      appendSource(body, doc.text.slice(range[1]), false);
+    } else {
+      body.append(el("p", "panel-error", "The document has changed since this answer; here is the passage as cited."), mark);
+    }
     ui.panelBody.replaceChildren(body);
     (mark.querySelector(".answer") || mark).scrollIntoView({ block: "center" });
   }
@@ -437,8 +522,8 @@
     ui.panelBody.replaceChildren();
     showPanel();
     try {
-      const doc = await loadDocument(docId);
-      if (request === panelRequest) renderDocument(doc, citation, i === 0 ? result.answer : "");
+      const { doc, range } = await documentFor(docId, citation);
+      if (request === panelRequest) renderDocument(doc, range, citation, i === 0 ? result.answer : "");
     } catch (error) {
       if (request === panelRequest) ui.panelBody.replaceChildren(el("p", "panel-error", error.message));
     }
