@@ -49,9 +49,16 @@ def model_info(settings: Settings) -> dict:
     return {"model": model_name(path), "model_path": path, "model_fingerprint": model_fingerprint(path)}
 
 
-def scan(corpus: Path) -> dict[str, str]:
+def scan(corpus: Path, skipped: list[str] | None = None) -> dict[str, str]:
     """Document id -> sha256 of the file's bytes, for every candidate file of the corpus."""
-    return {f.relative_to(corpus).as_posix(): file_sha256(f) for f in corpus_files(corpus)}
+    return {f.relative_to(corpus).as_posix(): file_sha256(f) for f in corpus_files(corpus, skipped)}
+
+
+def check_index_folder(folder: Path) -> None:
+    """An index folder that is a file fails now, as one line, not after a whole build."""
+    for path in (folder, folder / "builds"):
+        if path.exists() and not path.is_dir():
+            raise QAError(f"'{path}' is a file, not an index folder. Pass --index DIR (env QA_INDEX) naming a folder.")
 
 
 def changes(previous: Index | None, files: dict[str, str]) -> Changes:
@@ -79,6 +86,7 @@ def load_previous(settings: Settings, info: dict) -> tuple[Index | None, str]:
 def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
     """(index ready to serve, or None; the previous index worth reusing, or None; why it is not ready)."""
     files = scan(settings.corpus)  # a missing or empty corpus is the error to report, before anything else
+    check_index_folder(settings.index)
     previous, reason = load_previous(settings, model_info(settings))
     if previous is None:
         return None, None, reason
@@ -113,14 +121,18 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     """Build the index for the corpus as it is now, reusing `previous` where documents are unchanged."""
     t0 = time.perf_counter()
     info = model_info(settings)
-    files = scan(settings.corpus)
+    skipped: list[str] = []
+    files = scan(settings.corpus, skipped)
+    check_index_folder(settings.index)
+    for reason in skipped:
+        warn(f"warning: skipped {reason}.")
     c = changes(previous, files)
     # documents parsed by another version of qa's splitting are parsed again (vectors of texts
     # that come out the same are still reused by Index.build)
     keep = set(c.unchanged) if previous is not None and previous.manifest.get("parser") == PARSER_VERSION else set()
     docs = [reuse(previous, doc_id, settings.corpus) if doc_id in keep else
             parse(settings.corpus / doc_id, doc_id, warn) for doc_id in files]
-    docs = unique_ids([d for d in docs if d is not None])
+    docs = unique_ids([d for d in docs if d is not None], warn)
     alts = load_alternates(settings.corpus, warn)
     docs = [with_phrasings(d, alts) for d in docs]
     for key in alts.unmatched(p for d in docs for p in d.passages):
@@ -145,9 +157,13 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
         export_query_model(settings, warn)
     graph = (f"; HNSW graph extended, {index.manifest['ann_dead']} dead entries" if index.ann_rows is not None
              else "; HNSW graph built" if index.manifest["index_type"] == "hnsw" else "")
-    log(f"Indexed {len(docs)} documents, {len(index.passages)} passages into {settings.index} "
+    log(f"Indexed {plural(len(docs), 'document')}, {plural(len(index.passages), 'passage')} into {settings.index} "
         f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {embedded} units embedded{graph}).")
     return index
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def load_alternates(corpus: Path, warn: Log) -> alternates.Alternates:

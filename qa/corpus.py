@@ -10,6 +10,7 @@ with pysbd; offsets are then found in the source text itself, so typographic quo
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field, replace
 from collections.abc import Callable
@@ -70,11 +71,30 @@ def file_sha256(path: Path) -> str:
         return "unreadable"
 
 
-def corpus_files(corpus: Path) -> list[Path]:
+def corpus_files(corpus: Path, skipped: list[str] | None = None) -> list[Path]:
+    """The documents below `corpus`: files with a known suffix, not hidden. A file whose name is not
+    valid text (not UTF-8) or that is a link to somewhere outside the corpus folder is left out,
+    with the reason appended to `skipped`: a corpus must not serve /etc/passwd through a symlink."""
+    if corpus.exists() and not corpus.is_dir():
+        raise CorpusError(f"Corpus '{corpus}' is a file, not a folder. Pass --corpus DIR naming a folder.")
     if not corpus.is_dir():
         raise CorpusError(f"Corpus folder '{corpus}' does not exist. Create it or pass --corpus DIR.")
-    files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                   and not any(part.startswith(".") for part in p.relative_to(corpus).parts))
+    root, files = corpus.resolve(), []
+    for p in sorted(corpus.rglob("*")):
+        rel = p.relative_to(corpus)
+        if p.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts) or not p.is_file():
+            continue
+        try:
+            rel.as_posix().encode("utf-8")
+        except UnicodeEncodeError:
+            if skipped is not None:
+                skipped.append(f"'{os.fsencode(p)!r}' has a name that is not UTF-8 text; rename it to index it")
+            continue
+        if not p.resolve().is_relative_to(root):
+            if skipped is not None:
+                skipped.append(f"'{p}' links to '{p.resolve()}', outside the corpus folder")
+            continue
+        files.append(p)
     if not files:
         raise CorpusError(f"Corpus folder '{corpus}' has no documents (.md, .txt, .jsonl, .csv, .html). Add some or pass --corpus DIR.")
     return files
@@ -93,8 +113,11 @@ def read_text(path: Path) -> str:
 
 def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Document]:
     """Every readable document below `corpus`; a file that cannot be read is skipped with a warning."""
-    docs = []
-    for path in corpus_files(corpus):
+    docs, skipped = [], []
+    files = corpus_files(corpus, skipped)
+    for reason in skipped:
+        warn(f"warning: skipped {reason}.")
+    for path in files:
         try:
             doc = load_document(path, path.relative_to(corpus).as_posix(), warn)
         except CorpusError as e:
@@ -104,7 +127,7 @@ def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Docum
             warn(f"warning: '{path}' has no text to index; skipped.")
             continue
         docs.append(doc)
-    docs = unique_ids(docs)
+    docs = unique_ids(docs, warn)
     if not docs:
         raise CorpusError(f"No document in '{corpus}' has text to index. Add .md, .txt, .jsonl, .csv or .html files.")
     return docs
@@ -162,18 +185,32 @@ def merge_short(text: str, blocks: list[Block]) -> list[Block]:
     return out
 
 
-def unique_ids(docs: list[Document]) -> list[Document]:
-    """Passage ids are unique across the corpus: a repeat gets -2, -3, ... appended."""
+def unique_ids(docs: list[Document], warn: Callable[[str], None] | None = None) -> list[Document]:
+    """Passage ids are unique across the corpus: a repeat gets -2, -3, ... appended. Ids an FAQ
+    file gives its entries are kept first (they are what users cite); one that repeats another
+    entry's id is renamed with a warning."""
+    def given(doc: Document, p: Passage) -> bool:
+        return not p.id.startswith(f"{doc.id}#")
+
     used: set[str] = set()
-    out = []
+    for doc in docs:  # ids given by the files first, in corpus order
+        for p in doc.passages:
+            if given(doc, p) and p.id not in used:
+                used.add(p.id)
+    reserved, out = set(used), []
     for doc in docs:
         passages = []
         for p in doc.passages:
             pid, n = p.id, 1
-            while pid in used:
-                n += 1
-                pid = f"{p.id}-{n}"
-            used.add(pid)
+            if given(doc, p) and p.id in reserved:
+                reserved.discard(p.id)  # the first entry with this id keeps it
+            else:
+                while pid in used:
+                    n += 1
+                    pid = f"{p.id}-{n}"
+                used.add(pid)
+                if given(doc, p) and warn is not None:
+                    warn(f"warning: {doc.id}: the id '{p.id}' is used by another entry; this one is cited as '{pid}'.")
             passages.append(p if pid == p.id else replace(p, id=pid))
         out.append(replace(doc, passages=tuple(passages)))
     return out
@@ -283,7 +320,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for w0, w1 in windows(chunk):
         window, pos = chunk[w0:w1], 0
         for piece in _segmenter.segment(window):
-            piece = piece.strip()
+            piece = piece.strip().lstrip("\ufeff").strip()  # a byte-order mark is not text
             if not piece:
                 continue
             at = window.find(piece, pos)

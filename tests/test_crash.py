@@ -192,7 +192,7 @@ def test_damaged_index_is_detected_and_rebuilt_with_one_line(how, write_corpus, 
     assert re.search(r"corrupt|does not exist|missing", str(e.value)), str(e.value)
     lines: list[str] = []
     engine = Engine(s, log=lines.append, embedder=fake_embedder)
-    assert len(lines) == 2 and lines[1].startswith("Indexed 1 documents"), lines
+    assert len(lines) == 2 and lines[1].startswith("Indexed 1 document,"), lines
     reason = lines[0]
     assert reason.startswith("Building the index: ") and "\n" not in reason
     assert re.search(r"corrupt|does not exist", reason), reason

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 from qa.config import Settings
 from qa import build
 from qa.engine import Engine
-from qa.errors import IndexError_
+from qa.errors import IndexError_, QAError
 from qa.index import Index, current_build
 
 DOC = "# Guide\n\n## Billing\n\nInvoices are sent monthly. Pay by card.\n\n## How do I reset my password?\n\nUse the reset link.\n"
@@ -367,3 +368,57 @@ def test_a_one_line_corpus_does_not_answer_everything(write_corpus, fake_model, 
     null = index.manifest["null_scores"]
     assert null["probes"] == 0 and null["mean"] > 0.5 and null["sd"] >= 0.3
 
+
+
+def build_warnings(settings, embedder) -> list[str]:
+    warnings: list[str] = []
+    build.update(settings, build.current(settings)[1], lambda: embedder, log=lambda s: None, warn=warnings.append)
+    return warnings
+
+
+def test_links_out_of_the_corpus_and_undecodable_names_are_skipped_with_a_warning(settings, fake_embedder, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The root password is hunter2.\n")
+    (settings.corpus / "passwd.txt").symlink_to(secret)
+    (settings.corpus / "inside.md").symlink_to(settings.corpus / "guide.md")  # a link within the corpus is fine
+    bad_name = os.fsencode(settings.corpus) + b"/bad\xffname.md"
+    with open(bad_name, "w") as f:
+        f.write("# X\n\nText.\n")
+    warnings = build_warnings(settings, fake_embedder)
+    index = Index.load(settings.index)
+    assert {d.id for d in index.docs} == {"guide.md", "inside.md"}
+    assert any("passwd.txt" in w and "outside the corpus" in w for w in warnings)
+    assert any("not UTF-8" in w for w in warnings)
+    assert not any("hunter2" in p.text for p in index.passages)
+
+
+@pytest.mark.parametrize("where", ["index", "builds"])
+def test_an_index_folder_that_is_a_file_fails_before_any_work(settings, fake_embedder, where):
+    target = settings.index if where == "index" else settings.index / "builds"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("not a folder")
+    with pytest.raises(QAError, match="is a file, not an index folder"):
+        build.ensure(settings, lambda s: None, fake_embedder)
+    assert fake_embedder.calls == 0
+
+
+def test_faq_file_ids_keep_their_names_and_a_repeated_one_is_renamed_with_a_warning(settings, fake_embedder):
+    (settings.corpus / "a.jsonl").write_text(
+        '{"id": "guide.md#p1", "question": "Who?", "answer": "Them."}\n'
+        '{"id": "shared", "question": "What?", "answer": "That."}\n')
+    (settings.corpus / "b.jsonl").write_text('{"id": "shared", "question": "Where?", "answer": "There."}\n')
+    warnings = build_warnings(settings, fake_embedder)
+    ids = {p.id: (p.doc_id, p.question) for p in Index.load(settings.index).passages}
+    assert ids["guide.md#p1"] == ("a.jsonl", "Who?")  # the id the file gives wins
+    assert ids["shared"] == ("a.jsonl", "What?") and ids["shared-2"] == ("b.jsonl", "Where?")
+    assert any("b.jsonl" in w and "'shared'" in w and "shared-2" in w for w in warnings)
+
+
+def test_a_byte_order_mark_is_not_part_of_any_sentence(write_corpus):
+    from qa.corpus import load_corpus
+
+    corpus = write_corpus({"bom.txt": "\ufeffThe Nimbus umbrella folds small. It fits a bag.\n"})
+    doc = load_corpus(corpus)[0]
+    assert doc.text.startswith("\ufeff")  # offsets stay offsets into the file's text
+    assert doc.passages[0].text == "The Nimbus umbrella folds small. It fits a bag."
+    assert doc.text[doc.passages[0].start:doc.passages[0].end] == doc.passages[0].text
