@@ -591,6 +591,12 @@ def emoji_server(tmp_path_factory):
     corpus.mkdir()
     shutil.copy(ROOT / "corpus" / "baseten-funding.md", corpus)
     (corpus / "zephyr.md").write_text(ZEPHYR, encoding="utf-8")
+    # FAQ entries whose own ids look like paths or anchors: the panel must still find their document
+    (corpus / "faq.jsonl").write_text(
+        '{"id": "refund#1", "question": "Can I return a Zephyr kite for a refund?", '
+        '"answer": "Zephyr kites can be returned for a full refund within 30 days."}\n'
+        '{"id": "../../etc", "question": "What colour are Zephyr kites?", "answer": "Zephyr kites are bright orange."}\n',
+        encoding="utf-8")
     with serving(tmp, QA_CORPUS=str(corpus), QA_WATCH_INTERVAL="0.2") as base:
         yield base, corpus, tmp
 
@@ -640,6 +646,16 @@ def test_emoji_before_the_passage_keep_the_highlight_in_place(open_emoji_chat):
     assert "Alice Hu" in result["answer"]
     assert_highlights(page, result)
     shot(page, "desktop-emoji-source")
+    assert watch.errors == []
+
+
+@pytest.mark.parametrize("question, cited", [("can i return my zephyr kite for a refund?", "refund#1"),
+                                              ("what colour is a zephyr kite?", "../../etc")])
+def test_faq_ids_with_anchors_or_slashes_open_their_own_document(open_emoji_chat, question, cited):
+    page, watch = open_emoji_chat()
+    result = ask(page, question)
+    assert result["answered"] and result["citations"][0]["id"] == cited, result
+    assert_highlights(page, result)
     assert watch.errors == []
 
 

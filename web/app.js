@@ -140,15 +140,17 @@
     return `The server answered ${response.status} ${response.statusText}`.trim() + ".";
   }
 
-  function loadDocument(id, fresh = false) {
-    if (!documents.has(id)) {
-      const path = id.split("/").map(encodeURIComponent).join("/");
-      const request = api(`/api/documents/${path}`, undefined, undefined, fresh ? "no-cache" : "default")
+  function loadDocument(key, id, fresh = false) {
+    // `id` is the citation's own id: the server finds the document that holds the passage, whatever
+    // the id looks like (FAQ files give their own: "refund#1", "a/b"); encoded whole, so that "/",
+    // "#" and ".." in it are never read as parts of the URL. Cached by `key`, the document's source.
+    if (!documents.has(key)) {
+      const request = api(`/api/documents/${encodeURIComponent(id)}`, undefined, undefined, fresh ? "no-cache" : "default")
         .then((doc) => ({ ...doc, astral: astralIndex(doc.text) }));
-      request.catch(() => { if (documents.get(id) === request) documents.delete(id); }); // a failed load can be retried
-      documents.set(id, request);
+      request.catch(() => { if (documents.get(key) === request) documents.delete(key); }); // a failed load can be retried
+      documents.set(key, request);
     }
-    return documents.get(id);
+    return documents.get(key);
   }
 
   function passageRange(doc, citation) {
@@ -170,16 +172,17 @@
     return best === null ? null : [best, best + citation.text.length];
   }
 
-  async function documentFor(id, citation) {
-    // The document with the cited passage's place in it. Cached by id; a cached text that no longer
+  async function documentFor(citation) {
+    // The document with the cited passage's place in it. Cached by source; a cached text that no longer
     // holds the passage at its offsets means the server has switched to a new index build since it was
     // loaded: every cached document is then dropped and this one loaded again, once.
-    const cached = loadDocument(id);
+    const key = citation.source;
+    const cached = loadDocument(key, citation.id);
     let doc = await cached;
     let range = passageRange(doc, citation);
     if (!range) {
-      if (documents.get(id) === cached) documents.clear(); // not if another request reloaded it meanwhile
-      doc = await loadDocument(id, true);
+      if (documents.get(key) === cached) documents.clear(); // not if another request reloaded it meanwhile
+      doc = await loadDocument(key, citation.id, true);
       range = passageRange(doc, citation) || nearestRange(doc, citation);
     }
     return { doc, range };
@@ -507,14 +510,8 @@
     ui.panelClose.focus();
   }
 
-  function documentId(citationId) {
-    const hash = citationId.lastIndexOf("#"); // "doc.md#p4" -> "doc.md"
-    return hash > 0 ? citationId.slice(0, hash) : citationId;
-  }
-
   async function openSource(result, i, from) {
     const citation = result.citations[i];
-    const docId = documentId(citation.id);
     const request = ++panelRequest;
     opener = from;
     ui.panelTitle.textContent = "Loading source…";
@@ -522,7 +519,7 @@
     ui.panelBody.replaceChildren();
     showPanel();
     try {
-      const { doc, range } = await documentFor(docId, citation);
+      const { doc, range } = await documentFor(citation);
       if (request === panelRequest) renderDocument(doc, range, citation, i === 0 ? result.answer : "");
     } catch (error) {
       if (request === panelRequest) ui.panelBody.replaceChildren(el("p", "panel-error", error.message));
