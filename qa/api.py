@@ -15,7 +15,6 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,15 +26,14 @@ from qa import schemas
 from qa.config import MAX_QUESTION_CHARS, PROJECT_DIR, Settings
 from qa.engine import Engine
 from qa.errors import QAError, QuestionError, UnknownDocument
-from qa.middleware import SECURITY_HEADERS, Guard, IndexWatcher, JSONRoute, readable, tidy_openapi
+from qa.middleware import (SECURITY_HEADERS, Guard, IndexWatcher, JSONCORSMiddleware, JSONRoute, readable,
+                           shown, tidy_openapi)
 from qa.feedback_api import log_ask, router as feedback_router
-from qa.schemas import AskResponse, Problem
+from qa.schemas import VISIBLE, AskResponse, Problem
 
 __all__ = ["SECURITY_HEADERS", "create_app", "serve"]
 WEB_DIR = PROJECT_DIR / "web"
 log = logging.getLogger("qa")
-# A question must have a character that qa.engine.clean_question keeps: not white space, not a control.
-VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
 class AskRequest(schemas.AskRequest):
@@ -66,6 +64,12 @@ class FaqEntry(BaseModel):
     question: str
     id: str = Field(description="passage id of the FAQ answer")
     document: str = Field(description="document id, for GET /api/documents/{id}")
+
+
+class DocumentEntry(BaseModel):
+    id: str = Field(description="document id: for GET /api/documents/{id} and `documents` in POST /api/ask")
+    title: str
+    source: str = Field(description="document path, relative to the working directory when below it")
 
 
 class DocumentOut(BaseModel):
@@ -128,7 +132,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                   description="Extractive answers from your documents, cited to the character.")
     app.router.route_class = JSONRoute
     if settings.cors_origin_list():  # closed unless configured: browsers then allow same-origin calls only
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST"],
+        app.add_middleware(JSONCORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Authorization"], max_age=600)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)  # outermost
     mount_docs(app)
@@ -136,11 +140,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.exception_handler(QAError)
     async def qa_error(request: Request, exc: QAError) -> JSONResponse:
         status = 422 if isinstance(exc, QuestionError) else 404 if isinstance(exc, UnknownDocument) else 400
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        return JSONResponse({"detail": shown(str(exc), 1000)}, status_code=status)  # encodable, not huge
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": readable(list(exc.errors()))}, status_code=422)
+        return JSONResponse({"detail": readable(list(exc.errors()), request.url.path)}, status_code=422)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -151,8 +155,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.post("/api/ask", response_model=AskResponse, responses=problems(400, 404, 415, 422))
     def ask(body: AskRequest, engine: EngineDep, request: Request, tasks: BackgroundTasks) -> AskResponse:
         t0 = time.perf_counter()
-        response = engine.ask(body.question, top_k=body.top_k, documents=body.documents or None,
-                              history=body.history or None)
+        try:
+            response = engine.ask(body.question, top_k=body.top_k, documents=body.documents or None,
+                                  history=body.history or None)
+        except UnknownDocument:
+            unknown = [d for d in body.documents if d not in engine.index.doc_by_id]
+            named = f"No document '{shown(unknown[0])}' in the index" if unknown else "A document is not in the index"
+            raise HTTPException(404, f"{named}; GET /api/documents lists the indexed documents, and a citation's id "
+                                     "names its document before '#'.") from None
         if settings.log_queries:  # written after the response is sent: the fsync is not the asker's wait
             tasks.add_task(log_ask, request.app.state.store, body, response, (time.perf_counter() - t0) * 1000)
         return response
@@ -172,6 +182,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def faq(engine: EngineDep) -> list[FaqEntry]:
         return [FaqEntry(question=p.question, id=p.id, document=p.doc_id) for p in engine.index.passages if p.question]
 
+    @app.get("/api/documents", response_model=list[DocumentEntry], responses=problems())
+    def documents(engine: EngineDep) -> list[DocumentEntry]:
+        """The indexed documents: their ids (for `documents` in POST /api/ask), titles and sources."""
+        from qa.answer import source_path
+
+        corpus = engine.settings.corpus
+        return [DocumentEntry(id=d.id, title=d.title, source=source_path(corpus, d.id)) for d in engine.index.docs]
+
     @app.get("/api/documents/{doc_id:path}", response_model=DocumentOut, responses=problems(404))
     def document(doc_id: str, engine: EngineDep) -> DocumentOut:
         """A document by its id, or the document holding the passage with that (citation) id.
@@ -180,9 +198,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
         doc = engine.index.document_of(doc_id)
         if doc is None:
-            shown = doc_id if len(doc_id) <= 100 else doc_id[:100] + "…"
-            raise HTTPException(404, f"No document or passage with id '{shown}'. A citation's id, or the "
-                                     "document of an entry of GET /api/faq, names one.")
+            raise HTTPException(404, f"No document or passage with id '{shown(doc_id)}'. GET /api/documents lists "
+                                     "the documents; a citation's id names one too.")
         return DocumentOut(id=doc.id, title=doc.title, source=source_path(engine.settings.corpus, doc.id), text=doc.text)
 
     token = settings.reload_token.get_secret_value()
@@ -263,6 +280,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     check_port(host, port)
+    check_store(settings)
     url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
     t0 = time.perf_counter()
     options = dict(host=host, port=port, log_level="warning", server_header=False)
@@ -282,15 +300,27 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
 
 def check_port(host: str, port: int) -> None:
-    """Fail as one line, before anything loads, when the address cannot be listened on (in use, not ours)."""
+    """Fail as one line, before anything loads, when the address cannot be listened on (in use, not
+    ours, empty: uvicorn would take "" for every interface)."""
     import socket
 
+    if not host.strip():
+        raise QAError("--host is empty. Give the address to listen on: 127.0.0.1 (this machine only, the "
+                      "default) or 0.0.0.0 (every interface).")
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         with socket.create_server((host, port), family=family):
             pass
     except OSError as e:
         raise QAError(f"Cannot listen on {host}:{port}: {e.strerror or e}. Choose another --port or --host.") from None
+
+
+def check_store(settings: Settings) -> None:
+    """Fail as one line, before the port opens, when the data folder (--data, QA_DATA) cannot hold the
+    query log and feedback: a server started anyway would answer 404 on /api/feedback and /api/report."""
+    from qa.store import Store
+
+    Store(settings.data).close()  # raises StoreError (a QAError) naming the folder and the fix
 
 
 def check_loads(settings: Settings) -> None:

@@ -2,7 +2,7 @@
 
     POST /api/feedback  {"question", "answer", "vote": "up"|"down", "comment"?} -> 201 {"id"}
     GET  /api/report    the curation report (qa.report) as JSON; needs Authorization: Bearer <QA_REPORT_TOKEN>;
-                        404 when no token is configured, 401 without the right one
+                        404 when no token is configured, 401 without a bearer token, 403 with a wrong one
 
 What the app provides, on app.state (set in qa.api.create_app / its lifespan):
     engine        the qa.engine.Engine (already there)
@@ -27,7 +27,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from qa import report as curation
 from qa.errors import QAError
-from qa.middleware import JSONRoute
+from qa.middleware import JSONRoute, shown
 from qa.schemas import AskRequest, AskResponse, FeedbackCreated, FeedbackRequest, Problem, Report
 
 log = logging.getLogger("qa")
@@ -64,14 +64,13 @@ TOO_LARGE = problem("The request body is larger than the limit (QA_MAX_BODY_BYTE
     400: problem("The body is not UTF-8, or nested too deeply."),
     413: TOO_LARGE,
     415: problem("The body is not sent as application/json."),
-    422: problem("The body does not match the schema: question 1 to 500 characters, answer up to 2000, "
-                 "vote 'up' or 'down', comment up to 1000."),
+    422: problem("The body does not match the schema: question 1 to 500 characters and answer 1 to 2000, "
+                 "each with visible text; vote 'up' or 'down'; comment up to 1000."),
     404: problem(NO_STORE), 503: problem("The store cannot be written just now; try again later.")})
 def feedback(body: FeedbackRequest, store: StoreDep) -> FeedbackCreated:
     """A thumbs up or down on an answer, with an optional comment. Nothing about the voter is stored."""
-    comment = " ".join(body.comment.split()) if body.comment else None
-    try:
-        return FeedbackCreated(id=store.add_feedback(body.question, body.answer, body.vote, comment or None))
+    try:  # the comment comes folded, or None when it has nothing visible (FeedbackRequest)
+        return FeedbackCreated(id=store.add_feedback(body.question, body.answer, body.vote, body.comment))
     except QAError as e:  # the store's message names server paths: logged, not sent
         log.error("qa: feedback not stored: %s", e)
         raise HTTPException(503, "The feedback could not be stored just now; try again later.") from None
@@ -83,14 +82,16 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
         token = token.get_secret_value()
     if not token:  # not configured: the report does not exist
         raise HTTPException(404, "No API route /api/report; set QA_REPORT_TOKEN to enable it.")
-    given = credentials.credentials if credentials else ""
-    if not hmac.compare_digest(given.encode(), token.encode()):
+    if credentials is None:  # as POST /api/reload: 401 without a bearer token, 403 with a wrong one
         raise HTTPException(401, "Send the report token: Authorization: Bearer <QA_REPORT_TOKEN>.",
                             headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
+        raise HTTPException(403, "Wrong report token.")
 
 
 @router.get("/report", response_model=Report, responses={
-    401: problem("No bearer token, or not the report token (Authorization: Bearer <QA_REPORT_TOKEN>)."),
+    401: problem("No bearer token (Authorization: Bearer <QA_REPORT_TOKEN>)."),
+    403: problem("Wrong report token."),
     404: problem("No report token is configured (QA_REPORT_TOKEN), or no store: the report is off."),
     413: TOO_LARGE,
     422: problem("limit must be a whole number from 1 to 100; no other query parameter is known.")})
@@ -101,7 +102,7 @@ def report(request: Request, credentials: Credentials, engine: EngineDep,
     check_token(request, credentials)  # before anything else: a wrong token learns nothing
     unknown = sorted(set(request.query_params) - {"limit"})
     if unknown:
-        raise HTTPException(422, f"Unknown query parameter {unknown[0]!r}; only 'limit' is known.")
+        raise HTTPException(422, f"Unknown query parameter '{shown(unknown[0])}'; only 'limit' is known.")
     store = get_store(request)
     return curation.build(store, engine, limit=limit)
 

@@ -3,10 +3,13 @@
 - `Guard` (pure ASGI, outermost): the security headers on every response, static files and errors
   included; a cap on the request body, checked on Content-Length before anything is read and on
   the bytes as they stream in; any unexpected exception becomes a bare 500 {"detail": "internal
-  error"}, logged here with its traceback and never sent to the client.
+  error"}, logged here with its traceback and never sent to the client; HEAD answered as GET
+  without the body.
 - `JSONRoute`: routes taking a JSON body check it before FastAPI parses it, so each problem gets
   its own 4xx and a sentence saying what to fix: the content type (415), UTF-8 (400), nesting (400).
-- `readable`: pydantic's validation errors as one sentence (422 keeps a JSON `detail`, a string).
+- `readable`: pydantic's validation errors as one sentence (422 keeps a JSON `detail`, a string),
+  ending with what to send to that route (`send_hint`).
+- `JSONCORSMiddleware`: Starlette's CORS, a refused preflight as JSON too.
 - `tidy_openapi`: the schema documents those `detail` strings, not FastAPI's own 422 error list.
 - `IndexWatcher`: a thread that has the engine switch builds when `qa index` names a new one.
 """
@@ -24,11 +27,13 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.config import MAX_QUESTION_CHARS
+from qa.schemas import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, MAX_HISTORY_TURNS
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -47,11 +52,41 @@ MAX_JSON_DEPTH = 32  # an ask body is one level deep
 EXAMPLE = '{"question": "what is inference?", "top_k": 3}'
 SEND = (f"Send a JSON object like {EXAMPLE} (question: 1 to {MAX_QUESTION_CHARS} characters; "
         "top_k: 1 to 10, optional).")
+FEEDBACK_EXAMPLE = '{"question": "what is inference?", "answer": "AI inference is …", "vote": "down", "comment": "too vague"}'
+# What to send, by route; the hint ending a 4xx about a request body.
+SEND_BY_ROUTE = {
+    "/api/ask": SEND,
+    "/api/feedback": f"Send a JSON object like {FEEDBACK_EXAMPLE} (question: 1 to {MAX_QUESTION_CHARS} characters; "
+                     f"answer: 1 to {MAX_ANSWER_CHARS}; vote: \"up\" or \"down\"; comment: up to "
+                     f"{MAX_COMMENT_CHARS} characters, optional).",
+    "/api/report": "Send limit as a whole number from 1 to 100, like /api/report?limit=20.",
+}
+# By route and top-level field: a hint for a field whose shape the route's example does not show.
+SEND_BY_FIELD = {
+    ("/api/ask", "history"): f'Send history as a list of up to {MAX_HISTORY_TURNS} earlier turns, oldest first, like '
+                             '[{"question": "who leads the round?", "answer": "Spark Capital leads it."}] '
+                             f"(question: 1 to {MAX_QUESTION_CHARS} characters; answer: up to {MAX_ANSWER_CHARS}).",
+    ("/api/ask", "documents"): 'Send documents as a list of up to 100 document ids, like ["faq.md"]; '
+                               "GET /api/documents lists them.",
+}
+SEND_OTHER = "See /docs for what this route takes."
+
+
+def send_hint(path: str, field: str | None = None) -> str:
+    """The sentence ending a 4xx about a request body to `path` (about `field`, when one is named)."""
+    return SEND_BY_FIELD.get((path, field)) or SEND_BY_ROUTE.get(path, SEND_OTHER)
+
+
+def shown(text: str, limit: int = 100) -> str:
+    """Client-sent text to repeat in a message: cut to `limit` characters, lone surrogates (which
+    cannot be encoded as UTF-8) written as escapes."""
+    cut = text if len(text) <= limit else text[:limit] + "…"
+    return cut.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class BodyTooLarge(HTTPException):
-    def __init__(self, limit: int):
-        super().__init__(413, f"The request body is larger than {limit} bytes, the limit. {SEND}",
+    def __init__(self, limit: int, path: str = ""):
+        super().__init__(413, f"The request body is larger than {limit} bytes, the limit. {send_hint(path)}",
                          headers={"Connection": "close"})
 
 
@@ -64,12 +99,19 @@ class Guard:
             return await self.app(scope, receive, send)
         started = False
         received = 0
+        head = scope["method"] == "HEAD"
+        if head:  # answered as GET (same status and headers), without the body
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
                 MutableHeaders(scope=message).update(SECURITY_HEADERS)
+            elif head and message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {**message, "body": b""}
             await send(message)
 
         async def capped_receive() -> Message:
@@ -78,14 +120,15 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                    raise BodyTooLarge(self.limit, scope.get("path", ""))
             return message
 
         length = Headers(scope=scope).get("content-length")
         if length is not None:  # refused before a byte of the body is read
             number = length.isascii() and length.isdigit()
             if not number or int(length) > self.limit:
-                error = BodyTooLarge(self.limit) if number else HTTPException(400, "Content-Length is not a number.")
+                error = (BodyTooLarge(self.limit, scope.get("path", "")) if number
+                         else HTTPException(400, "Content-Length is not a number."))
                 return await problem(error)(scope, receive, send_with_headers)
         try:
             await self.app(scope, capped_receive, send_with_headers)
@@ -98,6 +141,26 @@ class Guard:
                 raise  # too late for a response: the server closes the connection
             log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
             await JSONResponse({"detail": "internal error"}, 500)(scope, receive, send_with_headers)
+
+
+class JSONCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, with a refused preflight as JSON {"detail": ...} like every other 4xx."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        failures = response.body.decode().removeprefix("Disallowed CORS ").split(", ")
+        reasons = {
+            "origin": f"the origin '{shown(request_headers.get('origin', ''))}' is not allowed (QA_CORS_ORIGINS)",
+            "method": f"the method '{shown(request_headers.get('access-control-request-method', ''))}' is not "
+                      f"allowed (use {', '.join(m for m in self.allow_methods if m != 'OPTIONS')})",
+            "headers": "only the headers Content-Type and Authorization may be sent",
+            "private-network": "private network access is not allowed",
+        }
+        detail = "CORS preflight refused: " + "; ".join(reasons.get(f, f) for f in failures) + "."
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+        return JSONResponse({"detail": detail}, response.status_code, headers=headers)
 
 
 def problem(error: HTTPException) -> JSONResponse:
@@ -113,13 +176,13 @@ class JSONRoute(APIRoute):
             return handler
 
         async def checked(request: Request):
-            check_json_body(request.headers.get("content-type"), await request.body())
+            check_json_body(request.headers.get("content-type"), await request.body(), self.path)
             return await handler(request)  # reads the body the check cached
 
         return checked
 
 
-def check_json_body(content_type: str | None, body: bytes) -> None:
+def check_json_body(content_type: str | None, body: bytes, path: str = "/api/ask") -> None:
     if not is_json(content_type):
         got = f"'{content_type[:80]}'" if content_type else "none"
         raise HTTPException(415, f"Send the body as JSON, with the header Content-Type: application/json "
@@ -130,7 +193,7 @@ def check_json_body(content_type: str | None, body: bytes) -> None:
         raise HTTPException(400, f"The body is not UTF-8 text (byte 0x{body[e.start]:02x} at position {e.start}). "
                                  "Send JSON encoded as UTF-8.") from None
     if json_depth(text) > MAX_JSON_DEPTH:
-        raise HTTPException(400, f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep. {SEND}")
+        raise HTTPException(400, f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep. {send_hint(path)}")
 
 
 def is_json(content_type: str | None) -> bool:
@@ -155,24 +218,37 @@ def json_depth(text: str) -> int:
     return deepest
 
 
-def readable(errors: list[dict]) -> str:
-    """pydantic's errors for a request body as one sentence: what is wrong and what to send."""
-    parts = []
+def readable(errors: list[dict], path: str = "/api/ask") -> str:
+    """pydantic's errors for a request body to `path` as one sentence: what is wrong and what to send."""
+    parts, fields = [], []
     for e in errors:
         kind, where = e.get("type"), [str(x) for x in e.get("loc", ()) if x != "body"]
         if kind == "json_invalid":
             return f"The body is not valid JSON ({e.get('ctx', {}).get('error', 'syntax error')} at character " \
-                   f"{where[-1] if where else 0}). {SEND}"
+                   f"{where[-1] if where else 0}). {send_hint(path)}"
         if not where:
-            return f"The request has no body. {SEND}" if kind == "missing" else f"The body is not a JSON object. {SEND}"
+            return (f"The request has no body. {send_hint(path)}" if kind == "missing"
+                    else f"The body is not a JSON object. {send_hint(path)}")
         if kind == "string_pattern_mismatch":
             message = "has no visible characters"
         elif kind == "string_unicode":
-            message = "is not valid Unicode text (it has a lone surrogate such as \\ud800)"
+            message = "is not valid Unicode text" + surrogate_at(e.get("input"))
         else:
             message = e.get("msg", "is not valid")
         parts.append(f"{'.'.join(where)}: {message}")
-    return "; ".join(parts) + f". {SEND}"
+        fields.append(where[0])
+    field = fields[0] if len(set(fields)) == 1 else None
+    return "; ".join(parts) + f". {send_hint(path, field)}"
+
+
+def surrogate_at(value) -> str:
+    """Where a string holds a lone surrogate (a \\ud800-\\udfff escape without its pair), as ' (...)'."""
+    if not isinstance(value, str):
+        return ""
+    at = next((i for i, c in enumerate(value) if "\ud800" <= c <= "\udfff"), None)
+    if at is None:
+        return ""
+    return f" (a lone surrogate, \\u{ord(value[at]):04x}, at position {at}; send text as UTF-8 or as paired \\u escapes)"
 
 
 def tidy_openapi(app: FastAPI) -> None:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import unicodedata
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from qa.config import MAX_QUESTION_CHARS
 
 MAX_ANSWER_CHARS = 2000  # an answer sent back (history, feedback); answers are a sentence or two
 MAX_HISTORY_TURNS = 8  # enough for a follow-up; keeps a full body far below QA_MAX_BODY_BYTES
 MAX_COMMENT_CHARS = 1000
+MAX_DOCUMENT_ID_CHARS = 4096  # a document id is a path below the corpus folder
+INVISIBLE = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}  # Unicode categories that show nothing on their own (comments)
+# Text must have a character other than white space and controls (qa.engine.clean_question drops those).
+VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# The same, not counting the common invisible format characters either (zero-width space and
+# joiners, bidi controls, word joiner, BOM, soft hyphen); has_visible checks every one (Unicode Cf).
+VISIBLE_TEXT = VISIBLE[:-1] + r"\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
 
 
 class Citation(BaseModel):
@@ -42,9 +51,10 @@ class Turn(BaseModel):
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     top_k: int | None = Field(default=None, ge=1, le=10)
-    documents: list[str] = Field(
+    documents: list[Annotated[str, Field(min_length=1, max_length=MAX_DOCUMENT_ID_CHARS)]] = Field(
         default_factory=list, max_length=100,
-        description="answer from these documents only (ids as in GET /api/faq or a citation's id before '#')")
+        description="answer from these documents only (ids as GET /api/documents lists them, or a "
+                    "citation's id before '#')")
     history: list[Turn] = Field(
         default_factory=list, max_length=MAX_HISTORY_TURNS,
         description="earlier turns, oldest first: a follow-up (\"and the Series D?\") is read in their context; "
@@ -52,10 +62,36 @@ class AskRequest(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the question as asked")
-    answer: str = Field(max_length=MAX_ANSWER_CHARS, description="the answer that is voted on")
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=VISIBLE_TEXT,
+                          description="the question as asked: some visible text")
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS, pattern=VISIBLE_TEXT,
+                        description="the answer that is voted on: some visible text")
     vote: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS, description="optional: what was wrong")
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS,
+                                description="optional: what was wrong; white space is folded, and a comment "
+                                            "with nothing visible is stored as none")
+
+    @field_validator("question", "answer")
+    @classmethod
+    def visible(cls, value: str) -> str:
+        if not has_visible(value):
+            raise PydanticCustomError("no_visible_text", "has no visible characters")
+        return value
+
+    @field_validator("comment")
+    @classmethod
+    def tidy_comment(cls, value: str | None) -> str | None:
+        """White space folded, control characters dropped; nothing visible (spaces, U+200B and other
+        format characters only): no comment."""
+        if value is None:
+            return None
+        value = " ".join("".join(c for c in value if unicodedata.category(c) != "Cc" or c.isspace()).split())
+        return value if has_visible(value) else None
+
+
+def has_visible(text: str) -> bool:
+    """Whether text has a character that shows: not white space, a control or a format character."""
+    return any(unicodedata.category(c) not in INVISIBLE for c in text)
 
 
 class FeedbackCreated(BaseModel):

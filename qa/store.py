@@ -108,6 +108,9 @@ class Store:
         data_dir = Path(data_dir)
         self.path = data_dir / FILENAME
         self._lock = threading.Lock()
+        if data_dir.exists() and not data_dir.is_dir():
+            raise StoreError(f"{data_dir} is a file, not a folder; choose a folder you can write to "
+                             "(--data DIR or QA_DATA)")
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

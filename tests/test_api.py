@@ -97,3 +97,24 @@ def test_openapi_docs_are_served_offline(client):
     for asset in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css", "/docs.js"):
         assert client.get(asset).status_code == 200
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
+
+
+def test_documents_lists_what_is_indexed(client):
+    listed = client.get("/api/documents").json()
+    assert listed == [{"id": "baseten-funding.md", "title": listed[0]["title"], "source": "corpus/baseten-funding.md"}]
+    assert listed[0]["title"].startswith("Baseten")
+    doc_id = listed[0]["id"]  # a listed id is what `documents` and GET /api/documents/{id} take
+    assert client.get(f"/api/documents/{doc_id}").json()["id"] == doc_id
+    r = client.post("/api/ask", json={"question": "who co-leads the round?", "documents": [doc_id]})
+    assert r.status_code == 200 and r.json()["answered"]
+
+
+def test_head_works_like_get_without_a_body(client):
+    for path in ("/api/health", "/api/faq", "/api/documents", "/api/documents/baseten-funding.md", "/"):
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"], path
+    r = client.head("/api/documents/nope.md")
+    assert r.status_code == 404 and r.content == b""
+    r = client.head("/api/ask")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"

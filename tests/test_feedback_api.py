@@ -83,11 +83,27 @@ def test_feedback_is_stored_and_answered_201_with_its_id(fake_engine, store):
     {"question": "q", "answer": "a" * 2001, "vote": "up"},
     {"question": "q", "answer": "a", "vote": "down", "comment": "c" * 1001},
     {"question": "q", "vote": "up"},
+    {"question": "   ", "answer": "a", "vote": "down"},  # nothing visible
+    {"question": "\t\n\u3000", "answer": "a", "vote": "down"},
+    {"question": "q", "answer": "", "vote": "up"},
+    {"question": "q", "answer": "  ", "vote": "up"},
+    {"question": "\u200b", "answer": "a", "vote": "down"},  # invisible (format characters) only
+    {"question": " \U000e0001\u2063 ", "answer": "a", "vote": "down"},
+    {"question": "q", "answer": "\ufeff\u200d", "vote": "down"},
 ])
 def test_bad_feedback_is_422(fake_engine, store, body):
     r = client_for(fake_engine, store).post("/api/feedback", json=body)
     assert r.status_code == 422
     assert store.counts()["feedback"] == 0
+
+
+@pytest.mark.parametrize("comment", ["   ", "\n\t", "\u200b", " \u200b\u2060\ufeff ", "\u00ad", "\x1b\x07", ""])
+def test_a_comment_with_nothing_visible_is_no_comment(fake_engine, store, comment):
+    r = client_for(fake_engine, store).post("/api/feedback", json={"question": "what does it cost?",
+                                                                    "answer": "Ten euros.", "vote": "down",
+                                                                    "comment": comment})
+    assert r.status_code == 201, r.text
+    assert store.downvoted() == [("what does it cost?", 1, [])]  # a down vote without a comment
 
 
 def test_feedback_must_be_sent_as_json(fake_engine, store):
@@ -125,12 +141,18 @@ def test_report_is_404_when_no_token_is_configured(fake_engine, store):
     assert r.status_code == 404
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"},
-                                     {"Authorization": f"Bearer {TOKEN}x"}, {"Authorization": "Bearer "}])
-def test_report_is_401_without_the_right_token(fake_engine, store, headers):
+@pytest.mark.parametrize("headers", [{}, {"Authorization": f"Basic {TOKEN}"}, {"Authorization": "Bearer "}])
+def test_report_is_401_without_a_bearer_token(fake_engine, store, headers):
     r = client_for(fake_engine, store, token=TOKEN).get("/api/report", headers=headers)
     assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Bearer"
-    assert TOKEN not in r.text
+    assert "Authorization: Bearer" in r.json()["detail"] and TOKEN not in r.text
+
+
+@pytest.mark.parametrize("headers", [{"Authorization": "Bearer wrong"}, {"Authorization": f"Bearer {TOKEN}x"},
+                                     {"Authorization": ("Bearer " + "é" * 3).encode()}])
+def test_report_is_403_with_a_wrong_token_as_reload_is(fake_engine, store, headers):
+    r = client_for(fake_engine, store, token=TOKEN).get("/api/report", headers=headers)
+    assert r.status_code == 403 and r.json() == {"detail": "Wrong report token."}
 
 
 def test_report_lists_unanswered_and_downvoted_with_nearest_entry_and_snippet(fake_engine, store):

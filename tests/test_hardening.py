@@ -88,7 +88,28 @@ BAD_INPUT = {
                                          ["no visible characters"]),
     "question too long": (json.dumps({"question": "x" * (MAX_QUESTION_CHARS + 1)}).encode(), "application/json", 422,
                           [f"at most {MAX_QUESTION_CHARS} characters"]),
-    "question with a lone surrogate": (b'{"question": "hi \\ud800"}', "application/json", 422, ["lone surrogate"]),
+    "question with a lone surrogate": (b'{"question": "hi \\ud800"}', "application/json", 422,
+                                       ["question: ", "lone surrogate, \\ud800, at position 3", SEND]),
+    "question with another lone surrogate": (b'{"question": "\\udc12 hi"}', "application/json", 422,
+                                             ["lone surrogate, \\udc12, at position 0"]),
+    "documents item with a lone surrogate": (b'{"question": "who leads", "documents": ["\\ud800"]}', "application/json",
+                                             422, ["documents.0: ", "lone surrogate, \\ud800", "Send documents as a list"]),
+    "documents item with a lone surrogate, later": (b'{"question": "who leads", "documents": ["a.md", "x\\udfff"]}',
+                                                    "application/json", 422, ["documents.1: ", "\\udfff, at position 1"]),
+    "documents item empty": (b'{"question": "hi", "documents": [""]}', "application/json", 422,
+                             ["documents.0: ", "at least 1 character"]),
+    "documents item too long": (json.dumps({"question": "hi", "documents": ["a" * 60_000]}).encode(), "application/json",
+                                422, ["documents.0: ", "at most 4096 characters"]),
+    "documents item a number": (b'{"question": "hi", "documents": [1]}', "application/json", 422, ["documents.0: "]),
+    "documents not a list": (b'{"question": "hi", "documents": "a.md"}', "application/json", 422,
+                             ["documents: ", 'like ["faq.md"]']),
+    "history turn with a lone surrogate": (b'{"question": "and then?", "history": [{"question": "\\ud800"}]}',
+                                           "application/json", 422, ["history.0.question: ", "lone surrogate",
+                                                                     "Send history as a list"]),
+    "history answer with a lone surrogate": (b'{"question": "and then?", "history": [{"question": "q", "answer": "\\ud800"}]}',
+                                             "application/json", 422, ["history.0.answer: ", "lone surrogate"]),
+    "history not a list": (b'{"question": "and then?", "history": {"question": "q"}}', "application/json", 422,
+                           ["history: ", '[{"question": "who leads the round?", "answer":']),
     "top_k zero": (b'{"question": "hi", "top_k": 0}', "application/json", 422, ["top_k:", "greater than or equal to 1"]),
     "top_k eleven": (b'{"question": "hi", "top_k": 11}', "application/json", 422, ["top_k:", "less than or equal to 10"]),
     "top_k negative": (b'{"question": "hi", "top_k": -1}', "application/json", 422, ["top_k:"]),
@@ -106,6 +127,50 @@ def test_bad_input_is_a_4xx_saying_what_to_fix(client, case):
     r = client.post("/api/ask", content=body, headers={"content-type": content_type} if content_type else {})
     assert time.perf_counter() - t0 < 2  # deep nesting included: nothing is slow
     assert_problem(r, status, *words)
+    if "history" in case or "documents" in case:  # the hint shows that field, not the question's example
+        assert SEND not in r.json()["detail"]
+    if "surrogate" in case:
+        assert "such as" not in r.json()["detail"]
+
+
+FEEDBACK_SEND = 'Send a JSON object like {"question": "what is inference?", "answer":'
+# body -> words the detail of the 4xx from POST /api/feedback must contain
+BAD_FEEDBACK = {
+    b'{"question": "   ", "answer": "a", "vote": "down"}': ["question: has no visible characters"],
+    b'{"question": "q", "answer": " \\n ", "vote": "down"}': ["answer: has no visible characters"],
+    b'{"question": "\\u200b\\u2060", "answer": "a", "vote": "down"}': ["question: has no visible characters"],
+    b'{"question": "q \\ud800", "answer": "a", "vote": "up"}': ["question: ", "lone surrogate, \\ud800, at position 2"],
+    b'{"question": "q", "answer": "a", "vote": "up", "comment": "\\udbff"}': ["comment: ", "\\udbff, at position 0"],
+    b'{"question": "q", "answer": "a", "vote": "sideways"}': ["vote: "],
+    b'{"question": "q", "answer": "a"}': ["vote: Field required"],
+    b'{"question": ': ["not valid JSON"],
+    b'[]': ["not a JSON object"],
+    b'': ["no body"],
+}
+
+
+@pytest.mark.parametrize("body", list(BAD_FEEDBACK), ids=lambda b: b.decode()[:40])
+def test_bad_feedback_is_a_422_showing_a_feedback_body(client, body):
+    r = client.post("/api/feedback", content=body, headers=JSON)
+    assert_problem(r, 422, *BAD_FEEDBACK[body], FEEDBACK_SEND, '"vote": "down"')
+    assert SEND + " {\"question\": \"what is inference?\", \"top_k\"" not in r.json()["detail"]
+
+
+def test_feedback_over_the_cap_or_nested_shows_a_feedback_body(client):
+    r = client.post("/api/feedback", content=b'{"comment": "' + b"x" * MAX_BODY_BYTES + b'"}', headers=JSON)
+    assert_problem(r, 413, "larger than", FEEDBACK_SEND)
+    assert_problem(client.post("/api/feedback", content=nested(40).encode(), headers=JSON), 400, "nested",
+                   FEEDBACK_SEND)
+
+
+def test_unknown_document_is_a_short_404_naming_the_document_list(client):
+    r = client.post("/api/ask", json={"question": "who leads?", "documents": ["a" * 4000]})
+    assert_problem(r, 404, "'" + "a" * 100 + "…'", "GET /api/documents lists")
+    assert len(r.json()["detail"]) < 300 and "/api/health" not in r.text
+    r = client.post("/api/ask", json={"question": "who leads?", "documents": ["baseten-funding.md", "nope.md"]})
+    assert_problem(r, 404, "No document 'nope.md' in the index")
+    listed = {d["id"] for d in client.get("/api/documents").json()}
+    assert "baseten-funding.md" in listed and "nope.md" not in listed  # the hint is true
 
 
 # question -> the question as the answer echoes it (None: unchanged)
@@ -227,7 +292,9 @@ def test_body_cap_and_depth_limit_are_separate(engine):
 
 def test_unknown_api_routes_and_methods(client):
     assert_problem(client.get("/api/nope"), 404, "No API route /api/nope")
-    assert_problem(client.post("/api/documents"), 404)
+    r = client.post("/api/documents")
+    assert_problem(r, 405, "use GET")
+    assert r.headers["allow"] == "GET"
     r = client.get("/api/ask")
     assert_problem(r, 405, "use POST")
     assert r.headers["allow"] == "POST"
@@ -311,7 +378,13 @@ def test_cors_opens_to_the_configured_origins_only(engine):
         r = c.post("/api/ask", json={"question": "hi"}, headers={"origin": "https://faq.example.com"})
         assert r.headers["access-control-allow-origin"] == "https://faq.example.com"
         bad = c.options("/api/ask", headers=PREFLIGHT)
-        assert bad.status_code == 400 and "access-control-allow-origin" not in bad.headers
+        assert_problem(bad, 400, "CORS preflight refused", "'https://evil.example' is not allowed", "QA_CORS_ORIGINS")
+        assert "access-control-allow-origin" not in bad.headers
+        bad = c.options("/api/ask", headers={**PREFLIGHT, "origin": "http://localhost:3000",
+                                             "access-control-request-method": "DELETE"})
+        assert_problem(bad, 400, "the method 'DELETE' is not allowed (use GET, POST)")
+        bad = c.options("/api/ask", headers={**PREFLIGHT, "access-control-request-headers": "x-secret"})
+        assert_problem(bad, 400, "origin", "Content-Type and Authorization")
         r = c.get("/api/health", headers={"origin": "https://evil.example"})
         assert "access-control-allow-origin" not in r.headers
 
@@ -320,6 +393,45 @@ def test_serve_binds_loopback_by_default():
     from qa.cli import serve
 
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_fails(monkeypatch, *args: str) -> str:
+    """`qa serve ARGS` exits 1 with one line on stderr, before loading anything or listening; the line."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    import qa.api
+    from qa.cli import app as cli_app
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("serve opened the port"))
+    monkeypatch.setattr(qa.api, "Engine", lambda *a, **k: pytest.fail("serve loaded the engine"))
+    result = CliRunner().invoke(cli_app, ["serve", "--port", str(free_port()), *args])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "serving" not in result.stdout
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("qa: "), result.stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize("host", ["", "  "])
+def test_serve_with_an_empty_host_is_an_error(monkeypatch, host):
+    assert "--host is empty" in serve_fails(monkeypatch, "--host", host)
+
+
+def test_serve_with_a_data_file_is_an_error_before_listening(monkeypatch, tmp_path):
+    (tmp_path / "data").write_text("not a folder")
+    line = serve_fails(monkeypatch, "--data", str(tmp_path / "data"))
+    assert f"{tmp_path / 'data'} is a file, not a folder" in line and "--data" in line
+    line = serve_fails(monkeypatch, "--data", str(tmp_path / "data" / "below"))
+    assert "cannot create the data folder" in line
 
 
 # ---------------------------------------------------------------------------------------------
