@@ -34,7 +34,7 @@ from qa.engine import Engine  # noqa: E402
 def example(engine: Engine, question: str) -> tuple[list[float], int]:
     query, _, hits = engine.search(question, 3)
     top = hits[0]
-    span = span_text(engine.index, top, answer_span(engine.index, top))
+    span = span_text(engine.index, top, answer_span(engine.index, top, pairs=False))  # as qa.answer.respond
     return features(engine.index, hits, QueryFacts.of(engine.index, query), span), top.passage
 
 

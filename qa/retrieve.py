@@ -18,7 +18,7 @@ to 0.3, which matters for prose only where alternates.yaml gives a passage curat
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +47,9 @@ class Hit:
     sentence_scores: np.ndarray  # fused score of each sentence of the passage, in order
     dense: float  # best sentence cosine
     question: float  # FAQ question cosine (0 when the passage is not an FAQ answer)
+    # for each two neighbouring sentences, how much better they match together than the best one
+    # alone (> 0: the answer spans both); empty for a passage of one sentence
+    pair_leads: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 # An index's null scores (qa.selfcal) were measured with the scoring of its day: this names it, so
@@ -119,4 +122,19 @@ def score_passage(index: Index, i: int, qvec: np.ndarray, bm25_s: np.ndarray, w:
         fused = sentence + w.passage * passage_cos
     fused = fused + w.question * max(0.0, q_cos - w.q_floor)
     best = int(np.argmax(fused))
-    return Hit(i, float(fused[best]), int(first + best), fused, float(sent_cos.max()), q_cos)
+    return Hit(i, float(fused[best]), int(first + best), fused, float(sent_cos.max()), q_cos,
+               pair_leads(v[first:last], qvec, bm25_s[first:last], sentence, w))
+
+
+def pair_leads(vecs: np.ndarray, qvec: np.ndarray, bm25: np.ndarray, sentence: np.ndarray, w: Weights) -> np.ndarray:
+    """How two neighbouring sentences match the question together, over the best single sentence.
+
+    A pair is embedded as the normalised sum of its sentences' vectors (no extra model call) and
+    scored like a sentence (cosine + w_bm25 * the better BM25 of the two). Documents often name the
+    topic in one sentence and answer in the next ("max_buffer_size limits the buffer. It is also
+    used to limit list sizes."): the pair then matches better than either sentence alone."""
+    if len(vecs) < 2:
+        return np.zeros(0)
+    pairs = vecs[:-1] + vecs[1:]
+    cos = (pairs @ qvec) / np.maximum(np.linalg.norm(pairs, axis=1), 1e-9)
+    return cos + w.bm25 * np.maximum(bm25[:-1], bm25[1:]) - float(sentence.max())

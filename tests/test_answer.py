@@ -1,5 +1,6 @@
 """Answering and abstention on the default corpus with the real model (one shared engine)."""
 
+import numpy as np
 import pytest
 
 from qa.answer_type import expected, fits
@@ -89,3 +90,18 @@ def test_empty_or_too_long_questions_are_refused(bad):
 ])
 def test_answer_type_checks(question, span, ok):
     assert fits(expected(question), span, question) is ok
+
+
+def test_two_sentences_that_answer_together_beat_either_alone():
+    """Topic in one sentence, answer in the next: the pair's vector (normalised sum) matches better."""
+    from qa.retrieve import Weights, pair_leads
+
+    topic, answer, other = np.eye(3, dtype=np.float32)
+    q = (topic + answer) / np.linalg.norm(topic + answer)  # asks about both
+    vecs = np.stack([other, topic, answer])
+    sentence = vecs @ q  # no BM25 here
+    leads = pair_leads(vecs, q, np.zeros(3), sentence, Weights())
+    assert leads.argmax() == 1 and leads[1] > 0 > leads[0]  # (topic, answer) wins; (other, topic) does not
+    leads = pair_leads(vecs, topic, np.zeros(3), vecs @ topic, Weights())  # asks about the topic alone
+    assert (leads < 0).all()
+    assert len(pair_leads(vecs[:1], q, np.zeros(1), sentence[:1], Weights())) == 0
