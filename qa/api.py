@@ -158,11 +158,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         try:
             response = engine.ask(body.question, top_k=body.top_k, documents=body.documents or None,
                                   history=body.history or None)
-        except UnknownDocument:
-            unknown = [d for d in body.documents if d not in engine.index.doc_by_id]
-            named = f"No document '{shown(unknown[0])}' in the index" if unknown else "A document is not in the index"
-            raise HTTPException(404, f"{named}; GET /api/documents lists the indexed documents, and a citation's id "
-                                     "names its document before '#'.") from None
+        except UnknownDocument as e:  # names the id (cut to 100 characters) and some that exist
+            raise HTTPException(404, str(e)) from None
         if settings.log_queries:  # written after the response is sent: the fsync is not the asker's wait
             tasks.add_task(log_ask, request.app.state.store, body, response, (time.perf_counter() - t0) * 1000)
         return response

@@ -184,8 +184,11 @@ class Index:
         """A mask over passages: those of the named documents. Unknown ids are the caller's error."""
         unknown = [d for d in doc_ids if d not in self.doc_by_id]
         if unknown:
-            raise UnknownDocument(f"No document '{unknown[0]}' in the index; GET /api/health or `qa index` "
-                                "shows what is indexed, and a citation's id names its document before '#'.")
+            known = sorted(self.doc_by_id)
+            listed = ", ".join(known[:5]) + (f" and {len(known) - 5} more" if len(known) > 5 else "")
+            name = unknown[0] if len(unknown[0]) <= 100 else unknown[0][:100] + "…"
+            raise UnknownDocument(f"No document '{name}' in the index. Its documents are {listed} "
+                                  "(GET /api/documents lists them all).")
         wanted = set(doc_ids)
         return np.array([p.doc_id in wanted for p in self.passages], dtype=bool)
 
