@@ -1,4 +1,7 @@
-"""The `qa` command: a thin layer over qa.engine. Errors become one line on stderr and exit 1."""
+"""The `qa` command: a thin layer over qa.engine. Errors become one line on stderr and exit 1.
+
+Everything printed that comes from the documents, the query log or the user goes through
+qa.render.safe: no escape sequence reaches the terminal."""
 
 from __future__ import annotations
 
@@ -31,33 +34,79 @@ def settings(corpus: Path | None, index: Path | None, top_k: int | None = None) 
 
 
 def fail(error: Exception) -> None:
-    typer.echo(f"qa: {error}", err=True)
+    warn(error)
     raise typer.Exit(1)
+
+
+def warn(message: object) -> None:
+    """One line on stderr, "qa: " first, control characters neutralised."""
+    from qa.render import safe
+
+    typer.echo(f"qa: {safe(str(message))}", err=True)
+
+
+def log(line: str) -> None:
+    """The engine's progress and warnings (index builds, skipped documents), on stderr."""
+    from qa.render import safe
+
+    typer.echo(safe(line), err=True)
+
+
+def stdin_lines():
+    """(line number, line) for each line of stdin that is not blank. Bytes that are not UTF-8 become
+    lone surrogates, which clean_question refuses: one bad line does not stop the others."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    lines = sys.stdin if buffer is None else (b.decode("utf-8", "surrogateescape") for b in buffer)
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            yield n, line
 
 
 @app.command()
 def ask(question: Annotated[Optional[str], typer.Argument(help="the question; omit to read one per line from stdin")] = None,
-        json_out: Annotated[bool, typer.Option("--json", help="print the answer object as JSON")] = False,
+        json_out: Annotated[bool, typer.Option("--json", help="print the answer object as JSON (from stdin: one "
+                                               "object per answered line; a skipped line prints nothing)")] = False,
         doc: Annotated[Optional[list[str]], typer.Option("--doc", help="answer from this document only "
                                                          "(its path in the corpus; repeat for several)")] = None,
         corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None) -> None:
-    """Answer QUESTION from the corpus, with citations."""
+    """Answer QUESTION from the corpus, with citations.
+
+    Without QUESTION, answers each line of stdin in turn. A line that is not a valid question
+    (empty, too long, not UTF-8) is skipped with "qa: stdin line N: ..." on stderr, the other lines
+    are answered, and the exit code is 1 at the end if any line was skipped. With --json each
+    answered line prints one JSON object on its own line (its "question" is the line, cleaned)
+    and a skipped line prints nothing, so the output stays one answer object per line."""
     from qa import render
     from qa.engine import Engine, clean_question
+    from qa.errors import QuestionError
 
+    def answer(q: str) -> None:
+        r = engine.ask(q, documents=doc or None)
+        typer.echo(r.model_dump_json() if json_out else render.text(r, color=sys.stdout.isatty()))
+
+    skipped = 0
     try:
         if question is not None:
             clean_question(question)  # a bad question fails before anything loads
-        engine = Engine(settings(corpus, index, top_k))
-        questions = [question] if question is not None else (line for line in sys.stdin if line.strip())
-        for q in questions:
-            r = engine.ask(q, documents=doc or None)
-            typer.echo(r.model_dump_json() if json_out else render.text(r, color=sys.stdout.isatty()))
+        engine = Engine(settings(corpus, index, top_k), log=log)
+        if doc:
+            engine.index.scope(doc)  # an unknown document fails once, not on every line
+        if question is not None:
+            return answer(question)
+        for n, line in stdin_lines():
+            try:
+                answer(line)
+            except QuestionError as e:
+                warn(f"stdin line {n}: {e}")
+                skipped += 1
     except QAError as e:
         fail(e)
+    if skipped:
+        raise typer.Exit(1)
 
 
 CHAT_HELP = "Ask a question. Follow-ups are read in the conversation's context; /new starts over, /quit or Ctrl-D leaves."
+CHAT_COMMANDS = ("/new", "/quit", "/exit", "/q", "/help", "/?")
 
 
 @app.command()
@@ -70,6 +119,8 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
     from qa.engine import Engine
     from qa.schemas import MAX_HISTORY_TURNS, Turn
 
+    if hasattr(sys.stdin, "reconfigure"):  # bytes that are not UTF-8 become a question clean_question refuses
+        sys.stdin.reconfigure(errors="surrogateescape")
     interactive = sys.stdin.isatty()
     if interactive:
         try:
@@ -77,7 +128,7 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
         except ImportError:  # pragma: no cover - not on every platform
             pass
     try:
-        engine = Engine(settings(corpus, index, top_k))
+        engine = Engine(settings(corpus, index, top_k), log=log)
     except QAError as e:
         fail(e)
     color = sys.stdout.isatty()
@@ -94,26 +145,32 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
         except KeyboardInterrupt:  # Ctrl-C drops the line being typed, like a shell
             typer.echo()
             continue
+        except UnicodeDecodeError:  # a stdin that could not be reconfigured above
+            warn("The line is not valid UTF-8 text; check the terminal's or the file's encoding.")
+            continue
         question = line.strip()
         if not question:
             continue
-        command = question.lower()
-        if command in ("/quit", "/exit", "/q"):
-            return
-        if command == "/new":
-            history.clear()
-            typer.echo("New conversation.")
-            continue
-        if command in ("/help", "/?"):
-            typer.echo(CHAT_HELP)
-            continue
-        if command.startswith("/") and " " not in command:
-            typer.echo(f"qa: unknown command {question}; /new starts over, /quit leaves.", err=True)
+        words = question.split()
+        command = words[0].lower()
+        # A command is a line of one /word, or a known command with words after it (a mistake, not a
+        # question); other lines starting with "/" and holding a space ("/etc/hosts is what?") are asked.
+        if command.startswith("/") and (len(words) == 1 or command in CHAT_COMMANDS):
+            if len(words) > 1 or command not in CHAT_COMMANDS:
+                why = f" ({command} takes nothing after it)" if len(words) > 1 else ""
+                warn(f"unknown command {question}{why}; /new starts over, /quit leaves.")
+            elif command in ("/quit", "/exit", "/q"):
+                return
+            elif command == "/new":
+                history.clear()
+                typer.echo("New conversation.")
+            else:
+                typer.echo(CHAT_HELP)
             continue
         try:
             r = engine.ask(question, history=history)
         except QAError as e:
-            typer.echo(f"qa: {e}", err=True)
+            warn(e)
             continue
         typer.echo(render.text(r, color=color))
         if interactive:
@@ -126,16 +183,17 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
               full: Annotated[bool, typer.Option("--full", help="re-embed every document and build the search graph again")] = False) -> None:
     """Bring the index up to date: embed added and changed documents, drop deleted ones."""
     from qa import build
+    from qa.render import plural, safe
 
     try:
         s = settings(corpus, index)
         ready, previous, reason = build.current(s)
         if ready is not None and not full:
-            typer.echo(f"The index in {s.index} is up to date: {ready.manifest['documents']} documents, "
-                       f"{ready.manifest['passages']} passages. Nothing to do.")
+            typer.echo(safe(f"The index in {s.index} is up to date: {plural(ready.manifest['documents'], 'document')}, "
+                            f"{plural(ready.manifest['passages'], 'passage')}. Nothing to do."))
             return
-        typer.echo(f"Updating the index: {'a full rebuild was asked for' if full else reason}.")
-        build.update(s, None if full else previous, lambda: build.build_model(s), log=typer.echo)
+        typer.echo(safe(f"Updating the index: {'a full rebuild was asked for' if full else reason}."))
+        build.update(s, None if full else previous, lambda: build.build_model(s), log=lambda line: typer.echo(safe(line)))
     except QAError as e:
         fail(e)
 
@@ -146,6 +204,9 @@ def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question,
              json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
              corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
     """Score the bot on an evaluation file: hit@1, answer precision, MRR@5, abstentions, latency.
+
+    Every row needs "expected": the text the cited passage must contain, or null for a question
+    the documents cannot answer; a row that is not right is an error naming FILE:LINE.
 
     A file of dialogues ({"turns": [...], "expected": ...}) is recognised by its rows: each dialogue
     is asked turn by turn with the answers given as history, and the last turn is scored, beside
@@ -158,11 +219,11 @@ def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question,
     try:
         if evaluate.file_kind(file) == "dialogues":
             dialogues = evaluate.load_dialogues(file)
-            report = evaluate.run_dialogues(Engine(settings(corpus, index)), dialogues)
+            report = evaluate.run_dialogues(Engine(settings(corpus, index), log=log), dialogues)
             text = render.dialogue_report(report)
         else:
             cases = evaluate.load_cases(file)
-            report = evaluate.run(Engine(settings(corpus, index)), cases)
+            report = evaluate.run(Engine(settings(corpus, index), log=log), cases)
             text = render.report(report)
     except QAError as e:
         fail(e)
@@ -170,7 +231,7 @@ def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question,
 
 
 @app.command()
-def report(data: Annotated[Path, typer.Option("--data", envvar="QA_DATA", show_envvar=False,
+def report(data: Annotated[Path, typer.Option("--data", envvar="QA_DATA", show_envvar=False, show_default=False,
                                               help="data folder holding the query log [env QA_DATA; default ./.qa-data]")]
            = Path(".qa-data"),
            limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="questions per list")] = 20,
@@ -183,12 +244,15 @@ def report(data: Annotated[Path, typer.Option("--data", envvar="QA_DATA", show_e
     from qa.engine import Engine
     from qa.store import FILENAME, Store
 
+    if data.exists() and not data.is_dir():
+        fail(QAError(f"The data folder '{data}' is a file, not a folder. Pass --data DIR or set QA_DATA to the "
+                     "server's data folder."))
     if not (data / FILENAME).is_file():
         fail(QAError(f"No query log in '{data}' yet ({data / FILENAME} does not exist); the server writes it "
                      "as questions are asked. Pass --data DIR or set QA_DATA to the server's data folder."))
     try:
         with Store(data) as store:
-            r = curation.build(store, Engine(settings(corpus, index)), limit=limit)
+            r = curation.build(store, Engine(settings(corpus, index), log=log), limit=limit)
     except QAError as e:
         fail(e)
     typer.echo(r.model_dump_json(indent=2) if json_out else render.curation(r, str(data), color=sys.stdout.isatty()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,13 +20,31 @@ from qa.schemas import AskResponse
 from qa.spelling import Speller, model_words
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Format characters (Unicode category Cf: zero-width space, word joiner, BOM, soft hyphen, bidi
+# controls, ...) are invisible and carry nothing to search for: they are dropped, except the
+# joiners that shape emoji sequences and Indic or Persian script, and the tags of flag emoji.
+_KEEP_FORMAT = re.compile(r"[\u200c\u200d\U000e0020-\U000e007f]")
+# A question needs a visible character: a letter, number, symbol or punctuation mark. Combining
+# marks or format characters alone are empty. Unassigned (Cn) and private-use (Co) characters
+# count: an emoji newer than this Python's Unicode tables is unassigned to it.
+_CONTENT = ("L", "N", "S", "P", "Cn", "Co")
 
 
 def clean_question(question: str) -> str:
-    """Control characters out, white space folded; empty or too long is the caller's error."""
-    q = " ".join(_CONTROL.sub(" ", question).split())
-    if not q:
-        raise QuestionError("The question is empty. Ask something, e.g. qa ask \"what is inference?\".")
+    """Control and format characters out, white space folded; empty, not UTF-8 or too long is the
+    caller's error (QuestionError)."""
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: what Python makes of bytes that are not UTF-8
+        raise QuestionError("The question is not valid UTF-8 text; check the terminal's or the file's "
+                            "encoding.") from None
+    q = _CONTROL.sub(" ", question)
+    if not q.isascii():
+        q = "".join(c for c in q if unicodedata.category(c) != "Cf" or _KEEP_FORMAT.match(c))
+    q = " ".join(q.split())
+    if not any(c.isalnum() or unicodedata.category(c).startswith(_CONTENT) for c in q):
+        why = ": it has no visible character" if q else ""
+        raise QuestionError(f"The question is empty{why}. Ask something, e.g. qa ask \"what is inference?\".")
     if len(q) > MAX_QUESTION_CHARS:
         raise QuestionError(f"The question is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}.")
     return q

@@ -2,10 +2,13 @@
 
 Two formats (JSON Lines), told apart by their rows:
 - questions: {"question": str, "expected": str | null}. `expected` is text that the answer's passage
-  must contain; null marks a question the corpus cannot answer.
+  must contain; null marks a question the corpus cannot answer. It must be given (a row without it
+  is an error, not an unanswerable question) and must not be empty (every passage contains "").
 - dialogues: {"turns": [str, str, ...], "expected": str | null}. The turns are asked in order, each
   with the earlier turns and the answers actually given as history; `expected` is about the last
   turn. The report also scores the last question asked alone, to show what the conversation adds.
+
+A row that breaks these rules, or a question `qa ask` would refuse, is a QAError naming file:line.
 """
 
 from __future__ import annotations
@@ -95,14 +98,56 @@ def file_kind(path: Path) -> str:
     return "dialogues" if rows and "turns" in rows[0][1] else "questions"
 
 
+MISSING_EXPECTED = "'expected' is missing: give the text to cite, or null for a question the documents cannot answer"
+
+
+def _expected(path: Path, n: int, row: dict) -> str | None:
+    """The row's `expected`: text to find in the cited passage, or None (unanswerable); else QAError."""
+    if "expected" not in row:
+        raise QAError(f"{path}:{n}: {MISSING_EXPECTED}.")
+    expected = row["expected"]
+    if expected is not None and not isinstance(expected, str):
+        raise QAError(f"{path}:{n}: 'expected' must be text or null, not {_json_type(expected)}.")
+    if expected is not None and not expected.strip():
+        raise QAError(f"{path}:{n}: 'expected' is empty (every passage would contain it): give the text "
+                      "to cite, or null for a question the documents cannot answer.")
+    return expected
+
+
+def _question(path: Path, n: int, value, turn: int | None = None) -> str:
+    """A question of the file (or a dialogue's turn), checked as `qa ask` checks one."""
+    from qa.engine import clean_question
+    from qa.errors import QuestionError
+
+    name = "'question'" if turn is None else f"turn {turn}"
+    if not isinstance(value, str):
+        raise QAError(f"{path}:{n}: {name} must be text, not {_json_type(value)}.")
+    try:
+        clean_question(value)
+    except QuestionError as e:  # its first sentence: the rest is advice for `qa ask`
+        reason = str(e).split(". ")[0].rstrip(".")
+        raise QAError(f"{path}:{n}: {reason}." if turn is None else f"{path}:{n}: turn {turn}: {reason}.") from None
+    return value
+
+
+def _json_type(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return {dict: "an object", list: "a list", int: "a number", float: "a number", str: "text"}.get(type(value), "null")
+
+
 def load_dialogues(path: Path) -> list[Dialogue]:
     out = []
     for n, row in _lines(path):
-        turns, expected = row.get("turns"), row.get("expected")
-        if (not isinstance(turns, list) or len(turns) < 1 or not all(isinstance(t, str) and t.strip() for t in turns)
-                or not (expected is None or isinstance(expected, str))):
-            raise QAError(f"{path}:{n}: expected {{\"turns\": [\"question\", ...], \"expected\": \"text\" or null}}.")
-        out.append(Dialogue(tuple(turns), expected))
+        if "turns" not in row:
+            raise QAError(f"{path}:{n}: 'turns' is missing: give the questions of the dialogue, in order "
+                          "({\"turns\": [\"question\", ...], \"expected\": \"text\" or null}).")
+        turns = row["turns"]
+        if not isinstance(turns, list) or not turns:
+            raise QAError(f"{path}:{n}: 'turns' must be a list of one or more questions"
+                          f"{'' if isinstance(turns, list) else ', not ' + _json_type(turns)}.")
+        turns = [_question(path, n, t, i) for i, t in enumerate(turns, 1)]
+        out.append(Dialogue(tuple(turns), _expected(path, n, row)))
     if not out:
         raise QAError(f"Evaluation file '{path}' has no dialogues.")
     return out
@@ -110,18 +155,11 @@ def load_dialogues(path: Path) -> list[Dialogue]:
 
 def load_cases(path: Path) -> list[Case]:
     cases = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise QAError(f"Cannot read evaluation file '{path}': {e}.") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            cases.append(Case(str(row["question"]), row.get("expected")))
-        except (ValueError, KeyError, TypeError):
-            raise QAError(f"{path}:{n}: expected a JSON object with 'question' and 'expected'.") from None
+    for n, row in _lines(path):
+        if "question" not in row:
+            raise QAError(f"{path}:{n}: 'question' is missing; expected {{\"question\": \"text\", "
+                          "\"expected\": \"text\" or null}.")
+        cases.append(Case(_question(path, n, row["question"]), _expected(path, n, row)))
     if not cases:
         raise QAError(f"Evaluation file '{path}' has no questions.")
     return cases

@@ -1,7 +1,12 @@
-"""Human-readable output for the terminal (colour only when asked, i.e. on a TTY)."""
+"""Human-readable output for the terminal (colour only when asked, i.e. on a TTY).
+
+Every piece of corpus- or user-supplied text goes through `safe` first: a document or a feedback
+comment must not be able to set the terminal's title, move its cursor or hide a line.
+"""
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import click
@@ -10,17 +15,40 @@ from qa.evaluate import DialogueReport, Report
 from qa.schemas import AskResponse, Report, ReportItem
 
 
+# Terminal escape sequences, removed whole: CSI (colours, cursor moves), OSC (window title,
+# hyperlinks, clipboard) up to BEL or ST (an unterminated one up to the end of its line), DCS, SOS,
+# PM and APC strings, and two- or three-character escapes; in their 7-bit and 8-bit (C1) forms.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
+
+
+def safe(s: str, keep: str = "") -> str:
+    """`s` with escape sequences removed and every other control character made a space, except
+    those in `keep` (e.g. "\n" where the layout needs line breaks): fit to print to a terminal."""
+    s = _ESCAPES.sub("", s)
+    return _CONTROLS.sub(lambda m: m.group() if m.group() in keep else " ", s)
+
+
+def plural(n: int, noun: str) -> str:
+    """"1 document", "9 passages"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def text(r: AskResponse, color: bool = False) -> str:
     style = (lambda s, **kw: click.style(s, **kw)) if color else (lambda s, **kw: s)
-    lines = [style(r.answer, bold=True)]
+    lines = [style(safe(r.answer), bold=True)]
     if r.answered:
         lines.append(style(f"confidence {r.confidence:.2f}", dim=True))
         for n, c in enumerate(r.citations, 1):
-            lines.append(f"[{n}] " + style(c.section, fg="cyan") + style(f"  {c.source}:{c.start}-{c.end}", dim=True))
-            lines.append(textwrap.indent(textwrap.fill(c.text, 88), "    "))
+            lines.append(f"[{n}] " + style(safe(c.section), fg="cyan")
+                         + style(f"  {safe(c.source)}:{c.start}-{c.end}", dim=True))
+            lines.append(textwrap.indent(textwrap.fill(safe(c.text), 88), "    "))
     elif r.suggestions:
         lines.append("Did you mean:")
-        lines += [f"  - {s}" for s in r.suggestions]
+        lines += [f"  - {safe(s)}" for s in r.suggestions]
     return "\n".join(lines)
 
 
@@ -68,7 +96,7 @@ def curation(r: Report, source: str = "", color: bool = False) -> str:
     """`qa report`: counts, then the unanswered and down-voted questions with their nearest entry and snippet."""
     style = (lambda s, **kw: click.style(s, **kw)) if color else (lambda s, **kw: s)
     c = r.counts
-    out = [f"Query log{' in ' + source if source else ''}: {c.queries} questions ({c.answered} answered, "
+    out = [f"Query log{' in ' + safe(source) if source else ''}: {c.queries} questions ({c.answered} answered, "
            f"{c.unanswered} unanswered); feedback: {c.feedback} ({c.up} up, {c.down} down)."]
     for title, items, unit in (("Most asked unanswered questions", r.unanswered, "asked"),
                                ("Most down-voted answers", r.downvoted, "down votes")):
@@ -81,12 +109,14 @@ def curation(r: Report, source: str = "", color: bool = False) -> str:
 
 def _report_item(n: int, item: ReportItem, unit: str, style) -> list[str]:
     when = f", last {item.last[:16].replace('T', ' ')}" if item.last else ""
-    lines = [f"{n:>2}. {item.question}  " + style(f"({unit} {item.count}{when})", dim=True)]
+    when = safe(when)
+    lines = [f"{n:>2}. {safe(item.question)}  " + style(f"({unit} {item.count}{when})", dim=True)]
     for comment in item.comments[:3]:
-        lines.append(f"      “{textwrap.shorten(comment, 100)}”")
+        lines.append(f"      “{textwrap.shorten(safe(comment), 100)}”")
     if item.nearest:
         near = item.nearest
         label = f"nearest FAQ: {near.question}" if near.question else f"nearest passage: {near.section}"
-        lines.append("    " + style(label, fg="cyan") + style(f"  {near.id}, similarity {near.similarity:.2f}", dim=True))
-        lines.append(textwrap.indent(item.alternates.rstrip("\n"), "      "))
+        lines.append("    " + style(safe(label), fg="cyan")
+                     + style(f"  {safe(near.id)}, similarity {near.similarity:.2f}", dim=True))
+        lines.append(textwrap.indent(safe(item.alternates, keep="\n").rstrip("\n"), "      "))
     return lines

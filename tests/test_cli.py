@@ -57,6 +57,53 @@ def test_bad_evaluation_file_names_the_line(tmp_path):
     assert exit_code == 1 and "e.jsonl:2" in err
 
 
+MISSING = "'expected' is missing: give the text to cite, or null for a question the documents cannot answer."
+
+
+@pytest.mark.parametrize("row, message", [
+    ('{"question": "who co-leads?", "expected": 5}', "'expected' must be text or null, not a number."),
+    ('{"question": "who co-leads?", "expected": ["Spark"]}', "'expected' must be text or null, not a list."),
+    ('{"question": "who co-leads?", "expected": true}', "'expected' must be text or null, not true."),
+    ('{"question": "who co-leads?", "expect": "Spark"}', MISSING),  # a typo is not "unanswerable"
+    ('{"question": "who co-leads?", "expected": ""}', "'expected' is empty"),
+    ('{"question": "who co-leads?", "expected": "  "}', "'expected' is empty"),
+    ('{"question": "", "expected": null}', "The question is empty."),
+    ('{"question": "\\u200b", "expected": null}', "The question is empty."),
+    ('{"question": "' + "b" * 600 + '", "expected": null}', "The question is 600 characters long; the limit is 500."),
+    ('{"question": "bad \\udcff", "expected": null}', "not valid UTF-8 text"),
+    ('{"question": 5, "expected": null}', "'question' must be text, not a number."),
+    ('{"expected": "Spark"}', "'question' is missing"),
+    ('["who co-leads?"]', "expected a JSON object"),
+    ('{"turns": ["who leads?", 5], "expected": null}', "turn 2 must be text, not a number."),
+    ('{"turns": ["who leads?", " "], "expected": null}', "turn 2: The question is empty."),
+    ('{"turns": "who leads?", "expected": null}', "'turns' must be a list of one or more questions, not text."),
+    ('{"turns": [], "expected": null}', "'turns' must be a list of one or more questions."),
+    ('{"turns": ["who leads?"], "expected": 5}', "'expected' must be text or null, not a number."),
+    ('{"turns": ["who leads?"], "expected": ""}', "'expected' is empty"),
+    ('{"turns": ["who leads?"]}', MISSING),
+])
+def test_bad_evaluation_row_is_one_line_naming_file_and_line(tmp_path, row, message):
+    f = tmp_path / "x.jsonl"
+    first = '{"turns": ["who leads?"], "expected": null}' if "turns" in row else '{"question": "a", "expected": null}'
+    f.write_text(first + "\n\n" + row + "\n", encoding="utf-8")
+    exit_code, out, err = run_cli(["eval", str(f)])
+    assert exit_code == 1 and out == "" and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith(f"qa: {f}:3: ") and message in err, err
+
+
+def test_report_help_shows_each_default_once():
+    exit_code, out, _ = run_cli(["report", "--help"])
+    assert exit_code == 0 and out.count(".qa-data") == 1
+
+
+def test_question_argument_not_utf8_is_one_line():
+    """Python gives an argument that is not UTF-8 with surrogate escapes: refused before anything loads."""
+    p = subprocess.run([sys.executable, "-c", "from qa.cli import main; main()", "ask", b"bad \xff"],
+                       capture_output=True, cwd=ROOT, env={**os.environ, "QA_INDEX": "/nonexistent-index"}, timeout=60)
+    assert p.returncode == 1 and p.stdout == b""
+    assert p.stderr.count(b"\n") == 1 and b"not valid UTF-8 text" in p.stderr
+
+
 def qa_command(*args: str, stdin: str | None = None, index: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "QA_INDEX": str(index), "HF_HUB_OFFLINE": "1"}
     return subprocess.run([sys.executable, "-c", "from qa.cli import main; main()", *args], input=stdin,

@@ -86,6 +86,11 @@ BAD_INPUT = {
     "question blank": (b'{"question": " \\t\\n\\u3000 "}', "application/json", 422, ["no visible characters"]),
     "question only control characters": (b'{"question": "\\u0000\\u0007\\u001b"}', "application/json", 422,
                                          ["no visible characters"]),
+    "question only a zero-width space": (b'{"question": "\\u200b"}', "application/json", 422, ["The question is empty"]),
+    "question only a BOM and joiners": (b'{"question": "\\ufeff\\u200c\\u200d\\u2060"}', "application/json", 422,
+                                        ["The question is empty"]),
+    "question only combining marks": (b'{"question": "\\u0301\\u0301"}', "application/json", 422,
+                                      ["The question is empty"]),
     "question too long": (json.dumps({"question": "x" * (MAX_QUESTION_CHARS + 1)}).encode(), "application/json", 422,
                           [f"at most {MAX_QUESTION_CHARS} characters"]),
     "question with a lone surrogate": (b'{"question": "hi \\ud800"}', "application/json", 422,
@@ -180,11 +185,12 @@ ODD_BUT_VALID = {
     "  who\tco-leads\nthe round?  ": "who co-leads the round?",  # white space folded
     "ما هو الاستدلال؟": None,  # right to left
     "מה זה inference?": None,  # mixed directions
-    "\u202ewhat is inference?\u202c": None,  # bidi override characters are text, not controls
+    "\u202ewhat is inference?\u202c": "what is inference?",  # format characters (bidi overrides) dropped
+    "\ufeffwhat is inference?": "what is inference?",  # a BOM dropped
     "what is inference? 🤖🚀": None,  # emoji
     "who co-leads 👩\u200d👩\u200d👧 the round?": None,  # zero-width joiner sequence
     "whát ís ínférence?": None,  # combining acute accents (NFD)
-    "\u200b": None,  # only a zero-width space: not white space, so it is asked
+    "日本語で推論とは何ですか？": None,  # Japanese
     "是谁领投的？": None,  # CJK
     "x" * MAX_QUESTION_CHARS: None,  # exactly at the limit
     "𝔴𝔥𝔞𝔱 𝔦𝔰 𝔦𝔫𝔣𝔢𝔯𝔢𝔫𝔠𝔢": None,  # astral plane
