@@ -139,4 +139,4 @@ def test_ask_reads_questions_from_stdin_one_answer_per_line(tmp_path):
 def test_index_command_says_what_it_did(tmp_path):
     p = qa_command("index", index=tmp_path / "i")
     assert p.returncode == 0, p.stderr
-    assert "Indexed 1 documents, 9 passages" in p.stdout
+    assert "Indexed 1 document, 9 passages" in p.stdout
