@@ -29,7 +29,7 @@ from qa.errors import QAError, QuestionError, UnknownDocument
 from qa.middleware import (SECURITY_HEADERS, Guard, IndexWatcher, JSONCORSMiddleware, JSONRoute, readable,
                            shown, tidy_openapi)
 from qa.feedback_api import log_ask, router as feedback_router
-from qa.schemas import VISIBLE, AskResponse, Problem
+from qa.schemas import VISIBLE_TEXT, AskResponse, Problem
 
 __all__ = ["SECURITY_HEADERS", "create_app", "serve"]
 WEB_DIR = PROJECT_DIR / "web"
@@ -39,7 +39,7 @@ log = logging.getLogger("qa")
 class AskRequest(schemas.AskRequest):
     """The body of POST /api/ask, exactly as its JSON schema says: "3" and true are no top_k, 3.0 is."""
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=VISIBLE, strict=True,
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=VISIBLE_TEXT, strict=True,
                           description="what to ask; control characters are dropped and white space folded")
 
     @field_validator("top_k", mode="before")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,18 +15,17 @@ from qa.calibration import Calibration
 from qa.config import MAX_QUESTION_CHARS, Settings
 from qa.errors import QAError, QuestionError
 from qa.index import Index, current_build
-from qa.schemas import AskResponse
+from qa.schemas import VISIBLE_TEXT, AskResponse
 from qa.spelling import Speller, model_words
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Format characters (Unicode category Cf: zero-width space, word joiner, BOM, soft hyphen, bidi
-# controls, ...) are invisible and carry nothing to search for: they are dropped, except the
-# joiners that shape emoji sequences and Indic or Persian script, and the tags of flag emoji.
-_KEEP_FORMAT = re.compile(r"[\u200c\u200d\U000e0020-\U000e007f]")
-# A question needs a visible character: a letter, number, symbol or punctuation mark. Combining
-# marks or format characters alone are empty. Unassigned (Cn) and private-use (Co) characters
-# count: an emoji newer than this Python's Unicode tables is unassigned to it.
-_CONTENT = ("L", "N", "S", "P", "Cn", "Co")
+# The common invisible format characters (zero-width space, word joiner, BOM, soft hyphen, bidi
+# controls: qa.schemas.INVISIBLE_FORMAT) carry nothing to search for and are dropped, except the
+# joiners that shape emoji sequences and Indic or Persian script. A question needs some other
+# character: the same rule as the API's schema (VISIBLE_TEXT), so that what the schema accepts the
+# engine answers, and the other way round.
+_DROP_FORMAT = re.compile(r"[\xad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_VISIBLE = re.compile(VISIBLE_TEXT)
 
 
 def clean_question(question: str) -> str:
@@ -38,11 +36,8 @@ def clean_question(question: str) -> str:
     except UnicodeEncodeError:  # a lone surrogate: what Python makes of bytes that are not UTF-8
         raise QuestionError("The question is not valid UTF-8 text; check the terminal's or the file's "
                             "encoding.") from None
-    q = _CONTROL.sub(" ", question)
-    if not q.isascii():
-        q = "".join(c for c in q if unicodedata.category(c) != "Cf" or _KEEP_FORMAT.match(c))
-    q = " ".join(q.split())
-    if not any(c.isalnum() or unicodedata.category(c).startswith(_CONTENT) for c in q):
+    q = " ".join(_DROP_FORMAT.sub("", _CONTROL.sub(" ", question)).split())
+    if not _VISIBLE.search(q):
         why = ": it has no visible character" if q else ""
         raise QuestionError(f"The question is empty{why}. Ask something, e.g. qa ask \"what is inference?\".")
     if len(q) > MAX_QUESTION_CHARS:

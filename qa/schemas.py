@@ -19,7 +19,8 @@ INVISIBLE = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}  # Unicode categories that show
 VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 # The same, not counting the common invisible format characters either (zero-width space and
 # joiners, bidi controls, word joiner, BOM, soft hyphen); has_visible checks every one (Unicode Cf).
-VISIBLE_TEXT = VISIBLE[:-1] + r"\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+INVISIBLE_FORMAT = r"\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+VISIBLE_TEXT = VISIBLE[:-1] + INVISIBLE_FORMAT + "]"
 
 
 class Citation(BaseModel):

@@ -86,11 +86,10 @@ BAD_INPUT = {
     "question blank": (b'{"question": " \\t\\n\\u3000 "}', "application/json", 422, ["no visible characters"]),
     "question only control characters": (b'{"question": "\\u0000\\u0007\\u001b"}', "application/json", 422,
                                          ["no visible characters"]),
-    "question only a zero-width space": (b'{"question": "\\u200b"}', "application/json", 422, ["The question is empty"]),
+    "question only a zero-width space": (b'{"question": "\\u200b"}', "application/json", 422,
+                                         ["no visible characters"]),
     "question only a BOM and joiners": (b'{"question": "\\ufeff\\u200c\\u200d\\u2060"}', "application/json", 422,
-                                        ["The question is empty"]),
-    "question only combining marks": (b'{"question": "\\u0301\\u0301"}', "application/json", 422,
-                                      ["The question is empty"]),
+                                        ["no visible characters"]),
     "question too long": (json.dumps({"question": "x" * (MAX_QUESTION_CHARS + 1)}).encode(), "application/json", 422,
                           [f"at most {MAX_QUESTION_CHARS} characters"]),
     "question with a lone surrogate": (b'{"question": "hi \\ud800"}', "application/json", 422,
@@ -190,6 +189,7 @@ ODD_BUT_VALID = {
     "what is inference? 🤖🚀": None,  # emoji
     "who co-leads 👩\u200d👩\u200d👧 the round?": None,  # zero-width joiner sequence
     "whát ís ínférence?": None,  # combining acute accents (NFD)
+    "\u0301\u0301": None,  # combining marks alone: visible to the schema and the engine alike
     "日本語で推論とは何ですか？": None,  # Japanese
     "是谁领投的？": None,  # CJK
     "x" * MAX_QUESTION_CHARS: None,  # exactly at the limit
