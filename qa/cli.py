@@ -67,7 +67,8 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question; om
         json_out: Annotated[bool, typer.Option("--json", help="print the answer object as JSON (from stdin: one "
                                                "object per answered line; a skipped line prints nothing)")] = False,
         doc: Annotated[Optional[list[str]], typer.Option("--doc", help="answer from this document only "
-                                                         "(its path in the corpus; repeat for several)")] = None,
+                                                         "(its id, i.e. its path in the corpus, or its path as "
+                                                         "`source` shows it; repeat for several)")] = None,
         corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None) -> None:
     """Answer QUESTION from the corpus, with citations.
 
@@ -90,7 +91,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question; om
             clean_question(question)  # a bad question fails before anything loads
         engine = Engine(settings(corpus, index, top_k), log=log)
         if doc:
-            engine.index.scope(doc)  # an unknown document fails once, not on every line
+            engine.index.scope(engine.document_ids(doc))  # an unknown document fails once, not on every line
         if question is not None:
             return answer(question)
         for n, line in stdin_lines():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -104,6 +105,22 @@ class Engine:
         self.log(f"Switched to index build {self.state.build}.")
         return True
 
+    def document_ids(self, names: list[str], state: State | None = None) -> list[str]:
+        """Document ids for names that are ids, or paths to documents of the corpus as `qa ask` prints
+        them in `source` (relative to the working directory, or absolute). Unknown names are kept,
+        for Index.scope to report."""
+        index, corpus = (state or self.state).index, self.settings.corpus.resolve()
+        out = []
+        for name in names:
+            if name not in index.doc_by_id:
+                try:
+                    rel = Path(name).resolve().relative_to(corpus).as_posix()
+                    name = rel if rel in index.doc_by_id else name
+                except (ValueError, OSError):
+                    pass
+            out.append(name)
+        return out
+
     def _embedder(self):
         if self.embedder is None:
             self.embedder = build.query_model(self.settings)
@@ -120,7 +137,7 @@ class Engine:
         if history:  # before the synonyms, which could make a follow-up look like a standalone question
             query = conversation.search_text(query, history, state.index.vocabulary)
         query = state.alternates.expand(query)
-        scope = state.index.scope(documents) if documents else None
+        scope = state.index.scope(self.document_ids(documents, state)) if documents else None
         qvec = self._embedder().embed([query])[0]
         return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope)
 

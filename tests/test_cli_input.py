@@ -118,6 +118,22 @@ def test_stdin_unknown_document_fails_once(qa):
     assert code == 1 and out == "" and len(problems(err)) == 1 and "No document 'nope.md'" in err
 
 
+def test_doc_takes_the_path_that_source_shows_as_well_as_the_id(qa, tmp_path, monkeypatch):
+    import json
+
+    code, out, _ = qa("ask", "--json", "--doc", "guide.md", "how do I pay by card?")
+    assert code == 0
+    source = json.loads(out)["citations"][0]["source"]  # absolute here: the corpus is not below the cwd
+    assert source.endswith("guide.md") and source != "guide.md"
+    code, out2, err = qa("ask", "--json", "--doc", source, "how do I pay by card?")
+    assert code == 0, err
+    assert json.loads(out2) == json.loads(out)
+    monkeypatch.chdir(tmp_path)  # and relative to the working directory
+    code, out3, err = qa("ask", "--json", "--doc", "corpus/guide.md", "how do I pay by card?")
+    assert code == 0, err
+    assert json.loads(out3)["citations"][0]["id"].startswith("guide.md")
+
+
 def test_ask_prints_no_escape_sequences_from_the_documents(qa):
     for question in ("how do I pay by card?", "how do I reset my password?"):
         code, out, err = qa("ask", "--top-k", "2", question)
