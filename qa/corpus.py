@@ -51,7 +51,8 @@ class Passage:
 # paragraph (unwrap); Markdown's inline markup is not embedded (qa.index.readable). 3: short
 # paragraphs and list items join their neighbours (merge_short), so prose passage ids can change.
 # 4: underlined headings in plain text (plain_blocks); no sentence end without a space after it.
-PARSER_VERSION = 4
+# 5: the prose bodies of MyST/Sphinx directive fences ("```{note}") are read (qa.markdown).
+PARSER_VERSION = 5
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,15 @@
 """Markdown -> title and body blocks with source offsets, using markdown-it-py's token line maps.
 
 Headings build the section path; a heading that ends with "?" starts an FAQ entry whose answer
-is the body up to the next heading. Code, HTML and tables are not prose and are left out.
+is the body up to the next heading. Code, HTML and tables are not prose and are left out, but the
+body of a MyST/Sphinx directive fence that holds prose ("```{note}") is read as Markdown.
 Citations quote the source as written; what is embedded and matched by words is its `plain` text
 (links as their words, no code ticks, emphasis marks or inline HTML).
 """
 
 from __future__ import annotations
+
+import re
 
 import yaml
 from markdown_it import MarkdownIt
@@ -17,40 +20,77 @@ from qa.corpus import INLINE_MARKUP, Block
 _md = MarkdownIt("commonmark").use(front_matter_plugin).enable("table")
 
 
+# MyST / Sphinx directives written as fences whose body is prose ("```{note}", "```{tab} Unix"): their
+# body is read as Markdown. Other directives ({code-block}, {toctree}, {math}, ...) stay code.
+PROSE_DIRECTIVES = frozenset("""admonition attention caution danger error hint important note seealso tip
+warning tab tab-item tab-set dropdown card grid-item-card versionadded versionchanged deprecated topic sidebar
+margin epigraph highlights pull-quote rubric div""".split())
+
+
 def blocks(text: str, default_title: str) -> tuple[str, list[Block]]:
     tokens = _md.parse(text)
-    starts = line_starts(text)
     title = front_matter_title(tokens) or first_h1(tokens) or default_title
-    path: list[tuple[int, str]] = []  # (level, heading) stack
-    out: list[Block] = []
-    question_level = 0
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open":
-            level, heading = int(tok.tag[1]), tokens[i + 1].content.strip()
-            path = [(lv, h) for lv, h in path if lv < level]
-            is_title = level == 1 and heading == title
-            if not is_title:
-                path.append((level, heading))
-            question_level = level if heading.endswith("?") and not is_title else 0
-        elif tok.type == "paragraph_open" and tok.map:
-            span = paragraph_span(text, starts, tok.map, tokens[i + 1].content)
-            if span is None:
-                continue
-            headings = tuple(h for _, h in path) or (title,)
-            if question_level and out and out[-1].question == path[-1][1] and out[-1].headings == headings:
-                out[-1] = Block(out[-1].start, span[1], headings, out[-1].question)  # answer goes on
-            else:
-                out.append(Block(span[0], span[1], headings, path[-1][1] if question_level else ""))
-    return title, out
+    walk = Walk(text, line_starts(text), title)
+    walk.tokens(tokens, 0)
+    return title, walk.out
+
+
+class Walk:
+    """Blocks under their heading path, from markdown-it tokens; directive bodies parsed in place."""
+
+    def __init__(self, text: str, starts: list[int], title: str):
+        self.text, self.starts, self.title = text, starts, title
+        self.path: list[tuple[int, str]] = []  # (level, heading) stack
+        self.out: list[Block] = []
+        self.question_level = 0
+
+    def tokens(self, tokens, line0: int) -> None:
+        """`line0`: the source line the tokens' line maps count from (a directive body's first line)."""
+        for i, tok in enumerate(tokens):
+            if tok.type == "heading_open":
+                level, heading = int(tok.tag[1]), tokens[i + 1].content.strip()
+                self.path = [(lv, h) for lv, h in self.path if lv < level]
+                is_title = level == 1 and heading == self.title
+                if not is_title:
+                    self.path.append((level, heading))
+                self.question_level = level if heading.endswith("?") and not is_title else 0
+            elif tok.type == "paragraph_open" and tok.map:
+                self.paragraph([line0 + tok.map[0], line0 + tok.map[1]], tokens[i + 1].content)
+            elif tok.type == "fence" and tok.map and directive(tok.info) in PROSE_DIRECTIVES and tok.map[1] - tok.map[0] > 2:
+                first, last = line0 + tok.map[0] + 1, line0 + tok.map[1] - 1  # the body, between the fences
+                body = self.text[self.starts[first]:self.starts[last] if last < len(self.starts) else len(self.text)]
+                self.tokens(_md.parse(body), first)
+
+    def paragraph(self, line_map: list[int], content: str) -> None:
+        span = paragraph_span(self.text, self.starts, line_map, content)
+        if span is None or _NOT_PROSE.fullmatch(content.strip()):
+            return  # nothing, a directive's option line (":class: tip") or a MyST target ("(config-file)=")
+        path, out = self.path, self.out
+        headings = tuple(h for _, h in path) or (self.title,)
+        if self.question_level and out and out[-1].question == path[-1][1] and out[-1].headings == headings:
+            out[-1] = Block(out[-1].start, span[1], headings, out[-1].question)  # answer goes on
+        else:
+            out.append(Block(span[0], span[1], headings, path[-1][1] if self.question_level else ""))
+
+
+_NOT_PROSE = re.compile(r":[\w-]+:.*|\([\w.:-]+\)=")
+_ROLE = re.compile(r"\{[\w:.-]+\}(?=`)")  # a MyST role before inline code: {file}`pip.conf`, {doc}`...`
+
+
+def directive(info: str) -> str:
+    """'{note}' -> 'note', '{tab} Unix' -> 'tab'; '' for a plain code fence."""
+    info = info.strip()
+    return info[1:info.index("}")].strip().lower() if info.startswith("{") and "}" in info else ""
 
 
 def plain(text: str) -> str:
     """Inline Markdown as the words a reader sees: `[picloud.com](http://…)` -> picloud.com,
-    ``code`` -> code, **bold** -> bold, ![alt](img) -> alt, inline HTML tags dropped."""
+    ``code`` -> code, **bold** -> bold, ![alt](img) -> alt, inline HTML tags dropped, MyST roles
+    ({file}`pip.conf`) as their text."""
     if not INLINE_MARKUP.search(text):
         return text
     out = []
-    for tok in _md.parseInline(text)[0].children or ():
+    for tok in _md.parseInline(_ROLE.sub("", text))[0].children or ():
         if tok.type in ("text", "code_inline", "image"):
             out.append(tok.content)
         elif tok.type in ("softbreak", "hardbreak"):

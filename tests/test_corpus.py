@@ -137,6 +137,24 @@ def test_long_text_without_punctuation_is_split_in_windows_with_exact_offsets():
     assert " ".join(text[s:e] for s, e in spans).split() == text.split()  # nothing lost, nothing doubled
 
 
+def test_myst_directive_fences_with_prose_are_read_and_code_fences_are_not(tmp_path: Path):
+    from qa.index import sentence_texts
+
+    path = tmp_path / "docs.md"
+    path.write_text("# Config\n\n(config-file)=\n\n## Location\n\n```{note}\n:class: tip\n\n"
+                    "The cache lives in {file}`~/.cache/pip` by default.\n```\n\n"
+                    "```{tab} Unix\nGlobal files are read from /etc first.\n```\n\n"
+                    "```{code-block} ini\n[global]\ntimeout = 60\n```\n\n```python\nprint('code')\n```\n", encoding="utf-8")
+    doc = load_document(path, "docs.md")
+    texts = [p.text for p in doc.passages]
+    # the option line, the MyST target and both code fences give nothing; no join across a fence
+    assert texts == ["The cache lives in {file}`~/.cache/pip` by default.", "Global files are read from /etc first."]
+    assert all(p.section == "Location" for p in doc.passages)
+    assert sentence_texts(list(doc.passages))[0] == "The cache lives in ~/.cache/pip by default."  # the role is markup
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
+
+
 def test_markdown_sections_and_faq_entries():
     doc = load_corpus(Path(__file__).resolve().parent.parent / "corpus")[0]
     faq = [p for p in doc.passages if p.question]
