@@ -11,7 +11,7 @@ import numpy as np
 
 from qa.calibration import Calibration, QueryFacts, features
 from qa.index import Index
-from qa.retrieve import Hit
+from qa.retrieve import Hit, passage_pair_leads
 from qa.schemas import AskResponse, Citation
 
 NOT_ANSWERED = "Sorry, I couldn't find an answer to that in the documents."
@@ -47,7 +47,7 @@ def span_text(index: Index, hit: Hit, span: tuple[int, int]) -> str:
 def answer_span(index: Index, hit: Hit, pairs: bool = True) -> tuple[int, int]:
     """The best sentence, joined by its better neighbour when that one scores almost as well; or
     two neighbouring sentences when together they match the question better than any one alone
-    (qa.retrieve.pair_leads).
+    (qa.retrieve.pair_leads, worked out only for the passages answered from).
 
     A short FAQ answer (up to FAQ_WHOLE sentences) is the answer whole: it was written as one.
     Measured (answer precision, answers that hold the expected text): package READMEs 0.537 ->
@@ -57,8 +57,9 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True) -> tuple[int, int]:
     p = index.passages[hit.passage]
     if p.question and len(p.sentences) <= FAQ_WHOLE:
         return p.start, p.end
-    if pairs and len(hit.pair_leads) and hit.pair_leads.max() > 0:
-        j = int(np.argmax(hit.pair_leads))
+    leads = passage_pair_leads(index, hit) if pairs and len(p.sentences) > 1 else ()
+    if len(leads) and leads.max() > 0:
+        j = int(np.argmax(leads))
         return p.sentences[j][0], p.sentences[j + 1][1]
     best = hit.sentence - index.first_sentence[hit.passage]
     scores = hit.sentence_scores

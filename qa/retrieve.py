@@ -18,7 +18,7 @@ to 0.3, which matters for prose only where alternates.yaml gives a passage curat
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -47,9 +47,9 @@ class Hit:
     sentence_scores: np.ndarray  # fused score of each sentence of the passage, in order
     dense: float  # best sentence cosine
     question: float  # FAQ question cosine (0 when the passage is not an FAQ answer)
-    # for each two neighbouring sentences, how much better they match together than the best one
-    # alone (> 0: the answer spans both); empty for a passage of one sentence
-    pair_leads: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # what passage_pair_leads needs, kept so that it runs only for the passages that are answered
+    qvec: np.ndarray | None = None
+    bm25: np.ndarray | None = None  # the passage's sentences' normalised BM25
 
 
 # An index's null scores (qa.selfcal) were measured with the scoring of its day: this names it, so
@@ -122,8 +122,15 @@ def score_passage(index: Index, i: int, qvec: np.ndarray, bm25_s: np.ndarray, w:
         fused = sentence + w.passage * passage_cos
     fused = fused + w.question * max(0.0, q_cos - w.q_floor)
     best = int(np.argmax(fused))
-    return Hit(i, float(fused[best]), int(first + best), fused, float(sent_cos.max()), q_cos,
-               pair_leads(v[first:last], qvec, bm25_s[first:last], sentence, w))
+    return Hit(i, float(fused[best]), int(first + best), fused, float(sent_cos.max()), q_cos, qvec, bm25_s[first:last])
+
+
+def passage_pair_leads(index: Index, hit: Hit, w: Weights = Weights()) -> np.ndarray:
+    """pair_leads for the sentences of a hit's passage."""
+    if hit.qvec is None or hit.bm25 is None:
+        return np.zeros(0)
+    vecs = index.vectors[index.first_sentence[hit.passage]:index.first_sentence[hit.passage + 1]]
+    return pair_leads(vecs, hit.qvec, hit.bm25, vecs @ hit.qvec + w.bm25 * hit.bm25, w)
 
 
 def pair_leads(vecs: np.ndarray, qvec: np.ndarray, bm25: np.ndarray, sentence: np.ndarray, w: Weights) -> np.ndarray:
