@@ -77,11 +77,16 @@ def unit_texts(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
     whole = [f"{p.question}\n{readable(p, p.text)}" if p.question else readable(p, p.text) for p in passages]
     questions = [p.question for p in passages if p.question]
     phrasings = [ph for p in passages for ph in p.phrasings]
-    qunit, n = np.full(len(passages), -1, np.int32), len(sentences) + len(passages)
+    return sentences + whole + questions + phrasings, question_units(passages)
+
+
+def question_units(passages: list[Passage]) -> np.ndarray:
+    """For each passage, the unit number of its FAQ question in unit_texts' layout (-1 if none)."""
+    qunit, n = np.full(len(passages), -1, np.int32), sum(len(p.sentences) for p in passages) + len(passages)
     for i, p in enumerate(passages):
         if p.question:
             qunit[i], n = n, n + 1
-    return sentences + whole + questions + phrasings, qunit
+    return qunit
 
 
 def phrasing_offsets(passages: list[Passage]) -> np.ndarray:
@@ -113,19 +118,29 @@ def unit_rows(passages: list[Passage]) -> dict[str, list[int]]:
 class Index:
     """Immutable once built: the server swaps whole Index objects, never edits one."""
 
-    def __init__(self, manifest: dict, docs: list[DocInfo], passages: list[Passage], vectors: np.ndarray):
+    def __init__(self, manifest: dict, docs: list[DocInfo], passages: list[Passage], vectors: np.ndarray,
+                 readable_texts: dict | None = None):
+        """`readable_texts`: the sentence and passage texts that differ from the source as embedded
+        (qa.index.readable), as meta.json keeps them; worked out from the passages when not given."""
         self.manifest, self.docs, self.passages, self.vectors = manifest, docs, passages, vectors
         self.doc_by_id = {d.id: d for d in docs}
         self.passage_by_id = {p.id: p for p in passages}
         self.sentence_owner = np.array([i for i, p in enumerate(passages) for _ in p.sentences], np.int32)
         self.first_sentence = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])]).astype(np.int32)
         self.n_sentences = len(self.sentence_owner)
-        _, self.question_unit = unit_texts(passages)
+        self.question_unit = question_units(passages)
         self.question_owner = np.flatnonzero(self.question_unit >= 0).astype(np.int32)  # question unit -> passage
         self.first_phrasing = self.n_sentences + len(passages) + len(self.question_owner)
         self.phrasing_offsets = phrasing_offsets(passages)
         self.phrasing_owner = np.repeat(np.arange(len(passages), dtype=np.int32), np.diff(self.phrasing_offsets))
-        self.sentence_text = sentence_texts(passages)  # as embedded: readable, not verbatim
+        if readable_texts is None:
+            self.sentence_text = sentence_texts(passages)  # as embedded: readable, not verbatim
+            self.passage_text = [readable(p, p.text) for p in passages]
+        else:  # loading: Markdown's inline markup was rendered away at build time, not again per load
+            sents, whole = readable_texts.get("sentences", {}), readable_texts.get("passages", {})
+            raw = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
+            self.sentence_text = [sents.get(str(i), t) for i, t in enumerate(raw)]
+            self.passage_text = [whole.get(str(i), p.text) for i, p in enumerate(passages)]
         self._bm25: dict[str, object] = {}
         self._faiss = None
         self.build_dir: Path | None = None  # the build folder it was loaded from
@@ -135,6 +150,12 @@ class Index:
         self._vocabulary = None
         self._by_doc: dict[str, list[Passage]] | None = None
         self.build_name = ""  # the build folder it was loaded from (set by load and save)
+
+    def embedded_texts(self) -> list[str]:
+        """unit_texts(self.passages)[0], from the texts kept with the build (no Markdown parsing)."""
+        ps = self.passages
+        whole = [f"{p.question}\n{t}" if p.question else t for p, t in zip(ps, self.passage_text)]
+        return [*self.sentence_text, *whole, *(p.question for p in ps if p.question), *(ph for p in ps for ph in p.phrasings)]
 
     def document_of(self, id_: str) -> DocInfo | None:
         """The document with this id, or the one holding the passage with this id."""
@@ -169,7 +190,7 @@ class Index:
         if self._passage_terms is None:
             from qa.lexical import terms
 
-            self._passage_terms = [terms(f"{p.section}\n{p.question}\n{readable(p, p.text)}") for p in self.passages]
+            self._passage_terms = [terms(f"{p.section}\n{p.question}\n{t}") for p, t in zip(self.passages, self.passage_text)]
         return self._passage_terms
 
     @property
@@ -215,7 +236,7 @@ class Index:
         rows = unit_rows(passages)
         old = {d.id: d.sha256 for d in previous.docs} if previous is not None else {}
         old_rows = previous.unit_rows() if previous is not None else {}
-        old_texts = unit_texts(previous.passages)[0] if previous is not None else []
+        old_texts = previous.embedded_texts() if previous is not None else []
         keep = {d.id for d in documents if old.get(d.id) == d.sha256
                 and [old_texts[r] for r in old_rows[d.id]] == [texts[r] for r in rows[d.id]]}
         todo = [r for d in documents if d.id not in keep for r in rows[d.id]]
@@ -314,6 +335,12 @@ class Index:
             "documents": [d.__dict__ for d in self.docs],
             "passages": [[p.id, doc_pos[p.doc_id], p.section, p.start, p.end, p.question, p.sentences, p.phrasings]
                          for p in self.passages],
+            # the texts embedded and matched by words where they differ from the source (markup)
+            "readable": {"sentences": {str(i): t for i, (t, (p, s, e)) in enumerate(zip(self.sentence_text, (
+                             (p, s, e) for p in self.passages for s, e in p.sentences)))
+                                       if t != p.text[s - p.start:e - p.start]},
+                         "passages": {str(i): t for i, (t, p) in enumerate(zip(self.passage_text, self.passages))
+                                      if t != p.text}},
         }
 
     @classmethod
@@ -343,7 +370,9 @@ class Index:
             raise IndexError_(f"Index in '{build}' cannot be read ({type(e).__name__}).") from None
         if vectors.shape != (manifest.get("units"), manifest.get("dimension")):
             raise IndexError_(f"Index in '{build}' has vectors of shape {vectors.shape}, not as its manifest says.")
-        index = cls(manifest, docs, passages, vectors)
+        texts = meta.get("readable")  # absent in builds made before it was kept: worked out again
+        ok = isinstance(texts, dict) and all(isinstance(texts.get(k, {}), dict) for k in ("sentences", "passages"))
+        index = cls(manifest, docs, passages, vectors, texts if ok else None)
         index.build_name, index.build_dir = build.name, build
         if manifest.get("index_type", "flat") != "flat":
             index._faiss = read_ann(build / ANN_FILE)

@@ -422,3 +422,34 @@ def test_a_byte_order_mark_is_not_part_of_any_sentence(write_corpus):
     assert doc.text.startswith("\ufeff")  # offsets stay offsets into the file's text
     assert doc.passages[0].text == "The Nimbus umbrella folds small. It fits a bag."
     assert doc.text[doc.passages[0].start:doc.passages[0].end] == doc.passages[0].text
+
+
+def test_markdown_readable_texts_are_kept_in_the_build_not_rendered_again_on_load(write_corpus, fake_model, tmp_path,
+                                                                                 monkeypatch):
+    from conftest import FakeEmbedder
+
+    from qa import markdown
+
+    corpus = write_corpus({"r.md": "# R\n\nSee [the docs](http://example.com/a/b) for `pip` options. Plain one.\n"})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    built = build_index(s, FakeEmbedder(fake_model))
+    assert built.sentence_text == ["See the docs for pip options.", "Plain one."]
+    monkeypatch.setattr(markdown, "plain", lambda text: pytest.fail("rendered again on load"))
+    loaded = Index.load(s.index)
+    assert loaded.sentence_text == built.sentence_text and loaded.passage_text == built.passage_text
+    assert loaded.passages[0].text.startswith("See [the docs](http://example.com/a/b)")  # cited as written
+
+
+def test_embedded_texts_of_a_loaded_index_are_what_was_embedded(write_corpus, fake_model, tmp_path):
+    from conftest import FakeEmbedder
+
+    from qa.index import unit_texts
+
+    corpus = write_corpus({"r.md": "# R\n\n## Why?\n\nBecause **it** is. Yes.\n\nSee [x](http://y) here.\n",
+                           "f.jsonl": '{"question": "How?", "answer": "Like `this`."}\n'})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    emb = FakeEmbedder(fake_model)
+    built = build_index(s, emb)
+    texts = unit_texts(built.passages)[0]
+    assert Index.load(s.index).embedded_texts() == texts
+    assert sorted(emb.embedded) == sorted(texts)  # embedded document by document, the same texts
