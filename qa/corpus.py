@@ -52,7 +52,8 @@ class Passage:
 # paragraphs and list items join their neighbours (merge_short), so prose passage ids can change.
 # 4: underlined headings in plain text (plain_blocks); no sentence end without a space after it.
 # 5: the prose bodies of MyST/Sphinx directive fences ("```{note}") are read (qa.markdown).
-PARSER_VERSION = 5
+# 6: a directive's label ("```{tab} Unix") joins the section path of the text inside it.
+PARSER_VERSION = 6
 
 
 @dataclass(frozen=True)

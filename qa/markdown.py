@@ -59,7 +59,12 @@ class Walk:
             elif tok.type == "fence" and tok.map and directive(tok.info) in PROSE_DIRECTIVES and tok.map[1] - tok.map[0] > 2:
                 first, last = line0 + tok.map[0] + 1, line0 + tok.map[1] - 1  # the body, between the fences
                 body = self.text[self.starts[first]:self.starts[last] if last < len(self.starts) else len(self.text)]
+                label = tok.info.strip()[tok.info.strip().index("}") + 1:].strip()  # "{tab} Unix" -> "Unix"
+                outer = self.path
+                if label:  # a tab's or titled box's label is part of where its text sits
+                    self.path = [*outer, (7, label)]
                 self.tokens(_md.parse(body), first)
+                self.path = outer
 
     def paragraph(self, line_map: list[int], content: str) -> None:
         span = paragraph_span(self.text, self.starts, line_map, content)

@@ -149,7 +149,7 @@ def test_myst_directive_fences_with_prose_are_read_and_code_fences_are_not(tmp_p
     texts = [p.text for p in doc.passages]
     # the option line, the MyST target and both code fences give nothing; no join across a fence
     assert texts == ["The cache lives in {file}`~/.cache/pip` by default.", "Global files are read from /etc first."]
-    assert all(p.section == "Location" for p in doc.passages)
+    assert [p.section for p in doc.passages] == ["Location", "Location > Unix"]  # a tab's label is where it sits
     assert sentence_texts(list(doc.passages))[0] == "The cache lives in ~/.cache/pip by default."  # the role is markup
     for p in doc.passages:
         assert doc.text[p.start:p.end] == p.text
