@@ -24,19 +24,18 @@ MAX_SUGGESTIONS = 3
 def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int, corpus: Path,
             cal: Calibration, suggest: Callable[[], list[str]]) -> AskResponse:
     """`question` is what the user asked (echoed back), `query` what was searched (typos repaired)."""
-    spans = [answer_span(index, h) for h in hits[:max(top_k, 1)]]
     q = QueryFacts.of(index, query)
     # the confidence reads the sentence that matched best, as it was fitted (bench/fit.py): a
     # two-sentence answer holds a name or a number by chance more often than the evidence does
     probs = [cal.probability(features(index, hits, q, span_text(index, h, answer_span(index, h, pairs=False)), i))
-             for i, h in enumerate(hits[:len(spans)])]
+             for i, h in enumerate(hits[:max(top_k, 1)])]
     if not probs or probs[0] < cal.threshold:
         return AskResponse(question=question, answered=False, answer=NOT_ANSWERED,
                            confidence=round(probs[0], 4) if probs else 0.0, citations=[], suggestions=suggest())
     # citations[0] is where the answer comes from; the rest follow by their own calibrated score
     rest = sorted(zip(hits[1:top_k], probs[1:]), key=lambda hp: -hp[1])
     citations = [citation(index, h, corpus, p) for h, p in [(hits[0], probs[0]), *rest]]
-    return AskResponse(question=question, answered=True, answer=span_text(index, hits[0], spans[0]),
+    return AskResponse(question=question, answered=True, answer=span_text(index, hits[0], answer_span(index, hits[0])),
                        confidence=round(probs[0], 4), citations=citations, suggestions=[])
 
 

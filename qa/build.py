@@ -112,7 +112,7 @@ def ensure(settings: Settings, log: Log = stderr_log, embedder=None) -> Index:
     index, previous, reason = current(settings)
     if index is None:
         log(f"Building the index: {reason}.")
-        index = update(settings, previous, lambda: embedder or build_model(settings), log)
+        index = update(settings, previous, lambda: embedder or build_model(settings), log, warn=log)
     return index
 
 
@@ -131,7 +131,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     # that come out the same are still reused by Index.build)
     keep = set(c.unchanged) if previous is not None and previous.manifest.get("parser") == PARSER_VERSION else set()
     docs = [reuse(previous, doc_id, settings.corpus) if doc_id in keep else
-            parse(settings.corpus / doc_id, doc_id, warn) for doc_id in files]
+            parse(settings.corpus / doc_id, doc_id, warn, settings.corpus) for doc_id in files]
     docs = unique_ids([d for d in docs if d is not None], warn)
     alts = load_alternates(settings.corpus, warn)
     docs = [with_phrasings(d, alts) for d in docs]
@@ -157,13 +157,11 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
         export_query_model(settings, warn)
     graph = (f"; HNSW graph extended, {index.manifest['ann_dead']} dead entries" if index.ann_rows is not None
              else "; HNSW graph built" if index.manifest["index_type"] == "hnsw" else "")
+    from qa.render import plural
+
     log(f"Indexed {plural(len(docs), 'document')}, {plural(len(index.passages), 'passage')} into {settings.index} "
         f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {embedded} units embedded{graph}).")
     return index
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def load_alternates(corpus: Path, warn: Log) -> alternates.Alternates:
@@ -181,7 +179,10 @@ def with_phrasings(doc: Document, alts: alternates.Alternates) -> Document:
     return replace(doc, passages=tuple(replace(p, phrasings=tuple(alts.phrasings(p))) for p in doc.passages))
 
 
-def parse(path: Path, doc_id: str, warn: Log) -> Document | None:
+def parse(path: Path, doc_id: str, warn: Log, corpus: Path | None = None) -> Document | None:
+    if corpus is not None and not path.resolve().is_relative_to(corpus.resolve()):  # swapped for a link since the scan
+        warn(f"warning: skipped '{path}': it links outside the corpus folder.")
+        return None
     try:
         doc = load_document(path, doc_id, warn)
     except CorpusError as e:

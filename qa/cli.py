@@ -194,7 +194,8 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
                             f"{plural(ready.manifest['passages'], 'passage')}. Nothing to do."))
             return
         typer.echo(safe(f"Updating the index: {'a full rebuild was asked for' if full else reason}."))
-        build.update(s, None if full else previous, lambda: build.build_model(s), log=lambda line: typer.echo(safe(line)))
+        build.update(s, None if full else previous, lambda: build.build_model(s), log=lambda line: typer.echo(safe(line)),
+                     warn=log)
     except QAError as e:
         fail(e)
 

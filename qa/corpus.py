@@ -53,7 +53,8 @@ class Passage:
 # 4: underlined headings in plain text (plain_blocks); no sentence end without a space after it.
 # 5: the prose bodies of MyST/Sphinx directive fences ("```{note}") are read (qa.markdown).
 # 6: a directive's label ("```{tab} Unix") joins the section path of the text inside it.
-PARSER_VERSION = 6
+# 7: list items and CRLF line ends in the line-joining; list markers and CJK full stops in splitting.
+PARSER_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -194,12 +195,13 @@ def unique_ids(docs: list[Document], warn: Callable[[str], None] | None = None) 
     def given(doc: Document, p: Passage) -> bool:
         return not p.id.startswith(f"{doc.id}#")
 
-    used: set[str] = set()
+    doc_ids = {d.id for d in docs}  # an entry may not take a document's id: GET /api/documents/{id} finds both
+    used: set[str] = set(doc_ids)
     for doc in docs:  # ids given by the files first, in corpus order
         for p in doc.passages:
             if given(doc, p) and p.id not in used:
                 used.add(p.id)
-    reserved, out = set(used), []
+    reserved, out = used - doc_ids, []
     for doc in docs:
         passages = []
         for p in doc.passages:
@@ -336,11 +338,17 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             pos = at + len(piece)
     merged: list[tuple[int, int]] = []
     for s, e in spans:
-        if merged and merged[-1][1] == s:  # no space between: one sentence
-            merged[-1] = (merged[-1][0], e)
+        if merged and merged[-1][1] == s and text[s - 1] in ".?!:":  # "~/.ssh", "1:7.1p1": one sentence
+            merged[-1] = (merged[-1][0], e)  # (not after "。": Chinese and Japanese put no space there)
         else:
             merged.append((s, e))
-    return merged
+    out = []
+    for s, e in merged:  # a list item's marker is not part of its sentence
+        m = _MARKER.match(text, s, e)
+        if m and m.end() < e:
+            s = m.end()
+        out.append((s, e))
+    return out
 
 
 def windows(chunk: str) -> list[tuple[int, int]]:
@@ -356,7 +364,9 @@ def windows(chunk: str) -> list[tuple[int, int]]:
     return out
 
 
-_WRAP = re.compile(r"(?<![\n])[ \t]*\n[ \t]*(?![\n \t]*\n)")
+# a line break inside a paragraph (LF or CRLF), unless a blank line or a list item follows it
+_WRAP = re.compile(r"(?<![\n])[ \t]*\r?\n[ \t]*(?![\r\n \t]*\n|(?:[-*+]|\d{1,3}[.)])[ \t])")
+_MARKER = re.compile(r"(?:[-*+]|\d{1,3}[.)])[ \t]+")
 
 
 def unwrap(chunk: str) -> str:

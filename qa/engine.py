@@ -116,7 +116,7 @@ class Engine:
                 try:
                     rel = Path(name).resolve().relative_to(corpus).as_posix()
                     name = rel if rel in index.doc_by_id else name
-                except (ValueError, OSError):
+                except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
                     pass
             out.append(name)
         return out

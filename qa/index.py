@@ -32,7 +32,10 @@ import numpy as np
 from qa.corpus import INLINE_MARKUP, MARKDOWN_SUFFIXES, Document, Passage
 from qa.errors import IndexError_, UnknownDocument
 
-FORMAT_VERSION = 3  # 2: null-score statistics (qa.selfcal); 3: curated phrasings (qa.alternates)
+# 2: null-score statistics (qa.selfcal); 3: curated phrasings (qa.alternates); 4: what was embedded
+# is Markdown rendered to text, kept in meta.json ("readable"): an index of format 3 embedded the
+# markup, so none of its vectors is reused
+FORMAT_VERSION = 4
 ANN_FILE = "ann.faiss"
 ANN_ROWS_FILE = "ann_rows.npy"
 # An incremental build adds the new units to the previous HNSW graph (FAISS cannot remove from one);

@@ -28,7 +28,8 @@ margin epigraph highlights pull-quote rubric div""".split())
 
 
 def blocks(text: str, default_title: str) -> tuple[str, list[Block]]:
-    tokens = _md.parse(text)
+    # a byte-order mark would hide a first "# Title" from the parser; a space keeps the offsets
+    tokens = _md.parse(" " + text[1:] if text.startswith("\ufeff") else text)
     title = front_matter_title(tokens) or first_h1(tokens) or default_title
     walk = Walk(text, line_starts(text), title)
     walk.tokens(tokens, 0)
@@ -60,11 +61,11 @@ class Walk:
                 first, last = line0 + tok.map[0] + 1, line0 + tok.map[1] - 1  # the body, between the fences
                 body = self.text[self.starts[first]:self.starts[last] if last < len(self.starts) else len(self.text)]
                 label = tok.info.strip()[tok.info.strip().index("}") + 1:].strip()  # "{tab} Unix" -> "Unix"
-                outer = self.path
-                if label:  # a tab's or titled box's label is part of where its text sits
-                    self.path = [*outer, (7, label)]
+                outer, question_level = self.path, self.question_level
+                if label and not question_level:  # a tab's or titled box's label is part of where its text
+                    self.path = [*outer, (7, label)]  # sits (inside an FAQ answer, it is part of the answer)
                 self.tokens(_md.parse(body), first)
-                self.path = outer
+                self.path, self.question_level = outer, question_level
 
     def paragraph(self, line_map: list[int], content: str) -> None:
         span = paragraph_span(self.text, self.starts, line_map, content)

@@ -229,3 +229,40 @@ def test_faq_jsonl_and_csv_rows_with_ids_and_bad_rows(write_corpus):
     assert sum("a.jsonl: line" in w for w in warnings) == 2
     b = docs["b.csv"].passages[0]
     assert b.text == "Because, that is why." and b.id == "b.csv#why"
+
+
+def test_chinese_and_japanese_sentences_stay_apart_though_no_space_follows_their_full_stop():
+    from qa.corpus import split_sentences
+
+    text = "今天天气很好。我们去公园散步吧。明天会下雨。"
+    assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == ["今天天气很好。", "我们去公园散步吧。", "明天会下雨。"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_wrapped_lines_join_with_either_line_end_but_list_items_stay_apart(tmp_path: Path, newline: str):
+    path = tmp_path / "w.md"
+    path.write_bytes(newline.join(["# T", "", "First line wraps here", "and continues.", "", "Options:", "",
+                                   "- item one", "- item two", "* item three.", ""]).encode())
+    doc = load_document(path, "w.md")
+    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    assert sentences == [f"First line wraps here{newline}and continues.", "Options:", "item one", "item two",
+                         "item three."]  # a list item's marker is not part of its sentence
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
+
+
+def test_a_labelled_directive_inside_an_faq_answer_is_part_of_the_answer(tmp_path: Path):
+    path = tmp_path / "faq.md"
+    path.write_text("# FAQ\n\n## How do I install?\n\nRun the installer.\n\n```{tab} Unix\nUse apt on Debian.\n```\n\n"
+                    "```{note}\nA plain note.\n```\n", encoding="utf-8")
+    doc = load_document(path, "faq.md")
+    assert [(p.question, p.section) for p in doc.passages] == [("How do I install?", "How do I install?")]
+    assert doc.passages[0].text.endswith("A plain note.")
+
+
+def test_a_markdown_file_with_a_byte_order_mark_keeps_its_first_heading(tmp_path: Path):
+    path = tmp_path / "bom.md"
+    path.write_text("\ufeff# Guide\n\n## Billing\n\nInvoices are sent monthly.\n", encoding="utf-8")
+    doc = load_document(path, "bom.md")
+    assert doc.title == "Guide" and [p.section for p in doc.passages] == ["Billing"]
+    assert [p.text for p in doc.passages] == ["Invoices are sent monthly."]

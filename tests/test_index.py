@@ -453,3 +453,31 @@ def test_embedded_texts_of_a_loaded_index_are_what_was_embedded(write_corpus, fa
     texts = unit_texts(built.passages)[0]
     assert Index.load(s.index).embedded_texts() == texts
     assert sorted(emb.embedded) == sorted(texts)  # embedded document by document, the same texts
+
+
+def test_an_faq_id_equal_to_a_document_id_is_renamed(settings, fake_embedder):
+    (settings.corpus / "f.jsonl").write_text('{"id": "guide.md", "question": "Who?", "answer": "Them."}\n')
+    warnings = build_warnings(settings, fake_embedder)
+    index = Index.load(settings.index)
+    assert index.document_of("guide.md").id == "guide.md"  # the document, not the entry
+    assert index.passage_by_id["guide.md-2"].doc_id == "f.jsonl"
+    assert any("'guide.md'" in w and "guide.md-2" in w for w in warnings)
+
+
+def test_a_symlink_loop_named_as_a_document_is_an_unknown_document(settings, fake_embedder, tmp_path):
+    from qa.errors import UnknownDocument
+
+    (tmp_path / "loopa").symlink_to(tmp_path / "loopb")
+    (tmp_path / "loopb").symlink_to(tmp_path / "loopa")
+    engine = Engine(settings, log=lambda s: None, embedder=fake_embedder)
+    with pytest.raises(UnknownDocument):
+        engine.ask("how do I pay?", documents=[str(tmp_path / "loopa" / "x.md")])
+
+
+def test_build_warnings_go_through_the_callers_log(settings, fake_embedder, tmp_path):
+    """So that the CLI can neutralise escape sequences in file names it prints."""
+    (settings.corpus / "lnk\x1b[41m.md").symlink_to(tmp_path / "outside.md")
+    (tmp_path / "outside.md").write_text("# O\n\nOut.\n")
+    lines: list[str] = []
+    build.ensure(settings, lines.append, fake_embedder)
+    assert any("outside the corpus" in line for line in lines)
