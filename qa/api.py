@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
@@ -162,7 +162,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             raise HTTPException(404, str(e)) from None
         if settings.log_queries:  # written after the response is sent: the fsync is not the asker's wait
             tasks.add_task(log_ask, request.app.state.store, body, response, (time.perf_counter() - t0) * 1000)
-        return response
+        # serialised here, once: FastAPI would validate the model again and encode it through
+        # jsonable_encoder first (measured: ~100 us of a request's ~340 us in the app)
+        return Response(response.model_dump_json(), media_type="application/json", background=tasks)
 
     # The router's routes join the app's own list (not include_router, which this FastAPI keeps as
     # one lazy entry), so that the catch-all below sees them and answers 405 for their other methods.
