@@ -277,3 +277,17 @@ def test_wired_into_the_app(engine, tmp_path, monkeypatch):
         assert report.status_code == 200, report.text
         assert report.json()["counts"]["feedback"] == 1
         assert report.json()["counts"]["queries"] >= 1  # QA_LOG_QUERIES is on by default
+
+
+def test_every_ask_through_the_api_is_logged_after_it_is_answered(fake_engine, tmp_path):
+    """POST /api/ask returns its own JSON; the query-log task must still run after the response."""
+    from qa.api import create_app
+
+    settings = fake_engine.settings.model_copy(update={"data": tmp_path / "asklog", "watch_interval": 0})
+    with TestClient(create_app(settings, fake_engine)) as client:
+        r = client.post("/api/ask", json={"question": "how do I cancel my subscription?"})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        assert r.json() == fake_engine.ask("how do I cancel my subscription?").model_dump(mode="json")
+        client.post("/api/ask", json={"question": "where is your office"})
+    with Store(tmp_path / "asklog") as s:
+        assert s.counts()["queries"] == 2
