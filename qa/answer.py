@@ -22,9 +22,9 @@ MAX_SUGGESTIONS = 3
 
 
 def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int, corpus: Path,
-            cal: Calibration, suggest: Callable[[], list[str]]) -> AskResponse:
+            cal: Calibration, suggest: Callable[[], list[str]], searched: str | None = None) -> AskResponse:
     """`question` is what the user asked (echoed back), `query` what was searched (typos repaired)."""
-    q = QueryFacts.of(index, query)
+    q = QueryFacts.of(index, query, searched)
     # the confidence reads the sentence that matched best, as it was fitted (bench/fit.py): a
     # two-sentence answer holds a name or a number by chance more often than the evidence does
     probs = [cal.probability(features(index, hits, q, span_text(index, h, answer_span(index, h, pairs=False)), i))

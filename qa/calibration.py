@@ -41,15 +41,17 @@ PARAMS = Path(__file__).with_name("calibration.json")
 class QueryFacts:
     """What the features need to know about the question, worked out once per question."""
 
-    text: str
+    text: str  # what the question says (with a follow-up's borrowed words): for answer_type.fits
     terms: list[str]
     coverage: float  # of the question's terms by the whole corpus
     kind: str | None  # the answer type asked for
 
     @classmethod
-    def of(cls, index: Index, query: str) -> QueryFacts:
+    def of(cls, index: Index, query: str, searched: str | None = None) -> QueryFacts:
+        """`searched`: what was searched when it differs (a follow-up with the conversation's words):
+        a name or number those words already give is not an answer to "who"/"how much"."""
         q_terms, vocab = terms(query), index.vocabulary
-        return cls(query, q_terms, vocab.coverage(q_terms, lambda t: t in vocab.df), answer_type.expected(query))
+        return cls(searched or query, q_terms, vocab.coverage(q_terms, lambda t: t in vocab.df), answer_type.expected(query))
 
 
 def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0) -> list[float]:

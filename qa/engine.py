@@ -146,8 +146,9 @@ class Engine:
         state = self.state  # one build for the whole answer, even if a reload happens meanwhile
         q = clean_question(question)
         k = top_k or self.settings.top_k
-        query, qvec, hits = self.search(q, max(k, 2), state, documents, history)
-        if history:  # the confidence weighs the question as asked, not the words borrowed for the search
-            query = state.alternates.expand(state.speller.correct(q))
+        searched, qvec, hits = self.search(q, max(k, 2), state, documents, history)
+        # the confidence weighs the question as asked, not the words borrowed for the search, except
+        # that a name or number those words give ("who founded it?" after Baseten) is not an answer
+        query = state.alternates.expand(state.speller.correct(q)) if history else searched
         return answer.respond(state.index, hits, q, query, k, self.settings.corpus, self.calibration,
-                              lambda: answer.faq_suggestions(state.index, qvec))
+                              lambda: answer.faq_suggestions(state.index, qvec), searched)

@@ -105,3 +105,20 @@ def test_two_sentences_that_answer_together_beat_either_alone():
     leads = pair_leads(vecs, topic, np.zeros(3), vecs @ topic, Weights())  # asks about the topic alone
     assert (leads < 0).all()
     assert len(pair_leads(vecs[:1], q, np.zeros(1), sentence[:1], Weights())) == 0
+
+
+def test_a_name_the_conversation_already_gave_is_not_an_answer_to_who():
+    """'who founded it?' after a question about Acme: 'Acme' in the span answers nothing."""
+    from qa import answer_type
+
+    span = "Acme, founded in 2019, makes widgets in Ohio."
+    assert answer_type.fits("name", span, "who founded it?")  # alone, "Acme" and "Ohio" look like answers
+    assert not answer_type.fits("name", "Acme, founded in 2019, makes widgets.", "who founded it? Acme founded")
+
+
+def test_follow_up_confidence_checks_the_answer_type_against_what_was_searched(engine):
+    from qa.calibration import QueryFacts
+
+    facts = QueryFacts.of(engine.index, "who founded it?", "who founded it? Baseten founded")
+    assert facts.kind == "name" and facts.text == "who founded it? Baseten founded"
+    assert facts.terms == QueryFacts.of(engine.index, "who founded it?").terms  # coverage: the words as asked
