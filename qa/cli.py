@@ -83,7 +83,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question; om
 
     def answer(q: str) -> None:
         r = engine.ask(q, documents=doc or None)
-        typer.echo(r.model_dump_json() if json_out else render.text(r, color=sys.stdout.isatty()))
+        typer.echo(render.safe_json(r.model_dump_json()) if json_out else render.text(r, color=sys.stdout.isatty()))
 
     skipped = 0
     try:
@@ -229,7 +229,7 @@ def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question,
             text = render.report(report)
     except QAError as e:
         fail(e)
-    typer.echo(json.dumps(report.to_dict(), ensure_ascii=False) if json_out else text)
+    typer.echo(render.safe_json(json.dumps(report.to_dict(), ensure_ascii=False)) if json_out else text)
 
 
 @app.command()
@@ -257,7 +257,8 @@ def report(data: Annotated[Path, typer.Option("--data", envvar="QA_DATA", show_e
             r = curation.build(store, Engine(settings(corpus, index), log=log), limit=limit)
     except QAError as e:
         fail(e)
-    typer.echo(r.model_dump_json(indent=2) if json_out else render.curation(r, str(data), color=sys.stdout.isatty()))
+    typer.echo(render.safe_json(r.model_dump_json(indent=2)) if json_out else
+               render.curation(r, str(data), color=sys.stdout.isatty()))
 
 
 @app.command()

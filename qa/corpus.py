@@ -85,6 +85,10 @@ def corpus_files(corpus: Path, skipped: list[str] | None = None) -> list[Path]:
     root, files = corpus.resolve(), []
     for p in sorted(corpus.rglob("*")):
         rel = p.relative_to(corpus)
+        if p.is_symlink() and p.is_dir() and not any(part.startswith(".") for part in rel.parts):
+            if skipped is not None:  # rglob does not go into it: say so rather than skip it silently
+                skipped.append(f"'{p}': a link to a folder is not followed; move or copy the folder into the corpus")
+            continue
         if p.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts) or not p.is_file():
             continue
         try:

@@ -32,6 +32,15 @@ def safe(s: str, keep: str = "") -> str:
     return _CONTROLS.sub(lambda m: m.group() if m.group() in keep else " ", s)
 
 
+_C1 = re.compile(r"[\x80-\x9f]")
+
+
+def safe_json(s: str) -> str:
+    """JSON text with the C1 control characters (U+0080-U+009F: raw in JSON strings, and some
+    terminals read U+009B as an escape) written as \\u escapes, which is the same JSON."""
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+
+
 def plural(n: int, noun: str) -> str:
     """"1 document", "9 passages"."""
     return f"{n} {noun}{'' if n == 1 else 's'}"

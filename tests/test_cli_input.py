@@ -207,3 +207,12 @@ def test_safe_removes_escape_sequences_and_controls(raw, shown):
 def test_safe_keeps_the_layout_asked_for():
     assert render.safe("a\nb\tc\x1b]0;t\x07", keep="\n\t") == "a\nb\tc"
     assert render.safe("a\nb\tc") == "a b c"
+
+
+def test_json_output_escapes_c1_controls_and_stays_the_same_json():
+    from qa.render import safe_json
+
+    raw = json.dumps({"text": "a\x9b31mb é ✓"}, ensure_ascii=False)
+    out = safe_json(raw)
+    assert "\x9b" not in out and "\\u009b" in out and "é ✓" in out
+    assert json.loads(out) == json.loads(raw)

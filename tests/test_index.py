@@ -392,6 +392,16 @@ def test_links_out_of_the_corpus_and_undecodable_names_are_skipped_with_a_warnin
     assert not any("hunter2" in p.text for p in index.passages)
 
 
+def test_a_link_to_a_folder_is_not_followed_and_says_so(settings, fake_embedder, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "more.md").write_text("# More\n\nMore text.\n")
+    (settings.corpus / "linked").symlink_to(elsewhere, target_is_directory=True)
+    warnings = build_warnings(settings, fake_embedder)
+    assert {d.id for d in Index.load(settings.index).docs} == {"guide.md"}
+    assert any("linked" in w and "link to a folder is not followed" in w for w in warnings)
+
+
 @pytest.mark.parametrize("where", ["index", "builds"])
 def test_an_index_folder_that_is_a_file_fails_before_any_work(settings, fake_embedder, where):
     target = settings.index if where == "index" else settings.index / "builds"
