@@ -54,7 +54,8 @@ class Passage:
 # 5: the prose bodies of MyST/Sphinx directive fences ("```{note}") are read (qa.markdown).
 # 6: a directive's label ("```{tab} Unix") joins the section path of the text inside it.
 # 7: list items and CRLF line ends in the line-joining; list markers and CJK full stops in splitting.
-PARSER_VERSION = 7
+# 8: a row of dashes after a paragraph's last line is a rule, not its heading; rules are not sentences.
+PARSER_VERSION = 8
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,9 @@ def plain_blocks(text: str) -> list[Block]:
         start, line = lines[i]
         body = line.strip()
         under = _UNDERLINE.fullmatch(lines[i + 1][1]) if i + 1 < len(lines) else None
-        if body and under and not _UNDERLINE.fullmatch(line) and len(lines[i + 1][1].strip()) >= min(len(body), 3):
+        # a title stands on its own line: the last line of a longer paragraph over a row of dashes
+        # is a paragraph over a rule, not a heading
+        if body and under and not para and not _UNDERLINE.fullmatch(line) and len(lines[i + 1][1].strip()) >= min(len(body), 3):
             flush()
             char = under.group(1)
             if char not in levels:
@@ -351,6 +354,8 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         m = _MARKER.match(text, s, e)
         if m and m.end() < e:
             s = m.end()
+        if _ORNAMENT.fullmatch(text, s, e):  # a rule or underline ("-----", "***") says nothing
+            continue
         out.append((s, e))
     return out
 
@@ -371,6 +376,7 @@ def windows(chunk: str) -> list[tuple[int, int]]:
 # a line break inside a paragraph (LF or CRLF), unless a blank line or a list item follows it
 _WRAP = re.compile(r"(?<![\n])[ \t]*\r?\n[ \t]*(?![\r\n \t]*\n|(?:[-*+]|\d{1,3}[.)])[ \t])")
 _MARKER = re.compile(r"(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_ORNAMENT = re.compile(r"[\W_]*")
 
 
 def unwrap(chunk: str) -> str:

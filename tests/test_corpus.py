@@ -266,3 +266,14 @@ def test_a_markdown_file_with_a_byte_order_mark_keeps_its_first_heading(tmp_path
     doc = load_document(path, "bom.md")
     assert doc.title == "Guide" and [p.section for p in doc.passages] == ["Billing"]
     assert [p.text for p in doc.passages] == ["Invoices are sent monthly."]
+
+
+def test_a_rule_after_a_paragraph_is_not_a_heading_and_rules_are_not_sentences(tmp_path: Path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Where it starts\n===============\n\nThe first line of a paragraph\nand its last line.\n"
+                    "------------------\n\nMore text after the rule.\n\n*****\n", encoding="utf-8")
+    doc = load_document(path, "notes.txt")
+    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    assert sentences == ["The first line of a paragraph\nand its last line.", "More text after the rule."]
+    assert {p.section for p in doc.passages} == {"Where it starts"}
+
