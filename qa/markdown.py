@@ -59,6 +59,9 @@ class Walk:
                 self.paragraph([line0 + tok.map[0], line0 + tok.map[1]], tokens[i + 1].content)
             elif tok.type == "fence" and tok.map and directive(tok.info) in PROSE_DIRECTIVES and tok.map[1] - tok.map[0] > 2:
                 first, last = line0 + tok.map[0] + 1, line0 + tok.map[1] - 1  # the body, between the fences
+                closing = self.text[self.starts[last]:].lstrip() if last < len(self.starts) else ""
+                if not closing.startswith(tok.markup):  # never closed: the body runs to the end
+                    last += 1
                 body = self.text[self.starts[first]:self.starts[last] if last < len(self.starts) else len(self.text)]
                 label = tok.info.strip()[tok.info.strip().index("}") + 1:].strip()  # "{tab} Unix" -> "Unix"
                 outer, question_level = self.path, self.question_level

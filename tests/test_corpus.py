@@ -277,3 +277,11 @@ def test_a_rule_after_a_paragraph_is_not_a_heading_and_rules_are_not_sentences(t
     assert sentences == ["The first line of a paragraph\nand its last line.", "More text after the rule."]
     assert {p.section for p in doc.passages} == {"Where it starts"}
 
+
+def test_an_unclosed_directive_fence_keeps_its_last_line(tmp_path: Path):
+    path = tmp_path / "open.md"
+    path.write_text("# T\n\n```{note}\nFirst line of the note.\n\nLast line of the note.\n", encoding="utf-8")
+    doc = load_document(path, "open.md")
+    assert [doc.text[s:e] for p in doc.passages for s, e in p.sentences] == ["First line of the note.",
+                                                                           "Last line of the note."]
+
