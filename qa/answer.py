@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.calibration import Calibration, QueryFacts, features
+from qa.corpus import JOIN
 from qa.index import Index
 from qa.retrieve import Hit, passage_pair_leads
 from qa.schemas import AskResponse, Citation
@@ -54,16 +55,20 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True) -> tuple[int, int]:
     answers 133 -> 165 characters long on average.
     """
     p = index.passages[hit.passage]
-    if p.question and len(p.sentences) <= FAQ_WHOLE:
+    text = index.doc_by_id[p.doc_id].text
+    # two sentences make one answer only when nothing but space (or a list marker) lies between
+    # them: never a code block, table or fence that sits between two paragraphs of a passage
+    joins = [bool(JOIN.fullmatch(text, a[1], b[0])) for a, b in zip(p.sentences, p.sentences[1:])]
+    if p.question and len(p.sentences) <= FAQ_WHOLE and all(joins):
         return p.start, p.end
     leads = passage_pair_leads(index, hit) if pairs and len(p.sentences) > 1 else ()
-    if len(leads) and leads.max() > 0:
+    if len(leads) and (leads := np.where(joins, leads, -np.inf)).max() > 0:
         j = int(np.argmax(leads))
         return p.sentences[j][0], p.sentences[j + 1][1]
     best = hit.sentence - index.first_sentence[hit.passage]
     scores = hit.sentence_scores
     lo, hi = best, best
-    neighbours = [j for j in (best - 1, best + 1) if 0 <= j < len(scores)]
+    neighbours = [j for j in (best - 1, best + 1) if 0 <= j < len(scores) and joins[min(j, best)]]
     if neighbours:
         j = max(neighbours, key=lambda j: scores[j])
         if scores[j] >= scores[best] - SPAN_EXTEND:

@@ -188,6 +188,9 @@ def parse(path: Path, doc_id: str, warn: Log, corpus: Path | None = None) -> Doc
     except CorpusError as e:
         warn(f"warning: skipped {e}")
         return None
+    except Exception as e:  # a parser's own failure on one odd file must not stop the whole build
+        warn(f"warning: skipped '{path}': it could not be parsed ({type(e).__name__}: {e}).")
+        return None
     if not doc.passages:
         warn(f"warning: '{path}' has no text to index; skipped.")
         return None

@@ -55,7 +55,9 @@ class Passage:
 # 6: a directive's label ("```{tab} Unix") joins the section path of the text inside it.
 # 7: list items and CRLF line ends in the line-joining; list markers and CJK full stops in splitting.
 # 8: a row of dashes after a paragraph's last line is a rule, not its heading; rules are not sentences.
-PARSER_VERSION = 8
+# 9: lone CR line ends; sentences only from a joined block's own paragraphs (Block.parts), never
+#    from code, tables or fences between them; nested list items; indented directives.
+PARSER_VERSION = 9
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,9 @@ def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Docum
         except CorpusError as e:
             warn(f"warning: skipped {e}")
             continue
+        except Exception as e:  # a parser's own failure on one odd file must not stop the rest (as qa.build.parse)
+            warn(f"warning: skipped '{path}': it could not be parsed ({type(e).__name__}: {e}).")
+            continue
         if not doc.passages:
             warn(f"warning: '{path}' has no text to index; skipped.")
             continue
@@ -172,7 +177,7 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print) 
     return Document(id=doc_id, path=path, title=title, text=text, passages=tuple(passages), sha256=sha)
 
 
-_JOIN = re.compile(r"\s*(?:(?:[-*+>]|\d{1,3}[.)])[ \t]+)?")  # what may lie between two blocks that join
+JOIN = re.compile(r"\s*(?:(?:[-*+>]|\d{1,3}[.)])[ \t]+)?")  # what may lie between two blocks that join
 
 
 def merge_short(text: str, blocks: list[Block]) -> list[Block]:
@@ -186,8 +191,8 @@ def merge_short(text: str, blocks: list[Block]) -> list[Block]:
         prev = out[-1] if out else None
         if (prev is not None and min(prev.end - prev.start, b.end - b.start) < MIN_PASSAGE_CHARS and not prev.question
                 and not b.question and not prev.id and not b.id and prev.headings == b.headings
-                and b.end - prev.start <= MAX_PASSAGE_CHARS and _JOIN.fullmatch(text, prev.end, b.start)):
-            out[-1] = Block(prev.start, b.end, prev.headings)
+                and b.end - prev.start <= MAX_PASSAGE_CHARS and JOIN.fullmatch(text, prev.end, b.start)):
+            out[-1] = prev.joined(b)
         else:
             out.append(b)
     return out
@@ -234,10 +239,20 @@ class Block:
     headings: tuple[str, ...]
     question: str = ""
     id: str = ""  # an id the source gives the entry (FAQ files' `id` column)
+    # when the block joins several (an FAQ answer's paragraphs, short paragraphs joined): their
+    # spans. Sentences come from these only, never from the code, tables or fences between them.
+    parts: tuple[tuple[int, int], ...] = ()
+
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        return self.parts or ((self.start, self.end),)
+
+    def joined(self, other: Block) -> Block:
+        """This block running on to the end of `other`, keeping both's spans."""
+        return replace(self, end=other.end, parts=self.spans() + other.spans())
 
 
-_LINE = re.compile(r"[^\n]*\n?")
-_UNDERLINE = re.compile(r"[ \t]*([=\-~^*#+_])\1{2,}[ \t]*\r?\n?")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)?")  # LF, CRLF or a lone CR (old Mac files)
+_UNDERLINE = re.compile(r"[ \t]*([=\-~^*#+_])\1{2,}[ \t]*(?:\r\n?|\n)?")
 
 
 def plain_blocks(text: str) -> list[Block]:
@@ -258,7 +273,7 @@ def plain_blocks(text: str) -> list[Block]:
         headings = tuple(h for _, h in path)
         question = path[-1][1] if path and path[-1][1].endswith("?") else ""
         if question and out and out[-1].question == question and out[-1].headings == headings:
-            out[-1] = Block(out[-1].start, end, headings, question)  # the answer goes on
+            out[-1] = out[-1].joined(Block(start, end, headings, question))  # the answer goes on
         else:
             out.append(Block(start, end, headings, question))
         para.clear()
@@ -270,7 +285,10 @@ def plain_blocks(text: str) -> list[Block]:
         under = _UNDERLINE.fullmatch(lines[i + 1][1]) if i + 1 < len(lines) else None
         # a title stands on its own line: the last line of a longer paragraph over a row of dashes
         # is a paragraph over a rule, not a heading
-        if body and under and not para and not _UNDERLINE.fullmatch(line) and len(lines[i + 1][1].strip()) >= min(len(body), 3):
+        # and, as reStructuredText has it, its underline is about as long as it; a line that ends
+        # like a sentence over a short row of "===" is a sentence over a rule
+        if body and under and not para and not _UNDERLINE.fullmatch(line) and body[-1] not in ".,;" \
+                and len(lines[i + 1][1].strip()) >= max(3, int(0.8 * len(body))):
             flush()
             char = under.group(1)
             if char not in levels:
@@ -290,7 +308,7 @@ def plain_blocks(text: str) -> list[Block]:
 
 
 def block_passages(doc_id: str, text: str, block: Block) -> list[Passage]:
-    sentences = split_sentences(text, block.start, block.end)
+    sentences = [s for start, end in block.spans() for s in split_sentences(text, start, end)]
     if not sentences:
         return []
     section = " > ".join(block.headings)
@@ -374,7 +392,7 @@ def windows(chunk: str) -> list[tuple[int, int]]:
 
 
 # a line break inside a paragraph (LF or CRLF), unless a blank line or a list item follows it
-_WRAP = re.compile(r"(?<![\n])[ \t]*\r?\n[ \t]*(?![\r\n \t]*\n|(?:[-*+]|\d{1,3}[.)])[ \t])")
+_WRAP = re.compile(r"(?<![\r\n])[ \t]*(?:\r\n?|\n)[ \t]*(?![\r\n \t]*[\r\n]|[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t])")
 _MARKER = re.compile(r"(?:[-*+]|\d{1,3}[.)])[ \t]+")
 _ORNAMENT = re.compile(r"[\W_]*")
 

@@ -169,7 +169,7 @@ class Writer:
         entry = next((f for f in reversed(self.frames) if f.question), None)
         if entry is not None and entry is self.last:  # the answer goes on: widen its block
             last = self.blocks[-1]
-            self.blocks[-1] = Block(last.start, self.pos, last.headings, last.question)
+            self.blocks[-1] = last.joined(Block(start, self.pos, last.headings))
         elif entry is not None:
             self.blocks.append(Block(start, self.pos, entry.headings, entry.question))
         else:

@@ -10,6 +10,7 @@ Citations quote the source as written; what is embedded and matched by words is 
 from __future__ import annotations
 
 import re
+import textwrap
 
 import yaml
 from markdown_it import MarkdownIt
@@ -67,7 +68,7 @@ class Walk:
                 outer, question_level = self.path, self.question_level
                 if label and not question_level:  # a tab's or titled box's label is part of where its text
                     self.path = [*outer, (7, label)]  # sits (inside an FAQ answer, it is part of the answer)
-                self.tokens(_md.parse(body), first)
+                self.tokens(_md.parse(textwrap.dedent(body)), first)  # indented in a list item: not code
                 self.path, self.question_level = outer, question_level
 
     def paragraph(self, line_map: list[int], content: str) -> None:
@@ -77,7 +78,7 @@ class Walk:
         path, out = self.path, self.out
         headings = tuple(h for _, h in path) or (self.title,)
         if self.question_level and out and out[-1].question == path[-1][1] and out[-1].headings == headings:
-            out[-1] = Block(out[-1].start, span[1], headings, out[-1].question)  # answer goes on
+            out[-1] = out[-1].joined(Block(span[0], span[1], headings))  # answer goes on
         else:
             out.append(Block(span[0], span[1], headings, path[-1][1] if self.question_level else ""))
 
@@ -107,12 +108,13 @@ def plain(text: str) -> str:
     return "".join(out)
 
 
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
 def line_starts(text: str) -> list[int]:
-    starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            starts.append(i + 1)
-    return starts
+    """Where each line starts, counting line ends as markdown-it does (LF, CRLF, and a lone CR of
+    old Mac files): its token line maps must find the same lines."""
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
 
 
 def paragraph_span(text: str, starts: list[int], line_map: list[int], content: str) -> tuple[int, int] | None:

@@ -122,3 +122,16 @@ def test_follow_up_confidence_checks_the_answer_type_against_what_was_searched(e
     facts = QueryFacts.of(engine.index, "who founded it?", "who founded it? Baseten founded")
     assert facts.kind == "name" and facts.text == "who founded it? Baseten founded"
     assert facts.terms == QueryFacts.of(engine.index, "who founded it?").terms  # coverage: the words as asked
+
+
+def test_two_sentences_with_code_between_are_never_one_answer(write_corpus, fake_model, tmp_path):
+    from conftest import FakeEmbedder
+
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    corpus = write_corpus({"f.md": "# FAQ\n\n## How do I reset the gadget?\n\nHold the reset button.\n\n```sh\n"
+                                   "gadget --reset --hard\n```\n\nThen wait for the light.\n"})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    r = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model)).ask("how do I reset the gadget?")
+    assert r.citations and "```" not in r.answer and r.answer in r.citations[0].text

@@ -285,3 +285,43 @@ def test_an_unclosed_directive_fence_keeps_its_last_line(tmp_path: Path):
     assert [doc.text[s:e] for p in doc.passages for s, e in p.sentences] == ["First line of the note.",
                                                                            "Last line of the note."]
 
+
+
+def test_a_sentence_over_a_short_row_of_equals_signs_stays_text(tmp_path: Path):
+    path = tmp_path / "u.txt"
+    path.write_text("Intro line here.\n\nTotal cost of the upgrade is 400 euros.\n===\n\nReal Title\n==========\n\n"
+                    "Body text.\n", encoding="utf-8")
+    doc = load_document(path, "u.txt")
+    assert [(p.section, [doc.text[s:e] for s, e in p.sentences]) for p in doc.passages] == [
+        ("", ["Intro line here.", "Total cost of the upgrade is 400 euros."]), ("Real Title", ["Body text."])]
+
+
+def test_nested_list_items_are_sentences_of_their_own(tmp_path: Path):
+    path = tmp_path / "n.md"
+    path.write_text("# T\n\n- Second item\n  - nested sub item about giraffes\n  - another nested sub item about lions\n",
+                    encoding="utf-8")
+    doc = load_document(path, "n.md")
+    assert [doc.text[s:e] for p in doc.passages for s, e in p.sentences] == [
+        "Second item", "nested sub item about giraffes", "another nested sub item about lions"]
+
+
+def test_a_directive_indented_in_a_list_item_is_read(tmp_path: Path):
+    path = tmp_path / "i.md"
+    path.write_text("# T\n\n- Item with a nested note:\n\n    ```{note}\n    The nested note says zebras are striped.\n"
+                    "    ```\n", encoding="utf-8")
+    doc = load_document(path, "i.md")
+    assert "The nested note says zebras are striped." in [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+
+
+def test_code_tables_and_fences_inside_an_faq_answer_are_not_sentences(tmp_path: Path):
+    path = tmp_path / "f.md"
+    path.write_text("# FAQ\n\n## Does the widget support IPv6?\n\nYes, since version 2.\n\n```{warning}\n"
+                    "IPv6 support requires a kernel newer than 4.0.\n```\n\n```{admonition} History\n:class: tip\n\n"
+                    "It came in 2019.\n```\n\n```sh\nreset --hard\n```\n\n| colour | price |\n|---|---|\n| red | 5 |\n\n"
+                    "It comes in red and blue.\n", encoding="utf-8")
+    doc = load_document(path, "f.md")
+    [p] = doc.passages
+    assert p.question == "Does the widget support IPv6?"
+    assert [doc.text[s:e] for s, e in p.sentences] == ["Yes, since version 2.", "IPv6 support requires a kernel newer "
+                                                       "than 4.0.", "It came in 2019.", "It comes in red and blue."]
+    assert doc.text[p.start:p.end] == p.text  # the passage still cites the answer as written, code and all

@@ -491,3 +491,35 @@ def test_build_warnings_go_through_the_callers_log(settings, fake_embedder, tmp_
     lines: list[str] = []
     build.ensure(settings, lines.append, fake_embedder)
     assert any("outside the corpus" in line for line in lines)
+
+
+def test_a_document_the_parser_fails_on_is_skipped_and_the_rest_indexed(settings, fake_embedder, monkeypatch):
+    from qa import markdown
+
+    real = markdown.blocks
+    def blocks(text, default_title):
+        if "BREAKS" in text:
+            raise IndexError("boom")
+        return real(text, default_title)
+
+    monkeypatch.setattr(markdown, "blocks", blocks)
+    (settings.corpus / "odd.md").write_text("# Odd\n\nThis one BREAKS the parser.\n")
+    warnings = build_warnings(settings, fake_embedder)
+    assert {d.id for d in Index.load(settings.index).docs} == {"guide.md"}
+    assert any("odd.md" in w and "could not be parsed (IndexError: boom)" in w for w in warnings)
+
+
+@pytest.mark.parametrize("text", ["# Old Mac\r\rThe classic mac file says the\rhamster is called Fluffy.\r",
+                                  "# Stray\n\nA stray\rcarriage return.\n\n## Sec\n\nSecond para about wombats.\n"])
+def test_lone_carriage_returns_are_line_ends_and_nothing_is_lost(tmp_path, text):
+    from qa.corpus import load_document
+
+    path = tmp_path / "cr.md"
+    path.write_bytes(text.encode())
+    doc = load_document(path, "cr.md")
+    body = [line for line in text.replace("\r", "\n").split("\n")[1:] if line and not line.startswith("#")]
+    joined = " ".join(doc.text[s:e].replace("\r", " ") for p in doc.passages for s, e in p.sentences)
+    assert all(any(w in joined for w in line.split()[:2]) for line in body)
+    assert "wombats" in joined or "Stray" not in text
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
