@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.calibration import Calibration, QueryFacts, features
-from qa.corpus import JOIN
+from qa.corpus import JOIN, leaf_path
 from qa.index import Index
 from qa.retrieve import Hit, passage_pair_leads
 from qa.schemas import AskResponse, Citation
@@ -89,7 +89,7 @@ def source_path(corpus: Path, doc_id: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _source_path(corpus: Path, doc_id: str, cwd: str) -> str:
-    path = (corpus / doc_id).resolve()
+    path = leaf_path(corpus / doc_id)  # an alias link in the corpus keeps its own name
     try:
         return path.relative_to(Path(cwd).resolve()).as_posix()
     except ValueError:

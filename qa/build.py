@@ -77,7 +77,8 @@ def load_previous(settings: Settings, info: dict) -> tuple[Index | None, str]:
     try:
         index = Index.load(settings.index)
     except IndexError_ as e:
-        return None, str(e).rstrip(".")
+        reason = str(e).rstrip(".")
+        return None, reason[:1].lower() + reason[1:]  # it follows "Building the index: "
     if index.manifest.get("model_fingerprint") != info["model_fingerprint"]:
         return None, "the embedding model changed since the index was built"
     return index, ""

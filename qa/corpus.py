@@ -57,7 +57,8 @@ class Passage:
 # 8: a row of dashes after a paragraph's last line is a rule, not its heading; rules are not sentences.
 # 9: lone CR line ends; sentences only from a joined block's own paragraphs (Block.parts), never
 #    from code, tables or fences between them; nested list items; indented directives.
-PARSER_VERSION = 9
+# 10: MyST colon fences (":::{note}"); a top-level directive label keeps the title in the path.
+PARSER_VERSION = 10
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,13 @@ def corpus_files(corpus: Path, skipped: list[str] | None = None) -> list[Path]:
     if not files:
         raise CorpusError(f"Corpus folder '{corpus}' has no documents (.md, .txt, .jsonl, .csv, .html). Add some or pass --corpus DIR.")
     return files
+
+
+def leaf_path(path: Path) -> Path:
+    """`path` absolute, its folders resolved but not the file itself: a document that is a link in
+    the corpus is named by its own name, not by what it points to."""
+    path = Path(os.path.abspath(path))
+    return path.parent.resolve() / path.name
 
 
 def read_text(path: Path) -> str:
@@ -223,8 +231,14 @@ def unique_ids(docs: list[Document], warn: Callable[[str], None] | None = None) 
                     n += 1
                     pid = f"{p.id}-{n}"
                 used.add(pid)
-                if given(doc, p) and warn is not None:
-                    warn(f"warning: {doc.id}: the id '{p.id}' is used by another entry; this one is cited as '{pid}'.")
+                if warn is not None and pid != p.id:
+                    if not given(doc, p):  # a generated id ("guide.md#p1") that an FAQ file gave its own entry
+                        why = f"the passage id '{p.id}' is an FAQ entry's own id elsewhere; this passage"
+                    elif p.id in doc_ids:
+                        why = f"the id '{p.id}' is a document's id; this entry"
+                    else:
+                        why = f"the id '{p.id}' is used by another entry; this one"
+                    warn(f"warning: {doc.id}: {why} is cited as '{pid}'.")
             passages.append(p if pid == p.id else replace(p, id=pid))
         out.append(replace(doc, passages=tuple(passages)))
     return out
@@ -281,7 +295,7 @@ def plain_blocks(text: str) -> list[Block]:
     i = 0
     while i < len(lines):
         start, line = lines[i]
-        body = line.strip()
+        body = line.strip().lstrip("\ufeff").strip()  # a byte-order mark is not part of a heading
         under = _UNDERLINE.fullmatch(lines[i + 1][1]) if i + 1 < len(lines) else None
         # a title stands on its own line: the last line of a longer paragraph over a row of dashes
         # is a paragraph over a rule, not a heading

@@ -14,6 +14,7 @@ from qa.alternates import Alternates
 from qa.build import Log, stderr_log
 from qa.calibration import Calibration
 from qa.config import MAX_QUESTION_CHARS, Settings
+from qa.corpus import leaf_path
 from qa.errors import QAError, QuestionError
 from qa.index import Index, current_build
 from qa.schemas import VISIBLE_TEXT, AskResponse
@@ -114,7 +115,7 @@ class Engine:
         for name in names:
             if name not in index.doc_by_id:
                 try:
-                    rel = Path(name).resolve().relative_to(corpus).as_posix()
+                    rel = leaf_path(Path(name)).relative_to(corpus).as_posix()
                     name = rel if rel in index.doc_by_id else name
                 except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
                     pass

@@ -14,11 +14,13 @@ import textwrap
 
 import yaml
 from markdown_it import MarkdownIt
+from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from qa.corpus import INLINE_MARKUP, Block
 
-_md = MarkdownIt("commonmark").use(front_matter_plugin).enable("table")
+# colon fences (":::{note}") are MyST's other way to write a directive
+_md = MarkdownIt("commonmark").use(front_matter_plugin).use(colon_fence_plugin).enable("table")
 
 
 # MyST / Sphinx directives written as fences whose body is prose ("```{note}", "```{tab} Unix"): their
@@ -58,7 +60,8 @@ class Walk:
                 self.question_level = level if heading.endswith("?") and not is_title else 0
             elif tok.type == "paragraph_open" and tok.map:
                 self.paragraph([line0 + tok.map[0], line0 + tok.map[1]], tokens[i + 1].content)
-            elif tok.type == "fence" and tok.map and directive(tok.info) in PROSE_DIRECTIVES and tok.map[1] - tok.map[0] > 2:
+            elif tok.type in ("fence", "colon_fence") and tok.map and directive(tok.info) in PROSE_DIRECTIVES \
+                    and tok.map[1] - tok.map[0] > 1:
                 first, last = line0 + tok.map[0] + 1, line0 + tok.map[1] - 1  # the body, between the fences
                 closing = self.text[self.starts[last]:].lstrip() if last < len(self.starts) else ""
                 if not closing.startswith(tok.markup):  # never closed: the body runs to the end
@@ -67,7 +70,7 @@ class Walk:
                 label = tok.info.strip()[tok.info.strip().index("}") + 1:].strip()  # "{tab} Unix" -> "Unix"
                 outer, question_level = self.path, self.question_level
                 if label and not question_level:  # a tab's or titled box's label is part of where its text
-                    self.path = [*outer, (7, label)]  # sits (inside an FAQ answer, it is part of the answer)
+                    self.path = [*(outer or [(0, self.title)]), (7, label)]  # sits (in an FAQ answer: the answer)
                 self.tokens(_md.parse(textwrap.dedent(body)), first)  # indented in a list item: not code
                 self.path, self.question_level = outer, question_level
 

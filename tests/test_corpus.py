@@ -325,3 +325,19 @@ def test_code_tables_and_fences_inside_an_faq_answer_are_not_sentences(tmp_path:
     assert [doc.text[s:e] for s, e in p.sentences] == ["Yes, since version 2.", "IPv6 support requires a kernel newer "
                                                        "than 4.0.", "It came in 2019.", "It comes in red and blue."]
     assert doc.text[p.start:p.end] == p.text  # the passage still cites the answer as written, code and all
+
+
+def test_colon_fences_and_a_top_level_label_keep_the_title(tmp_path: Path):
+    path = tmp_path / "c.md"
+    path.write_text("# Rocket Manual\n\n:::{note}\nA colon note about rockets.\n:::\n\n```{tab} Florida\n"
+                    "Launches happen in Florida.\n```\n", encoding="utf-8")
+    doc = load_document(path, "c.md")
+    assert [(p.section, [doc.text[s:e] for s, e in p.sentences]) for p in doc.passages] == [
+        ("Rocket Manual", ["A colon note about rockets."]), ("Rocket Manual > Florida", ["Launches happen in Florida."])]
+
+
+def test_a_text_file_with_a_byte_order_mark_keeps_a_clean_first_heading(tmp_path: Path):
+    path = tmp_path / "b.txt"
+    path.write_text("\ufeffBOM text heading\n================\n\nThe body is here.\n", encoding="utf-8")
+    doc = load_document(path, "b.txt")
+    assert [p.section for p in doc.passages] == ["BOM text heading"]

@@ -419,7 +419,9 @@ def test_faq_file_ids_keep_their_names_and_a_repeated_one_is_renamed_with_a_warn
     (settings.corpus / "b.jsonl").write_text('{"id": "shared", "question": "Where?", "answer": "There."}\n')
     warnings = build_warnings(settings, fake_embedder)
     ids = {p.id: (p.doc_id, p.question) for p in Index.load(settings.index).passages}
-    assert ids["guide.md#p1"] == ("a.jsonl", "Who?")  # the id the file gives wins
+    assert ids["guide.md#p1"] == ("a.jsonl", "Who?")  # the id the file gives wins, and the passage says so
+    assert ids["guide.md#p1-2"][0] == "guide.md"
+    assert any("guide.md:" in w and "'guide.md#p1' is an FAQ entry's own id" in w for w in warnings)
     assert ids["shared"] == ("a.jsonl", "What?") and ids["shared-2"] == ("b.jsonl", "Where?")
     assert any("b.jsonl" in w and "'shared'" in w and "shared-2" in w for w in warnings)
 
@@ -471,7 +473,7 @@ def test_an_faq_id_equal_to_a_document_id_is_renamed(settings, fake_embedder):
     index = Index.load(settings.index)
     assert index.document_of("guide.md").id == "guide.md"  # the document, not the entry
     assert index.passage_by_id["guide.md-2"].doc_id == "f.jsonl"
-    assert any("'guide.md'" in w and "guide.md-2" in w for w in warnings)
+    assert any("'guide.md' is a document's id" in w and "guide.md-2" in w for w in warnings)
 
 
 def test_a_symlink_loop_named_as_a_document_is_an_unknown_document(settings, fake_embedder, tmp_path):
@@ -523,3 +525,12 @@ def test_lone_carriage_returns_are_line_ends_and_nothing_is_lost(tmp_path, text)
     assert "wombats" in joined or "Stray" not in text
     for p in doc.passages:
         assert doc.text[p.start:p.end] == p.text
+
+
+def test_an_alias_link_in_the_corpus_is_cited_and_chosen_by_its_own_name(settings, fake_embedder, monkeypatch):
+    (settings.corpus / "alias.md").symlink_to(settings.corpus / "guide.md")
+    engine = Engine(settings, log=lambda s: None, embedder=fake_embedder)
+    monkeypatch.chdir(settings.corpus.parent)
+    r = engine.ask("how do I pay by card?", documents=["corpus/alias.md"])
+    assert r.citations and {c.source for c in r.citations} == {"corpus/alias.md"}
+    assert all(c.id.startswith("alias.md#") for c in r.citations)
