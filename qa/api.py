@@ -100,7 +100,8 @@ def problems(*codes: int) -> dict:
     return {code: {"model": Problem, "description": PROBLEMS[code]} for code in (*codes, 413)}
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
+    """async: a plain attribute read need not cost a hop to the thread pool (a sync dependency does)."""
     return request.app.state.engine
 
 

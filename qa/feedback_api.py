@@ -41,15 +41,19 @@ def problem(description: str) -> dict:
     return {"model": Problem, "description": description}
 
 
-def get_store(request: Request):
+def store_of(request: Request):
     store = getattr(request.app.state, "store", None)
     if store is None:
         raise HTTPException(404, NO_STORE)
     return store
 
 
-def get_engine(request: Request):
+async def get_engine(request: Request):
     return request.app.state.engine
+
+
+async def get_store(request: Request):  # async: no thread-pool hop for an attribute read
+    return store_of(request)
 
 
 StoreDep = Annotated[object, Depends(get_store)]
@@ -103,7 +107,7 @@ def report(request: Request, credentials: Credentials, engine: EngineDep,
     unknown = sorted(set(request.query_params) - {"limit"})
     if unknown:
         raise HTTPException(422, f"Unknown query parameter '{shown(unknown[0])}'; only 'limit' is known.")
-    store = get_store(request)
+    store = store_of(request)  # after the token check: a wrong token learns nothing, not even "no store"
     return curation.build(store, engine, limit=limit)
 
 
