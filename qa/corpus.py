@@ -58,7 +58,8 @@ class Passage:
 # 9: lone CR line ends; sentences only from a joined block's own paragraphs (Block.parts), never
 #    from code, tables or fences between them; nested list items; indented directives.
 # 10: MyST colon fences (":::{note}"); a top-level directive label keeps the title in the path.
-PARSER_VERSION = 10
+# 11: a long paragraph is not cut between a sentence and one that leans on it ("It ...").
+PARSER_VERSION = 11
 
 
 @dataclass(frozen=True)
@@ -326,17 +327,28 @@ def block_passages(doc_id: str, text: str, block: Block) -> list[Passage]:
     if not sentences:
         return []
     section = " > ".join(block.headings)
-    runs = [sentences] if block.question else sentence_runs(sentences)
+    runs = [sentences] if block.question else sentence_runs(sentences, text)
     return [Passage("", doc_id, section, run[0][0], run[-1][1], text[run[0][0]:run[-1][1]], tuple(run), block.question)
             for run in runs]
 
 
-def sentence_runs(sentences: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Cut a long paragraph into runs of whole sentences of at most MAX_PASSAGE_CHARS."""
+# A sentence that opens like this leans on the one before ("The warranty question comes up often.
+# It lasts five years."): a long paragraph is not cut between the two if it can be cut earlier.
+_LEANS = re.compile(r"(?:it|its|this|that|these|those|they|their|such|so|but|however|also|then|there)\b", re.I)
+
+
+def sentence_runs(sentences: list[tuple[int, int]], text: str = "") -> list[list[tuple[int, int]]]:
+    """Cut a long paragraph into runs of whole sentences of at most MAX_PASSAGE_CHARS, one sentence
+    early when the next one opens by leaning on the last (so that the two stay together)."""
     runs: list[list[tuple[int, int]]] = [[]]
     for s in sentences:
-        if runs[-1] and s[1] - runs[-1][0][0] > MAX_PASSAGE_CHARS:
-            runs.append([])
+        run = runs[-1]
+        if run and s[1] - run[0][0] > MAX_PASSAGE_CHARS:
+            if len(run) > 1 and text and _LEANS.match(text, s[0]) and s[1] - run[-1][0] <= MAX_PASSAGE_CHARS:
+                runs[-1], run = run[:-1], [run[-1]]
+            else:
+                run = []
+            runs.append(run)
         runs[-1].append(s)
     return runs
 

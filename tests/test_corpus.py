@@ -341,3 +341,21 @@ def test_a_text_file_with_a_byte_order_mark_keeps_a_clean_first_heading(tmp_path
     path.write_text("\ufeffBOM text heading\n================\n\nThe body is here.\n", encoding="utf-8")
     doc = load_document(path, "b.txt")
     assert [p.section for p in doc.passages] == ["BOM text heading"]
+
+
+def test_a_long_paragraph_is_not_cut_between_a_sentence_and_the_one_leaning_on_it(tmp_path: Path):
+    from qa.corpus import MAX_PASSAGE_CHARS
+
+    topic, answer = "The warranty question comes up often.", "It lasts exactly five years."
+    filler = " ".join(f"Filler sentence number {i} says something about blenders in general." for i in range(8))
+    pad = MAX_PASSAGE_CHARS - len(filler) - len(topic) - 2 - len("Pad .")  # the topic ends the run at the limit
+    filler += " Pad " + "x" * pad + "."
+    assert len(filler) + 1 + len(topic) <= MAX_PASSAGE_CHARS < len(filler) + 1 + len(topic) + 1 + len(answer)
+    path = tmp_path / "long.md"
+    path.write_text(f"# T\n\n{filler} The warranty question comes up often. It lasts exactly five years.\n",
+                    encoding="utf-8")
+    doc = load_document(path, "long.md")
+    assert len(doc.passages) == 2 and all(len(p.text) <= 700 for p in doc.passages)
+    assert any("The warranty question comes up often. It lasts exactly five years." in p.text for p in doc.passages)
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
