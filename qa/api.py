@@ -28,7 +28,7 @@ from qa.engine import Engine
 from qa.errors import QAError, QuestionError, UnknownDocument
 from qa.middleware import (SECURITY_HEADERS, Guard, IndexWatcher, JSONCORSMiddleware, JSONRoute, readable,
                            shown, tidy_openapi)
-from qa.feedback_api import log_ask, router as feedback_router
+from qa.feedback_api import get_engine, log_ask, router as feedback_router
 from qa.schemas import VISIBLE_TEXT, AskResponse, Problem
 
 __all__ = ["SECURITY_HEADERS", "create_app", "serve"]
@@ -98,11 +98,6 @@ PROBLEMS = {
 
 def problems(*codes: int) -> dict:
     return {code: {"model": Problem, "description": PROBLEMS[code]} for code in (*codes, 413)}
-
-
-async def get_engine(request: Request) -> Engine:
-    """async: a plain attribute read need not cost a hop to the thread pool (a sync dependency does)."""
-    return request.app.state.engine
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -49,6 +49,8 @@ def store_of(request: Request):
 
 
 async def get_engine(request: Request):
+    """async: a plain attribute read need not cost a hop to the thread pool (a sync dependency
+    does). The one engine dependency of every route, here and in qa.api."""
     return request.app.state.engine
 
 

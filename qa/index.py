@@ -66,21 +66,27 @@ def readable(p: Passage, text: str) -> str:
     return plain(text)
 
 
+def raw_sentences(passages: list[Passage]) -> list[tuple[Passage, str]]:
+    """Every sentence as written, with its passage, in unit order."""
+    return [(p, p.text[s - p.start:e - p.start]) for p in passages for s, e in p.sentences]
+
+
 def sentence_texts(passages: list[Passage]) -> list[str]:
-    return [readable(p, p.text[s - p.start:e - p.start]) for p in passages for s, e in p.sentences]
+    return [readable(p, t) for p, t in raw_sentences(passages)]
 
 
 def unit_texts(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
-    """What gets embedded, in this order: every sentence, every passage whole, every FAQ question,
-    then every curated phrasing (alternates files).
+    """What gets embedded (see layout), and for each passage the unit number of its FAQ question
+    (-1 if none)."""
+    return layout(passages, sentence_texts(passages), [readable(p, p.text) for p in passages]), question_units(passages)
 
-    Returns the texts and, for each passage, the unit number of its FAQ question (-1 if none).
-    """
-    sentences = sentence_texts(passages)
-    whole = [f"{p.question}\n{readable(p, p.text)}" if p.question else readable(p, p.text) for p in passages]
-    questions = [p.question for p in passages if p.question]
-    phrasings = [ph for p in passages for ph in p.phrasings]
-    return sentences + whole + questions + phrasings, question_units(passages)
+
+def layout(passages: list[Passage], sentences: list[str], wholes: list[str]) -> list[str]:
+    """The units in their order: every sentence, every passage whole (after its FAQ question),
+    every FAQ question, then every curated phrasing (alternates files)."""
+    whole = [f"{p.question}\n{t}" if p.question else t for p, t in zip(passages, wholes)]
+    return [*sentences, *whole, *(p.question for p in passages if p.question),
+            *(ph for p in passages for ph in p.phrasings)]
 
 
 def question_units(passages: list[Passage]) -> np.ndarray:
@@ -141,8 +147,7 @@ class Index:
             self.passage_text = [readable(p, p.text) for p in passages]
         else:  # loading: Markdown's inline markup was rendered away at build time, not again per load
             sents, whole = readable_texts.get("sentences", {}), readable_texts.get("passages", {})
-            raw = [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
-            self.sentence_text = [sents.get(str(i), t) for i, t in enumerate(raw)]
+            self.sentence_text = [sents.get(str(i), t) for i, (_, t) in enumerate(raw_sentences(passages))]
             self.passage_text = [whole.get(str(i), p.text) for i, p in enumerate(passages)]
         self._bm25: dict[str, object] = {}
         self._faiss = None
@@ -156,9 +161,7 @@ class Index:
 
     def embedded_texts(self) -> list[str]:
         """unit_texts(self.passages)[0], from the texts kept with the build (no Markdown parsing)."""
-        ps = self.passages
-        whole = [f"{p.question}\n{t}" if p.question else t for p, t in zip(ps, self.passage_text)]
-        return [*self.sentence_text, *whole, *(p.question for p in ps if p.question), *(ph for p in ps for ph in p.phrasings)]
+        return layout(self.passages, self.sentence_text, self.passage_text)
 
     def document_of(self, id_: str) -> DocInfo | None:
         """The document with this id, or the one holding the passage with this id."""
@@ -339,9 +342,8 @@ class Index:
             "passages": [[p.id, doc_pos[p.doc_id], p.section, p.start, p.end, p.question, p.sentences, p.phrasings]
                          for p in self.passages],
             # the texts embedded and matched by words where they differ from the source (markup)
-            "readable": {"sentences": {str(i): t for i, (t, (p, s, e)) in enumerate(zip(self.sentence_text, (
-                             (p, s, e) for p in self.passages for s, e in p.sentences)))
-                                       if t != p.text[s - p.start:e - p.start]},
+            "readable": {"sentences": {str(i): t for i, (t, (_, raw)) in
+                                       enumerate(zip(self.sentence_text, raw_sentences(self.passages))) if t != raw},
                          "passages": {str(i): t for i, (t, p) in enumerate(zip(self.passage_text, self.passages))
                                       if t != p.text}},
         }

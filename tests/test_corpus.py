@@ -20,6 +20,17 @@ EDGE_CASES = {
 }
 
 
+def write_doc(tmp_path: Path, name: str, text: str):
+    """The document `name` holding `text` (UTF-8), parsed."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_document(path, name)
+
+
+def sentences_of(doc) -> list[str]:
+    return [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+
+
 @pytest.mark.parametrize("name", EDGE_CASES)
 def test_offsets_slice_file_text_exactly(tmp_path: Path, name: str):
     path = tmp_path / f"{name}.md"
@@ -36,10 +47,8 @@ def test_offsets_slice_file_text_exactly(tmp_path: Path, name: str):
 
 
 def test_sentences_split_on_boundaries_not_on_money_or_quotes(tmp_path: Path):
-    path = tmp_path / "m.md"
-    path.write_text(EDGE_CASES["money"] + "\nThe “gold rush.” It goes on.\n", encoding="utf-8")
-    doc = load_document(path, "m.md")
-    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    doc = write_doc(tmp_path, "m.md", EDGE_CASES["money"] + "\nThe “gold rush.” It goes on.\n")
+    sentences = sentences_of(doc)
     assert sentences == ["It raised $1.5B at a $13B valuation.", "Then 160% more.", "The “gold rush.”", "It goes on."]
 
 
@@ -50,7 +59,7 @@ def test_hard_wrapped_sentences_run_across_line_breaks(tmp_path: Path, suffix: s
     path.write_text("This library supersedes the old codec, which only\n  supports the 2003 standard. It is\n"
                     "fast and small.\n\nA new paragraph starts here.\n", encoding="utf-8")
     doc = load_document(path, path.name)
-    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    sentences = sentences_of(doc)
     assert sentences == ["This library supersedes the old codec, which only\n  supports the 2003 standard.",
                          "It is\nfast and small.", "A new paragraph starts here."]
 
@@ -73,9 +82,7 @@ def test_blank_line_inside_a_faq_answer_still_ends_a_sentence():
 def test_markdown_inline_markup_is_not_embedded_but_is_cited(tmp_path: Path, source: str, seen: str):
     from qa.index import sentence_texts, unit_texts
 
-    path = tmp_path / "m.md"
-    path.write_text(f"# T\n\n{source}\n", encoding="utf-8")
-    doc = load_document(path, "m.md")
+    doc = write_doc(tmp_path, "m.md", f"# T\n\n{source}\n")
     assert [doc.passages[0].text] == [source]  # citations quote the source as written
     assert sentence_texts(list(doc.passages)) == [seen]
     assert unit_texts(list(doc.passages))[0][:2] == [seen, seen]  # the sentence and the passage whole
@@ -110,7 +117,7 @@ def test_plain_text_underlined_headings_are_sections_not_sentences(tmp_path: Pat
         ("Tool for Debian > Upgrade issues", ""), ("Overlined", ""),
         ("Overlined > How do I reset it?", "How do I reset it?")]  # "=" is the outer level, "-" the inner
     assert doc.passages[2].text == "Run reset.\n\nThen restart."  # an FAQ answer runs to the next heading
-    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    sentences = sentences_of(doc)
     assert not any(set(s) <= set("=-\n") or s in ("Tool for Debian", "Upgrade issues") for s in sentences)
     for p in doc.passages:
         assert doc.text[p.start:p.end] == p.text
@@ -140,12 +147,10 @@ def test_long_text_without_punctuation_is_split_in_windows_with_exact_offsets():
 def test_myst_directive_fences_with_prose_are_read_and_code_fences_are_not(tmp_path: Path):
     from qa.index import sentence_texts
 
-    path = tmp_path / "docs.md"
-    path.write_text("# Config\n\n(config-file)=\n\n## Location\n\n```{note}\n:class: tip\n\n"
+    doc = write_doc(tmp_path, "docs.md", "# Config\n\n(config-file)=\n\n## Location\n\n```{note}\n:class: tip\n\n"
                     "The cache lives in {file}`~/.cache/pip` by default.\n```\n\n"
                     "```{tab} Unix\nGlobal files are read from /etc first.\n```\n\n"
-                    "```{code-block} ini\n[global]\ntimeout = 60\n```\n\n```python\nprint('code')\n```\n", encoding="utf-8")
-    doc = load_document(path, "docs.md")
+                    "```{code-block} ini\n[global]\ntimeout = 60\n```\n\n```python\nprint('code')\n```\n")
     texts = [p.text for p in doc.passages]
     # the option line, the MyST target and both code fences give nothing; no join across a fence
     assert texts == ["The cache lives in {file}`~/.cache/pip` by default.", "Global files are read from /etc first."]
@@ -244,7 +249,7 @@ def test_wrapped_lines_join_with_either_line_end_but_list_items_stay_apart(tmp_p
     path.write_bytes(newline.join(["# T", "", "First line wraps here", "and continues.", "", "Options:", "",
                                    "- item one", "- item two", "* item three.", ""]).encode())
     doc = load_document(path, "w.md")
-    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    sentences = sentences_of(doc)
     assert sentences == [f"First line wraps here{newline}and continues.", "Options:", "item one", "item two",
                          "item three."]  # a list item's marker is not part of its sentence
     for p in doc.passages:
@@ -252,46 +257,36 @@ def test_wrapped_lines_join_with_either_line_end_but_list_items_stay_apart(tmp_p
 
 
 def test_a_labelled_directive_inside_an_faq_answer_is_part_of_the_answer(tmp_path: Path):
-    path = tmp_path / "faq.md"
-    path.write_text("# FAQ\n\n## How do I install?\n\nRun the installer.\n\n```{tab} Unix\nUse apt on Debian.\n```\n\n"
-                    "```{note}\nA plain note.\n```\n", encoding="utf-8")
-    doc = load_document(path, "faq.md")
+    doc = write_doc(tmp_path, "faq.md", "# FAQ\n\n## How do I install?\n\nRun the installer.\n\n```{tab} Unix\nUse apt on Debian.\n```\n\n"
+                    "```{note}\nA plain note.\n```\n")
     assert [(p.question, p.section) for p in doc.passages] == [("How do I install?", "How do I install?")]
     assert doc.passages[0].text.endswith("A plain note.")
 
 
 def test_a_markdown_file_with_a_byte_order_mark_keeps_its_first_heading(tmp_path: Path):
-    path = tmp_path / "bom.md"
-    path.write_text("\ufeff# Guide\n\n## Billing\n\nInvoices are sent monthly.\n", encoding="utf-8")
-    doc = load_document(path, "bom.md")
+    doc = write_doc(tmp_path, "bom.md", "\ufeff# Guide\n\n## Billing\n\nInvoices are sent monthly.\n")
     assert doc.title == "Guide" and [p.section for p in doc.passages] == ["Billing"]
     assert [p.text for p in doc.passages] == ["Invoices are sent monthly."]
 
 
 def test_a_rule_after_a_paragraph_is_not_a_heading_and_rules_are_not_sentences(tmp_path: Path):
-    path = tmp_path / "notes.txt"
-    path.write_text("Where it starts\n===============\n\nThe first line of a paragraph\nand its last line.\n"
-                    "------------------\n\nMore text after the rule.\n\n*****\n", encoding="utf-8")
-    doc = load_document(path, "notes.txt")
-    sentences = [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    doc = write_doc(tmp_path, "notes.txt", "Where it starts\n===============\n\nThe first line of a paragraph\nand its last line.\n"
+                    "------------------\n\nMore text after the rule.\n\n*****\n")
+    sentences = sentences_of(doc)
     assert sentences == ["The first line of a paragraph\nand its last line.", "More text after the rule."]
     assert {p.section for p in doc.passages} == {"Where it starts"}
 
 
 def test_an_unclosed_directive_fence_keeps_its_last_line(tmp_path: Path):
-    path = tmp_path / "open.md"
-    path.write_text("# T\n\n```{note}\nFirst line of the note.\n\nLast line of the note.\n", encoding="utf-8")
-    doc = load_document(path, "open.md")
-    assert [doc.text[s:e] for p in doc.passages for s, e in p.sentences] == ["First line of the note.",
+    doc = write_doc(tmp_path, "open.md", "# T\n\n```{note}\nFirst line of the note.\n\nLast line of the note.\n")
+    assert sentences_of(doc) == ["First line of the note.",
                                                                            "Last line of the note."]
 
 
 
 def test_a_sentence_over_a_short_row_of_equals_signs_stays_text(tmp_path: Path):
-    path = tmp_path / "u.txt"
-    path.write_text("Intro line here.\n\nTotal cost of the upgrade is 400 euros.\n===\n\nReal Title\n==========\n\n"
-                    "Body text.\n", encoding="utf-8")
-    doc = load_document(path, "u.txt")
+    doc = write_doc(tmp_path, "u.txt", "Intro line here.\n\nTotal cost of the upgrade is 400 euros.\n===\n\nReal Title\n==========\n\n"
+                    "Body text.\n")
     assert [(p.section, [doc.text[s:e] for s, e in p.sentences]) for p in doc.passages] == [
         ("", ["Intro line here.", "Total cost of the upgrade is 400 euros."]), ("Real Title", ["Body text."])]
 
@@ -301,25 +296,21 @@ def test_nested_list_items_are_sentences_of_their_own(tmp_path: Path):
     path.write_text("# T\n\n- Second item\n  - nested sub item about giraffes\n  - another nested sub item about lions\n",
                     encoding="utf-8")
     doc = load_document(path, "n.md")
-    assert [doc.text[s:e] for p in doc.passages for s, e in p.sentences] == [
+    assert sentences_of(doc) == [
         "Second item", "nested sub item about giraffes", "another nested sub item about lions"]
 
 
 def test_a_directive_indented_in_a_list_item_is_read(tmp_path: Path):
-    path = tmp_path / "i.md"
-    path.write_text("# T\n\n- Item with a nested note:\n\n    ```{note}\n    The nested note says zebras are striped.\n"
-                    "    ```\n", encoding="utf-8")
-    doc = load_document(path, "i.md")
-    assert "The nested note says zebras are striped." in [doc.text[s:e] for p in doc.passages for s, e in p.sentences]
+    doc = write_doc(tmp_path, "i.md", "# T\n\n- Item with a nested note:\n\n    ```{note}\n    The nested note says zebras are striped.\n"
+                    "    ```\n")
+    assert "The nested note says zebras are striped." in sentences_of(doc)
 
 
 def test_code_tables_and_fences_inside_an_faq_answer_are_not_sentences(tmp_path: Path):
-    path = tmp_path / "f.md"
-    path.write_text("# FAQ\n\n## Does the widget support IPv6?\n\nYes, since version 2.\n\n```{warning}\n"
+    doc = write_doc(tmp_path, "f.md", "# FAQ\n\n## Does the widget support IPv6?\n\nYes, since version 2.\n\n```{warning}\n"
                     "IPv6 support requires a kernel newer than 4.0.\n```\n\n```{admonition} History\n:class: tip\n\n"
                     "It came in 2019.\n```\n\n```sh\nreset --hard\n```\n\n| colour | price |\n|---|---|\n| red | 5 |\n\n"
-                    "It comes in red and blue.\n", encoding="utf-8")
-    doc = load_document(path, "f.md")
+                    "It comes in red and blue.\n")
     [p] = doc.passages
     assert p.question == "Does the widget support IPv6?"
     assert [doc.text[s:e] for s, e in p.sentences] == ["Yes, since version 2.", "IPv6 support requires a kernel newer "
@@ -328,18 +319,14 @@ def test_code_tables_and_fences_inside_an_faq_answer_are_not_sentences(tmp_path:
 
 
 def test_colon_fences_and_a_top_level_label_keep_the_title(tmp_path: Path):
-    path = tmp_path / "c.md"
-    path.write_text("# Rocket Manual\n\n:::{note}\nA colon note about rockets.\n:::\n\n```{tab} Florida\n"
-                    "Launches happen in Florida.\n```\n", encoding="utf-8")
-    doc = load_document(path, "c.md")
+    doc = write_doc(tmp_path, "c.md", "# Rocket Manual\n\n:::{note}\nA colon note about rockets.\n:::\n\n```{tab} Florida\n"
+                    "Launches happen in Florida.\n```\n")
     assert [(p.section, [doc.text[s:e] for s, e in p.sentences]) for p in doc.passages] == [
         ("Rocket Manual", ["A colon note about rockets."]), ("Rocket Manual > Florida", ["Launches happen in Florida."])]
 
 
 def test_a_text_file_with_a_byte_order_mark_keeps_a_clean_first_heading(tmp_path: Path):
-    path = tmp_path / "b.txt"
-    path.write_text("\ufeffBOM text heading\n================\n\nThe body is here.\n", encoding="utf-8")
-    doc = load_document(path, "b.txt")
+    doc = write_doc(tmp_path, "b.txt", "\ufeffBOM text heading\n================\n\nThe body is here.\n")
     assert [p.section for p in doc.passages] == ["BOM text heading"]
 
 
