@@ -334,7 +334,7 @@ def block_passages(doc_id: str, text: str, block: Block) -> list[Passage]:
 
 # A sentence that opens like this leans on the one before ("The warranty question comes up often.
 # It lasts five years."): a long paragraph is not cut between the two if it can be cut earlier.
-_LEANS = re.compile(r"(?:it|its|this|that|these|those|they|their|such|so|but|however|also|then|there)\b", re.I)
+LEANS = re.compile(r"(?:it|its|this|that|these|those|they|their|such|so|but|however|also|then|there)\b", re.I)
 
 
 def sentence_runs(sentences: list[tuple[int, int]], text: str = "") -> list[list[tuple[int, int]]]:
@@ -344,7 +344,7 @@ def sentence_runs(sentences: list[tuple[int, int]], text: str = "") -> list[list
     for s in sentences:
         run = runs[-1]
         if run and s[1] - run[0][0] > MAX_PASSAGE_CHARS:
-            if len(run) > 1 and text and _LEANS.match(text, s[0]) and s[1] - run[-1][0] <= MAX_PASSAGE_CHARS:
+            if len(run) > 1 and text and LEANS.match(text, s[0]) and s[1] - run[-1][0] <= MAX_PASSAGE_CHARS:
                 runs[-1], run = run[:-1], [run[-1]]
             else:
                 run = []

@@ -1,0 +1,40 @@
+"""Where an answer span starts: a list item or a command is answered with what introduces it."""
+
+import re
+
+import pytest
+
+from qa.answer import lead_in
+from qa.corpus import JOIN
+
+
+def layout(text: str) -> tuple[list[tuple[int, int]], list[bool]]:
+    """Sentences of `text` as (start, end): one per line or per '. '-ended clause, blank lines dropped."""
+    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^\n.]+(?:\.|(?=\n)|$)", text) if m.group().strip()]
+    sentences = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b) for a, b in sentences]
+    return sentences, [bool(JOIN.fullmatch(text, a[1], b[0])) for a, b in zip(sentences, sentences[1:])]
+
+
+@pytest.mark.parametrize("text, first, want", [
+    # a command after the sentence that says what to do with it
+    ("Stop the server first. Add the following line to /etc/inittab:\n\n  ss:2345:respawn:/usr/sbin/sshd -D\n", 2, 1),
+    # a list after "These are:", which leans on the sentence before it
+    ("Old options are deprecated and should be removed. These are:\n\n- RSAAuthentication\n- ServerKeyBits\n", 2, 0),
+    ("Old options are deprecated and should be removed. These are:\n\n- RSAAuthentication\n- ServerKeyBits\n", 3, 3),
+    # a full-width colon introduces too
+    ("設定は次のとおり：\n- 一\n", 1, 0),
+    # no colon: the answer starts where it was found
+    ("Hold the reset button. Then wait for the light.\n", 1, 1),
+    # the first sentence has nothing before it
+    ("Add this line:\n\n  x = 1\n", 0, 0),
+])
+def test_an_answer_starts_at_the_sentence_that_introduces_it(text, first, want):
+    sentences, joins = layout(text)
+    assert lead_in(text, sentences, joins, first) == want
+
+
+def test_an_introduction_behind_a_code_fence_is_not_borrowed():
+    text = "Run this:\n```\nmake\n```\nIt builds."
+    sentences = [(0, 9), (24, 34)]  # "Run this:" and "It builds." with the fence between
+    joins = [bool(JOIN.fullmatch(text, 9, 24))]
+    assert joins == [False] and lead_in(text, sentences, joins, 1) == 1
