@@ -59,7 +59,8 @@ class Passage:
 #    from code, tables or fences between them; nested list items; indented directives.
 # 10: MyST colon fences (":::{note}"); a top-level directive label keeps the title in the path.
 # 11: a long paragraph is not cut between a sentence and one that leans on it ("It ...").
-PARSER_VERSION = 11
+# 12: HTML: a heading heads only its <section>/<article>; a table of contents is dropped.
+PARSER_VERSION = 12
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ a browser repairs it, entities are decoded, nothing is fetched. The rendering, w
 /api/documents/{id} serves and citation offsets refer to, has headings and FAQ questions on their
 own lines and blank lines between paragraphs. Headings build the section path as in Markdown; a
 heading ending with "?" starts an FAQ entry answered up to the next heading of the same or a higher
-level; <details><summary>Q?</summary> and <dl><dt>Q?</dt><dd> are FAQ entries too.
+level; <details><summary>Q?</summary> and <dl><dt>Q?</dt><dd> are FAQ entries too. A heading inside
+a <section> or <article> heads that element only: after it, the headings outside it apply again.
+A table of contents (a list of nothing but links to places in the page) is navigation, not text.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ DROP_ROLES = frozenset(("navigation", "banner", "contentinfo"))
 BLOCK_TAGS = frozenset("""p div li ul ol table thead tbody tfoot tr caption blockquote section article main
     body html center address figure figcaption hr dd fieldset legend dialog menu""".split())
 CONTAINERS = ("details", "dl")  # hold FAQ entries: <summary>/<dt> questions
+SECTIONING = ("section", "article")  # a heading inside one heads only it
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 CELL = "\x00"  # marks a table cell's start; the parser never lets a NUL through in text
 
@@ -80,6 +83,7 @@ class Writer:
         self.frames: list[Frame] = []  # open FAQ entries and FAQ containers, innermost last
         self.blocks: list[Block] = []
         self.last: Frame | None = None  # the FAQ entry the last block answers
+        self.scopes: list[tuple[list[tuple[int, str]], list[Frame]]] = []  # (path, frames) at each open <section>
 
     def enter(self, node) -> bool:
         """Handle an opening node; True when its children are to be walked."""
@@ -100,6 +104,8 @@ class Writer:
             return False
         if tag in CONTAINERS:
             self.frames.append(Frame(tag))
+        if tag in SECTIONING:
+            self.scopes.append((list(self.path), list(self.frames)))
         return True
 
     def leave(self, node) -> None:
@@ -107,6 +113,10 @@ class Writer:
             self.flush()
         if node.tag in CONTAINERS:
             self.close_until(node.tag, keep=False)
+        if node.tag in SECTIONING and self.scopes:
+            # its headings end with it; so do the FAQ entries they began
+            self.path, outer = self.scopes.pop()
+            self.frames = [f for f in self.frames if f.kind != "h" or f in outer]
 
     def summary(self, node) -> None:
         details = self.frames[-1] if self.frames and self.frames[-1].kind == "details" else None
@@ -193,7 +203,16 @@ def dropped(node) -> bool:
         return True
     attrs = node.attributes
     roles = set((attrs.get("role") or "").lower().split())
-    return bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
+    return (bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
+            or node.tag in ("ul", "ol") and is_contents(node))
+
+
+def is_contents(node) -> bool:
+    """A list of two or more links to places in this page and no other text: a table of contents."""
+    links = node.css("a")
+    if len(links) < 2 or any(not (a.attributes.get("href") or "").startswith("#") for a in links):
+        return False
+    return "".join(node.text(deep=True).split()) == "".join("".join(a.text(deep=True).split()) for a in links)
 
 
 def ancestors(node):

@@ -88,6 +88,32 @@ def test_headings_build_the_section_path(write_corpus):
     assert not any(p.question for p in doc.passages)
 
 
+def test_a_heading_inside_a_section_heads_only_that_section(write_corpus):
+    """Generated docs wrap a "Table of contents" <h2> in its own <section>: the <h3> sections after
+    it are not below it. An FAQ entry begun inside a section ends with it too."""
+    doc = load(write_corpus, """<h1>Logging</h1><section><h2>Contents</h2><p>See below.</p></section>
+        <h3>Levels</h3><p>Pick one.</p><article><h2>Why log?</h2><p>To debug.</p></article><p>Outside.</p>""")
+    assert [(p.section, p.text, p.question) for p in doc.passages] == [
+        ("Contents", "See below.", ""), ("Levels", "Pick one.", ""), ("Why log?", "To debug.", "Why log?"),
+        ("Levels", "Outside.", "")]
+    assert_offsets_exact(doc)
+
+
+@pytest.mark.parametrize("toc, dropped", [
+    ('<ul><li><a href="#a">Alpha</a></li><ul><li><a href="#b"><code>beta</code></a></li></ul></ul>', True),
+    ('<ol><li><a href="#a">Alpha</a></li><li><a href="#b">Beta</a></li></ol>', True),
+    ('<ul><li><a href="#a">Alpha</a> explains the first step</li><li><a href="#b">Beta</a></li></ul>', False),
+    ('<ul><li><a href="https://x.org/a">Alpha</a></li><li><a href="#b">Beta</a></li></ul>', False),
+    ('<ul><li><a href="#a">Alpha</a></li></ul>', False),  # one link: a list item that links, not a contents list
+])
+def test_a_table_of_contents_is_navigation_not_text(write_corpus, toc, dropped):
+    doc = load(write_corpus, f"<h1>Doc</h1>{toc}<h2>Alpha</h2><p>First.</p><h2>Beta</h2><p>Second.</p>")
+    texts = [p.text for p in doc.passages]
+    assert texts[-2:] == ["First.", "Second."]
+    assert (len(texts) == 2) is dropped
+    assert_offsets_exact(doc)
+
+
 def test_question_heading_answer_runs_to_next_heading_of_same_or_higher_level(write_corpus):
     doc = load(write_corpus, """<h1>FAQ</h1><h2>How do I pay?</h2><p>By card. Or cash.</p><h3>Invoices</h3>
         <p>Invoices too.</p><h2>Other</h2><p>More.</p>""")
