@@ -60,7 +60,8 @@ class Passage:
 # 10: MyST colon fences (":::{note}"); a top-level directive label keeps the title in the path.
 # 11: a long paragraph is not cut between a sentence and one that leans on it ("It ...").
 # 12: HTML: a heading heads only its <section>/<article>; a table of contents is dropped.
-PARSER_VERSION = 12
+# 13: text: paragraphs under no heading are in the section named by the title, as in Markdown and HTML.
+PARSER_VERSION = 13
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,8 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print) 
 
         title, text, blocks = htmldoc.convert(text, default_title=humanize(path.stem))
     elif suffix == ".txt":
-        title, blocks = humanize(path.stem), plain_blocks(text)
+        title = humanize(path.stem)
+        blocks = plain_blocks(text, title)
     else:
         from qa import markdown  # local import keeps `qa ask` start-up free of parser imports
 
@@ -271,11 +273,12 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)?")  # LF, CRLF or a lone CR (old Mac f
 _UNDERLINE = re.compile(r"[ \t]*([=\-~^*#+_])\1{2,}[ \t]*(?:\r\n?|\n)?")
 
 
-def plain_blocks(text: str) -> list[Block]:
+def plain_blocks(text: str, title: str = "") -> list[Block]:
     """Paragraphs of a plain-text file (runs of non-blank lines) under the headings it underlines
     the way READMEs and reStructuredText do ("Title" over a line of "=====" or "-----"; a line of
     the same character above it too is allowed). Underline characters take heading levels in the
-    order they first appear. A heading that ends with "?" starts an FAQ entry, as in Markdown."""
+    order they first appear. A heading that ends with "?" starts an FAQ entry, as in Markdown.
+    Paragraphs under no heading are in the section `title` (as in Markdown and HTML)."""
     lines = [(m.start(), m.group()) for m in _LINE.finditer(text) if m.group()]
     levels: list[str] = []  # underline characters, outermost first
     path: list[tuple[int, str]] = []
@@ -286,7 +289,7 @@ def plain_blocks(text: str) -> list[Block]:
         if not para:
             return
         start, end = para[0][0], para[-1][1]
-        headings = tuple(h for _, h in path)
+        headings = tuple(h for _, h in path) or ((title,) if title else ())
         question = path[-1][1] if path and path[-1][1].endswith("?") else ""
         if question and out and out[-1].question == question and out[-1].headings == headings:
             out[-1] = out[-1].joined(Block(start, end, headings, question))  # the answer goes on

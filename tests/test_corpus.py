@@ -199,6 +199,7 @@ def test_txt_paragraphs_split_on_blank_lines(tmp_path: Path):
     assert [p.text for p in doc.passages] == [f"First para line one\nline two. {long}".strip(),
                                               f"Second para. {long}".strip()]
     assert doc.title == "Notes"
+    assert {p.section for p in doc.passages} == {"Notes"}  # no heading: the title names the section
 
 
 def test_missing_corpus_names_the_path(tmp_path: Path):
@@ -288,7 +289,7 @@ def test_a_sentence_over_a_short_row_of_equals_signs_stays_text(tmp_path: Path):
     doc = write_doc(tmp_path, "u.txt", "Intro line here.\n\nTotal cost of the upgrade is 400 euros.\n===\n\nReal Title\n==========\n\n"
                     "Body text.\n")
     assert [(p.section, [doc.text[s:e] for s, e in p.sentences]) for p in doc.passages] == [
-        ("", ["Intro line here.", "Total cost of the upgrade is 400 euros."]), ("Real Title", ["Body text."])]
+        ("U", ["Intro line here.", "Total cost of the upgrade is 400 euros."]), ("Real Title", ["Body text."])]
 
 
 def test_nested_list_items_are_sentences_of_their_own(tmp_path: Path):
