@@ -143,8 +143,9 @@ class Engine:
         return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope)
 
     def ask(self, question: str, top_k: int | None = None, documents: list[str] | None = None,
-            history: list | None = None) -> AskResponse:
-        state = self.state  # one build for the whole answer, even if a reload happens meanwhile
+            history: list | None = None, state: State | None = None) -> AskResponse:
+        """`state`: the build to answer from (default: the current one)."""
+        state = state or self.state  # one build for the whole answer, even if a reload happens meanwhile
         q = clean_question(question)
         k = top_k or self.settings.top_k
         searched, qvec, hits = self.search(q, max(k, 2), state, documents, history)

@@ -22,6 +22,7 @@ def test_ask_returns_the_contract(client):
     assert body["question"] == "what is inference?"
     assert body["answered"] and body["answer"] in body["citations"][0]["text"]
     assert len(body["citations"]) == 3
+    assert r.headers["X-QA-Build"] == client.get("/api/health").json()["build"]  # the build it came from
 
 
 def test_ask_respects_top_k(client):

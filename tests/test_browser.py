@@ -734,6 +734,31 @@ def test_a_document_changed_in_a_new_build_is_loaded_again(open_emoji_chat, emoj
     assert watch.errors == []
 
 
+def test_a_new_build_drops_cached_documents_even_where_the_passage_did_not_move(open_emoji_chat, emoji_server):
+    """Text added after the cited passage leaves its offsets valid in the cached copy; an answer
+    from the new build (header X-QA-Build) still makes the chat load the document again."""
+    base, corpus, tmp = emoji_server
+    page, watch = open_emoji_chat()
+    result = ask(page, "who founded Zephyr?")
+    assert result["answered"], result
+    assert_highlights(page, result)  # zephyr.md is now cached
+    page.keyboard.press("Escape")
+
+    build = get_json(base + "/api/health")["build"]
+    path = corpus / "zephyr.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n## Later\n\nZephyr balloons now carry ozone sensors.\n",
+                    encoding="utf-8")
+    reindex(tmp, corpus)
+    wait_for_build(base, build)
+    again = ask(page, "who founded Zephyr?")
+    assert again["citations"][0]["start"] == result["citations"][0]["start"]  # the passage did not move
+    with page.expect_response("**/api/documents/**") as reloaded:
+        assert_highlights(page, again)
+    assert reloaded.value.ok
+    expect(page.locator("#panel-body")).to_contain_text("ozone sensors")
+    assert watch.errors == []
+
+
 def reindex(tmp: Path, corpus: Path) -> None:
     done = subprocess.run(qa_command() + ["index"], cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env=qa_env(tmp, QA_CORPUS=str(corpus), QA_INDEX=str(tmp / "index")))

@@ -12,6 +12,7 @@
   const narrow = window.matchMedia("(max-width: 760px)");
   const calm = window.matchMedia("(prefers-reduced-motion: reduce)");
   const documents = new Map(); // document id -> Promise of GET /api/documents/{id}, with its astral index
+  let build = null; // the index build the last answer came from (header X-QA-Build)
   let faq = []; // FAQ questions, for the welcome message
   let pending = null; // AbortController of the question in flight
   let opener = null; // what had focus before the source panel opened
@@ -128,6 +129,12 @@
     }
     const data = await response.json().catch(() => null);
     if (!response.ok) throw new Error(errorDetail(data, response));
+    const answeredFrom = response.headers.get("X-QA-Build");
+    if (answeredFrom) {
+      // an answer from another index build than the last: cached documents may have changed anywhere
+      if (build !== null && answeredFrom !== build) documents.clear();
+      build = answeredFrom;
+    }
     return data;
   }
 
@@ -173,9 +180,9 @@
   }
 
   async function documentFor(citation) {
-    // The document with the cited passage's place in it. Cached by source; a cached text that no longer
-    // holds the passage at its offsets means the server has switched to a new index build since it was
-    // loaded: every cached document is then dropped and this one loaded again, once.
+    // The document with the cited passage's place in it. Cached by source, and dropped when an answer
+    // comes from a new index build; a cached text that still does not hold the passage at its offsets
+    // (the server switched builds between the answer and the load) is dropped and loaded again, once.
     const key = citation.source;
     const cached = loadDocument(key, citation.id);
     let doc = await cached;
