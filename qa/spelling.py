@@ -1,18 +1,27 @@
 """Typo repair against the corpus's own vocabulary ("valuaton" -> "valuation").
 
-A question word is corrected only when it is unknown both to the corpus and to the embedding
-model's word list (so real words are never "fixed"), and exactly one corpus word, or one most
-frequent, is within a small edit distance (rapidfuzz's OSA: a swap of two letters counts once).
+A question word is corrected only when it is a word nobody knows: not in the corpus, not in the
+embedding model's word list and not in pyspellchecker's English dictionary (160k words), so that
+real words the corpus happens to lack ("login", "unprivileged", "constrain") are never "fixed"
+into corpus words ("logic", "privileged", "contain"). The correction is the one corpus word, or
+the most frequent one, within a small edit distance (rapidfuzz's OSA: a swap of two letters
+counts once). Contractions typed without an apostrophe ("dont", "arent") are words too.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 _WORD = re.compile(r"[^\W\d_]{4,}")
+# Contractions typed without their apostrophe are words, not typos of corpus words ("dont" -> "done")
+CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant couldnt wouldnt shouldnt wont hasnt
+    havent hadnt mustnt neednt youre theyre thats whats hows wheres whos theres heres youve theyve youll
+    theyll shes hes""".split())
 
 
 def model_words(model_path: str) -> set[str]:
@@ -28,10 +37,24 @@ def model_words(model_path: str) -> set[str]:
     return {w for w in vocab if w.isalpha()}
 
 
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """pyspellchecker's English word list, read once and only when a question has a word the corpus
+    and the model lack (most questions have none: `qa ask` does not pay the ~70 ms)."""
+    from importlib.resources import files
+
+    try:
+        with (files("spellchecker") / "resources" / "en.json.gz").open("rb") as raw, \
+                gzip.open(raw, "rt", encoding="utf-8") as f:
+            return frozenset(json.load(f))
+    except (ImportError, OSError, ValueError):  # without it, the corpus and the model decide alone
+        return frozenset()
+
+
 class Speller:
     def __init__(self, corpus_texts: list[str], known: set[str]):
         self.counts = Counter(w for t in corpus_texts for w in _WORD.findall(t.lower()))
-        self.known = known | set(self.counts)
+        self.known = known | set(self.counts) | CONTRACTIONS
         self.choices = list(self.counts)
 
     def correct(self, question: str) -> str:
@@ -39,7 +62,7 @@ class Speller:
 
     def _fix(self, word: str) -> str:
         low = word.lower()
-        if low in self.known or not self.choices:
+        if low in self.known or not self.choices or low in english_words():
             return word
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
