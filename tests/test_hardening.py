@@ -479,7 +479,7 @@ class Exploding:
     def __init__(self, engine):
         self.settings, self.state = engine.settings, engine.state
 
-    def ask(self, question, top_k=None, documents=None, history=None):
+    def ask(self, question, top_k=None, documents=None, history=None, state=None):
         raise RuntimeError(f"boom in {PROJECT_DIR}/qa/secret.py with {question}")
 
 
