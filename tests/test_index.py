@@ -127,6 +127,38 @@ def test_faq_feature_follows_the_passage_kind_not_the_phrasings(write_corpus, fa
     assert kinds[prose] == 0.0 and 1.0 in kinds.values()
 
 
+@pytest.mark.parametrize("faq_rows, prose_paragraphs, collection", [
+    (25, 1, True),  # an FAQ file and a note: an FAQ collection
+    (25, 40, False),  # 25 FAQ entries among 40 prose passages: read as documents, like the article
+    (10, 1, False),  # too few FAQ questions to measure their null similarity
+])
+def test_only_an_faq_collection_reads_its_faq_hits_as_faq(write_corpus, fake_model, tmp_path, faq_rows,
+                                                         prose_paragraphs, collection):
+    """Adding FAQ entries to a set of documents must not switch how all of it is read: before this
+    rule, 7 entries more in the package READMEs' FAQ file (14 -> 21) took false abstentions from 3
+    to 16 of 67 (4 with it)."""
+    from conftest import FakeEmbedder
+
+    from qa.calibration import FEATURES, QueryFacts, faq_corpus, features
+    from qa.retrieve import search
+
+    rows = "\n".join(f'{{"id": "q{i}", "question": "How do I do thing {i} here?", "answer": "Press button {i}."}}'
+                     for i in range(faq_rows))
+    guide = "# Guide\n\n" + "".join(f"## Part {i}\n\nInvoices for part {i} are sent monthly.\n\n"
+                                     for i in range(prose_paragraphs))
+    corpus = write_corpus({"faq.jsonl": rows, "guide.md": guide})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    emb = FakeEmbedder(fake_model)
+    index = build_index(s, emb)
+    assert faq_corpus(index) is (faq_rows >= prose_paragraphs)
+    q = "How do I do thing 3 here?"
+    hits = search(index, emb.embed([q])[0], q, k=3)
+    assert index.passages[hits[0].passage].question  # an FAQ entry is the top passage either way
+    faq, question_z = (features(index, hits, QueryFacts.of(index, q), "x")[FEATURES.index(f)]
+                       for f in ("faq", "question_z"))
+    assert faq == float(collection) and (question_z != 0.0) is collection
+
+
 def test_corrupt_index_file_is_detected(settings, fake_embedder):
     build_index(settings, fake_embedder, log=lambda s: None)
     vectors = current_build(settings.index) / "vectors.npy"
