@@ -12,8 +12,8 @@ Features, each meaningful whatever the corpus:
                 passage below the top: a later citation is scored by how far it trails)
   question_z    cosine to the top passage's FAQ question, relative to how close the corpus's FAQ
                 questions come to each other (0 unless `faq`)
-  faq           1 when the top passage is an FAQ entry of an FAQ collection: 20 or more FAQ
-                questions, and at least half the passages FAQ entries (faq_corpus). Scores of
+  faq           1 when the top passage is an FAQ entry of an FAQ collection: at least half the
+                passages are FAQ entries (qa.selfcal.faq_corpus). Scores of
                 FAQ entries and of prose separate answerable from unanswerable questions at
                 different levels; this lets one model place both.
   coverage      IDF-weighted share of the question's terms found anywhere in the corpus
@@ -32,10 +32,9 @@ from qa import answer_type
 from qa.index import Index
 from qa.lexical import terms
 from qa.retrieve import Hit
+from qa.selfcal import QUESTION_PRIOR, faq_corpus
 
 FEATURES = ("score_z", "margin_z", "question_z", "faq", "coverage", "top_coverage", "type_mismatch")
-MIN_FAQ_PROBES = 20  # question_z needs this many FAQ questions to estimate their null similarity
-FAQ_SHARE = 0.5  # FAQ collections, by the share of passages that are FAQ entries (faq_corpus)
 PARAMS = Path(__file__).with_name("calibration.json")
 
 
@@ -62,20 +61,12 @@ def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0
     nxt = max((o.score for j, o in enumerate(hits) if j != i), default=0.0)
     top_terms = set(index.passage_terms[h.passage])
     null = index.manifest.get("null_scores") or {"mean": 0.0, "sd": 1.0}
-    qnull = null.get("question") or {"probes": 0}
-    faq = index.question_unit[h.passage] >= 0 and qnull["probes"] >= MIN_FAQ_PROBES and faq_corpus(index)
+    qnull = null.get("question") or {"mean": QUESTION_PRIOR[0], "sd": QUESTION_PRIOR[1]}
+    faq = index.question_unit[h.passage] >= 0 and faq_corpus(index)
     question_z = (h.question - qnull["mean"]) / qnull["sd"] if faq else 0.0
     return [(h.score - null["mean"]) / null["sd"], (h.score - nxt) / null["sd"], question_z, float(faq), q.coverage,
             index.vocabulary.coverage(q.terms, lambda t: t in top_terms),
             0.0 if answer_type.fits(q.kind, span, q.text) else 1.0]
-
-
-def faq_corpus(index: Index) -> bool:
-    """Mostly FAQ entries: at least FAQ_SHARE of the passages answer an FAQ question. Its FAQ hits
-    are read as an FAQ collection's are (StackFAQ's in the fit: questions paraphrase the entries);
-    a document set that holds some FAQ entries among its prose is read as the article is, whatever
-    their number, so that adding FAQ entries to it does not change how all of it is read."""
-    return len(index.question_owner) >= FAQ_SHARE * len(index.passages)
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def test_faq_feature_follows_the_passage_kind_not_the_phrasings(write_corpus, fa
 @pytest.mark.parametrize("faq_rows, prose_paragraphs, collection", [
     (25, 1, True),  # an FAQ file and a note: an FAQ collection
     (25, 40, False),  # 25 FAQ entries among 40 prose passages: read as documents, like the article
-    (10, 1, False),  # too few FAQ questions to measure their null similarity
+    (10, 1, True),  # a small FAQ file is one too: its questions' null similarity leans on a prior
 ])
 def test_only_an_faq_collection_reads_its_faq_hits_as_faq(write_corpus, fake_model, tmp_path, faq_rows,
                                                          prose_paragraphs, collection):
@@ -387,6 +387,30 @@ def test_null_scores_lean_on_the_prior_only_when_the_corpus_has_few_probes(value
     s = selfcal.stats(values, 0.05, selfcal.PRIOR, selfcal.PRIOR_WEIGHT)
     assert s["mean"] == pytest.approx(expect_mean, abs=0.01)
     assert s["sd"] >= 0.05 and s["probes"] == len(values)
+
+
+@pytest.mark.parametrize("faq_rows, prose, question_probes_only", [(5, 0, True), (5, 20, False), (0, 5, False)])
+def test_an_faq_collection_is_probed_with_its_questions_only(write_corpus, fake_model, tmp_path, faq_rows, prose,
+                                                             question_probes_only):
+    """Users of an FAQ file ask questions, not sentences of its answers: a small FAQ file is probed
+    with its questions alone (StackFAQ, 19 threads: unanswerable queries declined 75 -> 181 of 190);
+    documents with a few FAQ entries among prose are probed with their sentences too."""
+    from conftest import FakeEmbedder
+
+    from qa import selfcal
+
+    rows = "\n".join(f'{{"id": "q{i}", "question": "How do I do thing {i} here?", "answer": "Press button {i}. '
+                     f'Then wait."}}' for i in range(faq_rows))
+    guide = "".join(f"# Part {i}\n\nInvoices for part {i} are sent monthly. They are paid by card.\n\n"
+                    for i in range(prose))
+    s = Settings(corpus=write_corpus({"faq.jsonl": rows, "guide.md": guide}), index=tmp_path / "index",
+                 model=str(fake_model), query_runtime="sentence-transformers")
+    index = build_index(s, FakeEmbedder(fake_model))
+    units = [u for u, _ in selfcal.probes(index)]
+    assert (all(u >= index.n_sentences for u in units)) is question_probes_only and units
+    null = index.manifest["null_scores"]["question"]
+    # the questions' null similarity is pooled with the prior: five questions do not decide it alone
+    assert null["probes"] == (faq_rows if faq_rows > 1 else 0) and null["sd"] >= 0.02
 
 
 def test_a_one_line_corpus_does_not_answer_everything(write_corpus, fake_model, tmp_path):
