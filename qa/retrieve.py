@@ -125,12 +125,16 @@ def score_passage(index: Index, i: int, qvec: np.ndarray, bm25_s: np.ndarray, w:
     return Hit(i, float(fused[best]), int(first + best), fused, float(sent_cos.max()), q_cos, qvec, bm25_s[first:last])
 
 
-def passage_pair_leads(index: Index, hit: Hit, w: Weights = Weights()) -> np.ndarray:
-    """pair_leads for the sentences of a hit's passage."""
+def passage_pair_leads(index: Index, hit: Hit, w: Weights = Weights(), singles: np.ndarray | None = None) -> np.ndarray:
+    """pair_leads for the sentences of a hit's passage; `singles` (a boolean mask) names the
+    sentences that may be an answer alone (default: all), the best of which a pair must beat."""
     if hit.qvec is None or hit.bm25 is None:
         return np.zeros(0)
     vecs = index.vectors[index.first_sentence[hit.passage]:index.first_sentence[hit.passage + 1]]
-    return pair_leads(vecs, hit.qvec, hit.bm25, vecs @ hit.qvec + w.bm25 * hit.bm25, w)
+    sentence = vecs @ hit.qvec + w.bm25 * hit.bm25
+    if singles is not None and singles.any():
+        sentence = np.where(singles, sentence, -np.inf)
+    return pair_leads(vecs, hit.qvec, hit.bm25, sentence, w)
 
 
 def pair_leads(vecs: np.ndarray, qvec: np.ndarray, bm25: np.ndarray, sentence: np.ndarray, w: Weights) -> np.ndarray:

@@ -135,3 +135,33 @@ def test_two_sentences_with_code_between_are_never_one_answer(write_corpus, fake
     s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
     r = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model)).ask("how do I reset the gadget?")
     assert r.citations and "```" not in r.answer and r.answer in r.citations[0].text
+
+
+@pytest.mark.parametrize("sentence, question", [("Can I recover a broken file?", True), ('Is it "safe?"', True),
+                                                ("Why (and when)?", True), ("It is safe.", False),
+                                                ("Use 'ps -aux?' no more.", False), ("本当？", True)])
+def test_a_sentence_that_asks(sentence, question):
+    from qa.answer import asks
+
+    assert asks(sentence) is question
+
+
+def test_a_question_in_the_text_is_not_the_answer(write_corpus, fake_model, tmp_path):
+    """A plain-text FAQ read as prose: the question matches best, the answer is what follows it."""
+    from conftest import FakeEmbedder
+
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    corpus = write_corpus({"faq.txt": "Q:  Can I recover parts of a broken xz file?\n\nA:  There is no recovery "
+                                      "program yet. Keep backups instead.\n"})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    query, _, hits = engine.search("can i recover parts of a broken xz file", 1)
+    p = engine.index.passages[hits[0].passage]
+    assert hits[0].sentence == engine.index.first_sentence[hits[0].passage]  # the question scores best
+    from qa.answer import answer_span, span_text
+
+    for pairs in (True, False):
+        span = span_text(engine.index, hits[0], answer_span(engine.index, hits[0], pairs=pairs))
+        assert "There is no recovery program yet." in span and not span.rstrip().endswith("?") and span in p.text
