@@ -165,3 +165,16 @@ def test_a_question_in_the_text_is_not_the_answer(write_corpus, fake_model, tmp_
     for pairs in (True, False):
         span = span_text(engine.index, hits[0], answer_span(engine.index, hits[0], pairs=pairs))
         assert "There is no recovery program yet." in span and not span.rstrip().endswith("?") and span in p.text
+
+
+@pytest.mark.parametrize("sentence, question, again", [
+    ("Baseten is raising money.", "is baseten raising money?", True),
+    ("Baseten is raising $1.5 billion at a $13 billion valuation.", "how much is baseten raising?", False),
+    ("It lasts.", "what is inference?", False),
+    ("", "anything", False),
+])
+def test_a_sentence_that_only_says_again_what_was_asked(engine, sentence, question, again):
+    from qa.answer import restates
+    from qa.lexical import terms
+
+    assert restates(engine.index, sentence, terms(question)) is again
