@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.calibration import Calibration, QueryFacts, features
-from qa.corpus import JOIN, LEANS, leaf_path
+from qa.corpus import JOIN, LEANS, asks, leaf_path
 from qa.index import Index
 from qa.lexical import terms
 from qa.retrieve import Hit, passage_pair_leads
@@ -103,11 +103,6 @@ def restates(index: Index, sentence: str, asked: list[str]) -> bool:
         return False
     new = index.vocabulary.coverage(said, lambda t: t not in set(asked))
     return new < NEW_WORDS
-
-
-def asks(sentence: str) -> bool:
-    """The sentence is a question: it ends with a question mark, maybe inside quotes or brackets."""
-    return sentence.rstrip(" \t\"'”’)»").endswith(("?", "？"))
 
 
 def lead_in(text: str, sentences: list[tuple[int, int]], joins: list[bool], first: int) -> int:

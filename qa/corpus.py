@@ -61,7 +61,8 @@ class Passage:
 # 11: a long paragraph is not cut between a sentence and one that leans on it ("It ...").
 # 12: HTML: a heading heads only its <section>/<article>; a table of contents is dropped.
 # 13: text: paragraphs under no heading are in the section named by the title, as in Markdown and HTML.
-PARSER_VERSION = 13
+# 14: a short paragraph that asks a question opens a passage (merge_short does not join it to the one before).
+PARSER_VERSION = 14
 
 
 @dataclass(frozen=True)
@@ -192,18 +193,25 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print) 
 JOIN = re.compile(r"\s*(?:(?:[-*+>]|\d{1,3}[.)])[ \t]+)?")  # what may lie between two blocks that join
 
 
+def asks(text: str) -> bool:
+    """The text ends with a question mark, maybe inside closing quotes or brackets."""
+    return text.rstrip(" \t\r\n\"'”’)»").endswith(("?", "？"))
+
+
 def merge_short(text: str, blocks: list[Block]) -> list[Block]:
     """Consecutive blocks of one section join into one passage while one of them is shorter than
     MIN_PASSAGE_CHARS and the whole stays within MAX_PASSAGE_CHARS: READMEs and help pages say one
     thing in a lead-in line and a few list items or one-line paragraphs, which say little alone.
     Only blocks with nothing but space or a list/quote marker between them join (never across
-    code, tables or headings); FAQ entries stay whole and apart."""
+    code, tables or headings); FAQ entries stay whole and apart. A paragraph that asks a question
+    ("Q: Why is liblzma named so?") opens a passage: it joins what answers it, not what went before."""
     out: list[Block] = []
     for b in blocks:
         prev = out[-1] if out else None
         if (prev is not None and min(prev.end - prev.start, b.end - b.start) < MIN_PASSAGE_CHARS and not prev.question
                 and not b.question and not prev.id and not b.id and prev.headings == b.headings
-                and b.end - prev.start <= MAX_PASSAGE_CHARS and JOIN.fullmatch(text, prev.end, b.start)):
+                and b.end - prev.start <= MAX_PASSAGE_CHARS and JOIN.fullmatch(text, prev.end, b.start)
+                and not (b.end - b.start < MIN_PASSAGE_CHARS and asks(text[b.start:b.end]))):
             out[-1] = prev.joined(b)
         else:
             out.append(b)

@@ -141,7 +141,7 @@ def test_two_sentences_with_code_between_are_never_one_answer(write_corpus, fake
                                                 ("Why (and when)?", True), ("It is safe.", False),
                                                 ("Use 'ps -aux?' no more.", False), ("本当？", True)])
 def test_a_sentence_that_asks(sentence, question):
-    from qa.answer import asks
+    from qa.corpus import asks
 
     assert asks(sentence) is question
 

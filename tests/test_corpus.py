@@ -347,3 +347,12 @@ def test_a_long_paragraph_is_not_cut_between_a_sentence_and_the_one_leaning_on_i
     assert any("The warranty question comes up often. It lasts exactly five years." in p.text for p in doc.passages)
     for p in doc.passages:
         assert doc.text[p.start:p.end] == p.text
+
+
+def test_a_short_paragraph_that_asks_opens_a_passage(tmp_path: Path):
+    """Plain-text FAQs read as prose: a question joins its answer, never the answer before it."""
+    doc = write_doc(tmp_path, "faq.txt", "Q:  What is XZ?\n\nA:  Two letters.\n\nQ:  Why is it \"xz\"?\n\n"
+                                         "A:  History.\n\nNotes follow here.\n")
+    assert [p.text for p in doc.passages] == ["Q:  What is XZ?\n\nA:  Two letters.",
+                                              "Q:  Why is it \"xz\"?\n\nA:  History.\n\nNotes follow here."]
+    assert not any(p.question for p in doc.passages)  # still prose: FAQ scoring suits short answers
