@@ -198,6 +198,12 @@ def asks(text: str) -> bool:
     return text.rstrip(" \t\r\n\"'”’)»").endswith(("?", "？"))
 
 
+def asking(text: str, block: Block) -> bool:
+    """A short paragraph alone that asks a question: it opens a passage, and its answer joins it
+    however long (block_passages then cuts the whole into runs of sentences, the question first)."""
+    return not block.parts and block.end - block.start < MIN_PASSAGE_CHARS and asks(text[block.start:block.end])
+
+
 def merge_short(text: str, blocks: list[Block]) -> list[Block]:
     """Consecutive blocks of one section join into one passage while one of them is shorter than
     MIN_PASSAGE_CHARS and the whole stays within MAX_PASSAGE_CHARS: READMEs and help pages say one
@@ -210,8 +216,8 @@ def merge_short(text: str, blocks: list[Block]) -> list[Block]:
         prev = out[-1] if out else None
         if (prev is not None and min(prev.end - prev.start, b.end - b.start) < MIN_PASSAGE_CHARS and not prev.question
                 and not b.question and not prev.id and not b.id and prev.headings == b.headings
-                and b.end - prev.start <= MAX_PASSAGE_CHARS and JOIN.fullmatch(text, prev.end, b.start)
-                and not (b.end - b.start < MIN_PASSAGE_CHARS and asks(text[b.start:b.end]))):
+                and (b.end - prev.start <= MAX_PASSAGE_CHARS or asking(text, prev)) and JOIN.fullmatch(text, prev.end, b.start)
+                and not asking(text, b)):
             out[-1] = prev.joined(b)
         else:
             out.append(b)

@@ -356,3 +356,12 @@ def test_a_short_paragraph_that_asks_opens_a_passage(tmp_path: Path):
     assert [p.text for p in doc.passages] == ["Q:  What is XZ?\n\nA:  Two letters.",
                                               "Q:  Why is it \"xz\"?\n\nA:  History.\n\nNotes follow here."]
     assert not any(p.question for p in doc.passages)  # still prose: FAQ scoring suits short answers
+
+
+def test_a_question_joins_its_answer_however_long(tmp_path: Path):
+    answer = " ".join(f"Sentence {i} of the long answer goes on for a while here." for i in range(16))  # ~900 chars
+    doc = write_doc(tmp_path, "faq.txt", f"Old answer ends here.\n\nWhy is it slow?\n\n{answer}\n")
+    first, second = doc.passages[:2]
+    assert first.text == "Old answer ends here."
+    assert second.text.startswith("Why is it slow?\n\nSentence 0") and len(second.text) <= 700
+    assert doc.passages[-1].text.endswith("Sentence 15 of the long answer goes on for a while here.")
