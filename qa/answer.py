@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -58,7 +59,9 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     package READMEs 0.537 -> 0.552, Debian/npm/pip docs 0.294 -> 0.353, the article's held-out
     questions 0.796 -> 0.815. Pairs within SPAN_EXTEND and the lead-in: READMEs 0.552 -> 0.612,
     Debian/npm/pip 0.368 -> 0.441, the article's sets unchanged; answers ~20 characters longer.
-    A question in the text is never the answer alone (plain-text FAQs read as prose: 0.475 -> 0.550).
+    A question in the text (a sentence ending with "?", or any text of a paragraph opened by a
+    "Q:" marker) is never the answer alone (plain-text FAQs read as prose: 0.475 -> 0.550 -> 0.700,
+    the last step with the markers and the question paragraphs of qa.corpus.merge_short).
     With `asked` (the question's terms), a sentence that only says again what was asked ("Sometimes
     it is helpful to get timing information without output", asked how to get it) is joined by
     the next one: READMEs 0.612 -> 0.627, plain-text FAQs 0.550 -> 0.575, nothing else changed.
@@ -72,7 +75,7 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
         return p.start, p.end
     # a question in the text ("Q: Can I recover a broken file?") is not an answer: it may open
     # one (the pair of it and the sentence after), never be one alone or close one
-    answers = np.array([not asks(text[a:b]) for a, b in p.sentences])
+    answers = np.array([not (asks(text[a:b]) or in_marked_question(text, a)) for a, b in p.sentences])
     if not answers.any():
         answers[:] = True
     leads = passage_pair_leads(index, hit, singles=answers) if pairs and len(p.sentences) > 1 else ()
@@ -103,6 +106,24 @@ def restates(index: Index, sentence: str, asked: list[str]) -> bool:
         return False
     new = index.vocabulary.coverage(said, lambda t: t not in set(asked))
     return new < NEW_WORDS
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+_Q_OPENS = re.compile(r"[ \t>*_]*Q\d*[ \t]*[:.)]")  # "Q: ", "Q. ", "Q1) ", "> Q: "
+_A_OPENS = re.compile(r"[ \t>*_]*A\d*[ \t]*[:.)]")
+_A_LINE = re.compile(r"\n[ \t>*_]*A\d*[ \t]*[:.)]")
+
+
+def in_marked_question(text: str, at: int, reach: int = 1000) -> bool:
+    """Offset `at` lies in a paragraph opened by a "Q:" marker, before any "A:" line: the
+    question's own text, whether or not its sentence ends with a question mark ("Q: The default
+    build is too big. How can I make it smaller?")."""
+    if _A_OPENS.match(text, at):  # the answer's own first sentence, "A: Yes."
+        return False
+    window = text[max(0, at - reach):at]
+    breaks = list(_BLANK_LINE.finditer(window))
+    para = window[breaks[-1].end():] if breaks else window if at <= reach else ""
+    return bool(_Q_OPENS.match(para)) and not _A_LINE.search(para)
 
 
 def lead_in(text: str, sentences: list[tuple[int, int]], joins: list[bool], first: int) -> int:

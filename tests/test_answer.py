@@ -178,3 +178,16 @@ def test_a_sentence_that_only_says_again_what_was_asked(engine, sentence, questi
     from qa.lexical import terms
 
     assert restates(engine.index, sentence, terms(question)) is again
+
+
+@pytest.mark.parametrize("text, at, inside", [
+    ("Q:  The default build is too big.\n    How can I make it smaller?\n\nA:  Use --enable-small.", 4, True),
+    ("Q:  The default build is too big.\n    How can I make it smaller?\n\nA:  Use --enable-small.", 70, False),
+    ("Q. Is this ok? It is.\nA. Yes. Fine.", 22, False),  # after the "A." line of the same paragraph
+    ("Some text.\n\nThe build is too big. Use a flag.", 12, False),  # no marker
+    ("Quality matters.\n\nIt does.", 18, False),  # a word that starts with Q is no marker
+])
+def test_the_text_of_a_marked_question_is_not_an_answer(text, at, inside):
+    from qa.answer import in_marked_question
+
+    assert in_marked_question(text, at) is inside
