@@ -709,20 +709,27 @@ def test_clip_counts_code_points(open_chat):
     assert asked.value.post_data_json["history"][0]["answer"] == "😀" * 1000  # 1000 characters, 2000 UTF-16 units
 
 
-def test_a_document_changed_in_a_new_build_is_loaded_again(open_emoji_chat, emoji_server):
-    """The chat caches documents; after the server switches to a build where the document changed,
-    a new citation is highlighted in the new text, not at its offsets in the old one."""
+def zephyr_cached_then_rebuilt(open_emoji_chat, emoji_server, change):
+    """A chat that has opened a citation of zephyr.md (so it caches the document), then zephyr.md
+    rewritten by change(text) and the server switched to the new build: (page, watch, first answer)."""
     base, corpus, tmp = emoji_server
     page, watch = open_emoji_chat()
     result = ask(page, "who founded Zephyr?")
     assert result["answered"], result
     assert_highlights(page, result)  # zephyr.md is now cached
     page.keyboard.press("Escape")
-
     build = get_json(base + "/api/health")["build"]
-    (corpus / "zephyr.md").write_text(ZEPHYR_CHANGED, encoding="utf-8")
+    path = corpus / "zephyr.md"
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
     reindex(tmp, corpus)
     wait_for_build(base, build)
+    return page, watch, result
+
+
+def test_a_document_changed_in_a_new_build_is_loaded_again(open_emoji_chat, emoji_server):
+    """The chat caches documents; after the server switches to a build where the document changed,
+    a new citation is highlighted in the new text, not at its offsets in the old one."""
+    page, watch, _ = zephyr_cached_then_rebuilt(open_emoji_chat, emoji_server, lambda text: ZEPHYR_CHANGED)
     with page.expect_response("**/api/documents/**") as reloaded:
         result = ask(page, "who founded Zephyr?")
         assert result["answered"] and "Alice Hu" in result["answer"], result
@@ -737,19 +744,8 @@ def test_a_document_changed_in_a_new_build_is_loaded_again(open_emoji_chat, emoj
 def test_a_new_build_drops_cached_documents_even_where_the_passage_did_not_move(open_emoji_chat, emoji_server):
     """Text added after the cited passage leaves its offsets valid in the cached copy; an answer
     from the new build (header X-QA-Build) still makes the chat load the document again."""
-    base, corpus, tmp = emoji_server
-    page, watch = open_emoji_chat()
-    result = ask(page, "who founded Zephyr?")
-    assert result["answered"], result
-    assert_highlights(page, result)  # zephyr.md is now cached
-    page.keyboard.press("Escape")
-
-    build = get_json(base + "/api/health")["build"]
-    path = corpus / "zephyr.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n## Later\n\nZephyr balloons now carry ozone sensors.\n",
-                    encoding="utf-8")
-    reindex(tmp, corpus)
-    wait_for_build(base, build)
+    page, watch, result = zephyr_cached_then_rebuilt(
+        open_emoji_chat, emoji_server, lambda text: text + "\n## Later\n\nZephyr balloons now carry ozone sensors.\n")
     again = ask(page, "who founded Zephyr?")
     assert again["citations"][0]["start"] == result["citations"][0]["start"]  # the passage did not move
     with page.expect_response("**/api/documents/**") as reloaded:
