@@ -1,6 +1,7 @@
 """What kind of answer a question asks for, and whether a span can be one (classic QA typing).
 
-"who …" wants a name, "when …" a time, "how much/many …" a quantity. A span that cannot be
+"who …" wants a name, "when …" a time, "how much/many …" a quantity; "how do I …" a way,
+whatever it says after ("how do I see how big my cache is?"). A span that cannot be
 that kind of answer is weak evidence that the documents answer the question: the calibration
 uses the mismatch as one feature among others, never as a rule by itself.
 """
@@ -30,7 +31,16 @@ _NOT_NAMES = {"The", "A", "An", "This", "That", "These", "Those", "It", "Its", "
               "How", "Where", "Which", "Yes", "No", "Also", "Then", "There", "Here", "Each", "Every", "All"}
 
 
+# "how do I see how big my cache is?" asks for a way, "when does it make sense to …?" for a
+# condition: a "how many" or "when" inside such a question is not the kind of answer it wants
+_WAY = re.compile(r"^\W*(how (do|does|did|can|could|should|would|will|to|is|are)\b|(what is|what's|whats) the "
+                  r"(best |easiest |simplest |right )?way\b|is there (a|any) way\b|when (does|would|will) it make sense"
+                  r"|when (is|would) it (better|best|worth|wise|safe|appropriate)\b)", re.I)
+
+
 def expected(question: str) -> str | None:
+    if _WAY.search(question):
+        return None
     for name, pattern in _TYPES:
         if pattern.search(question):
             return name

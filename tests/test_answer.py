@@ -191,3 +191,18 @@ def test_the_text_of_a_marked_question_is_not_an_answer(text, at, inside):
     from qa.answer import in_marked_question
 
     assert in_marked_question(text, at) is inside
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("how do i see how big my pip cache is", None),  # a way, not a size
+    ("how can i find out how many items are in an array", None),
+    ("when does it make sense to start sshd on demand", None),  # a condition, not a time
+    ("what's the best way to count them?", None),
+    ("how big is the pip cache", "quantity"),
+    ("how much is baseten raising?", "quantity"),
+    ("when did the series E close?", "time"),
+    ("how long ago was the series D", "time"),
+    ("who led the round", "name"),
+])
+def test_the_kind_of_answer_a_question_wants(question, kind):
+    assert expected(question) == kind
