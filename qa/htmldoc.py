@@ -36,6 +36,7 @@ class Frame:
     level: int = 0
     question: str = ""
     headings: tuple[str, ...] = ()
+    scope: int = 0  # how many <section>/<article> elements were open when it began
 
 
 def convert(html: str, default_title: str) -> tuple[str, str, list[Block]]:
@@ -83,7 +84,8 @@ class Writer:
         self.frames: list[Frame] = []  # open FAQ entries and FAQ containers, innermost last
         self.blocks: list[Block] = []
         self.last: Frame | None = None  # the FAQ entry the last block answers
-        self.scopes: list[tuple[list[tuple[int, str]], list[Frame]]] = []  # (path, frames) at each open <section>
+        self.scopes: list[list[tuple[int, str]]] = []  # the heading path at each open <section>/<article>
+        self.lists = 0  # open <ul>/<ol> elements: only an outermost list is checked for a table of contents
 
     def enter(self, node) -> bool:
         """Handle an opening node; True when its children are to be walked."""
@@ -105,7 +107,11 @@ class Writer:
         if tag in CONTAINERS:
             self.frames.append(Frame(tag))
         if tag in SECTIONING:
-            self.scopes.append((list(self.path), list(self.frames)))
+            self.scopes.append(list(self.path))
+        if tag in ("ul", "ol"):
+            if not self.lists and is_contents(node):
+                return False  # a table of contents: navigation, not text
+            self.lists += 1
         return True
 
     def leave(self, node) -> None:
@@ -114,9 +120,13 @@ class Writer:
         if node.tag in CONTAINERS:
             self.close_until(node.tag, keep=False)
         if node.tag in SECTIONING and self.scopes:
-            # its headings end with it; so do the FAQ entries they began
-            self.path, outer = self.scopes.pop()
-            self.frames = [f for f in self.frames if f.kind != "h" or f in outer]
+            # its headings end with it; so do the FAQ entries they began (on top of the stack)
+            inner = len(self.scopes)
+            self.path = self.scopes.pop()
+            while self.frames and self.frames[-1].kind == "h" and self.frames[-1].scope >= inner:
+                self.frames.pop()
+        if node.tag in ("ul", "ol") and self.lists:
+            self.lists -= 1
 
     def summary(self, node) -> None:
         details = self.frames[-1] if self.frames and self.frames[-1].kind == "details" else None
@@ -152,7 +162,7 @@ class Writer:
             self.path.append((level, text))
         self.write(text, "\n", before="\n\n")  # a blank line above a heading, its body right below
         if text.endswith("?") and not is_title:
-            self.frames.append(Frame("h", level, text, tuple(h for _, h in self.path)))
+            self.frames.append(Frame("h", level, text, tuple(h for _, h in self.path), len(self.scopes)))
 
     def question(self, text: str, frame: Frame | None) -> None:
         """A <summary> or <dt>: an FAQ question when it asks one inside its container, else a paragraph."""
@@ -203,8 +213,7 @@ def dropped(node) -> bool:
         return True
     attrs = node.attributes
     roles = set((attrs.get("role") or "").lower().split())
-    return (bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
-            or node.tag in ("ul", "ol") and is_contents(node))
+    return bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
 
 
 def is_contents(node) -> bool:
