@@ -29,6 +29,7 @@ def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int
             cal: Calibration, suggest: Callable[[], list[str]], searched: str | None = None) -> AskResponse:
     """`question` is what the user asked (echoed back), `query` what was searched (typos repaired)."""
     q = QueryFacts.of(index, query, searched)
+    hits = [h for h in hits if answer_sentences(index, h.passage).any()]  # questions alone answer nothing
     # the confidence reads the sentence that matched best, as it was fitted (bench/fit.py): a
     # two-sentence answer holds a name or a number by chance more often than the evidence does
     probs = [cal.probability(features(index, hits, q, span_text(index, h, answer_span(index, h, pairs=False)), i))
@@ -75,9 +76,9 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
         return p.start, p.end
     # a question in the text ("Q: Can I recover a broken file?") is not an answer: it may open
     # one (the pair of it and the sentence after), never be one alone or close one
-    answers = np.array([not (asks(text[a:b]) or in_marked_question(text, a)) for a, b in p.sentences])
-    if not answers.any():
-        answers[:] = True
+    answers = answer_sentences(index, hit.passage)
+    if not answers.any():  # respond() never answers from such a passage; the confidence may read one
+        answers = np.ones(len(p.sentences), dtype=bool)
     leads = passage_pair_leads(index, hit, singles=answers) if pairs and len(p.sentences) > 1 else ()
     if len(leads) and (leads := np.where(np.array(joins) & answers[1:], leads, -np.inf)).max() > -SPAN_EXTEND:
         lo = int(np.argmax(leads))
@@ -108,22 +109,36 @@ def restates(index: Index, sentence: str, asked: list[str]) -> bool:
     return new < NEW_WORDS
 
 
-_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+def answer_sentences(index: Index, passage: int) -> np.ndarray:
+    """Which sentences of a passage may be an answer: those that ask nothing themselves."""
+    p = index.passages[passage]
+    text = index.doc_by_id[p.doc_id].text
+    return np.array([not (asks(text[a:b]) or in_marked_question(text, a)) for a, b in p.sentences], dtype=bool)
+
+
+_EOL = r"(?:\r\n?|\n)"  # LF, CRLF or an old Mac CR
+_BLANK_LINE = re.compile(_EOL + r"[ \t]*" + _EOL)
 _Q_OPENS = re.compile(r"[ \t>*_]*Q\d*[ \t]*[:.)]")  # "Q: ", "Q. ", "Q1) ", "> Q: "
 _A_OPENS = re.compile(r"[ \t>*_]*A\d*[ \t]*[:.)]")
-_A_LINE = re.compile(r"\n[ \t>*_]*A\d*[ \t]*[:.)]")
+_A_LINE = re.compile(_EOL + r"[ \t>*_]*A\d*[ \t]*[:.)]")
 
 
 def in_marked_question(text: str, at: int, reach: int = 1000) -> bool:
-    """Offset `at` lies in a paragraph opened by a "Q:" marker, before any "A:" line: the
-    question's own text, whether or not its sentence ends with a question mark ("Q: The default
-    build is too big. How can I make it smaller?")."""
+    """Offset `at` lies in the question of a "Q:" paragraph: after the marker, before any "A:"
+    line, in a paragraph that asks something ("Q: The default build is too big. How can I make it
+    smaller?"), so that its sentences without a question mark are not taken for the answer. A "Q1:"
+    paragraph that asks nothing ("Q1: Revenue grew.") is a quarter's report, not a question."""
     if _A_OPENS.match(text, at):  # the answer's own first sentence, "A: Yes."
         return False
-    window = text[max(0, at - reach):at]
-    breaks = list(_BLANK_LINE.finditer(window))
-    para = window[breaks[-1].end():] if breaks else window if at <= reach else ""
-    return bool(_Q_OPENS.match(para)) and not _A_LINE.search(para)
+    lo = max(0, at - reach)
+    breaks = list(_BLANK_LINE.finditer(text, lo, at))
+    start = breaks[-1].end() if breaks else 0 if lo == 0 else None
+    if start is None or not _Q_OPENS.match(text, start):
+        return False
+    limit = min(len(text), start + 2 * reach)
+    ends = min([m.start() for m in (_A_LINE.search(text, start, limit), _BLANK_LINE.search(text, start, limit)) if m]
+               or [limit])
+    return at < ends and "?" in text[start:ends]
 
 
 def lead_in(text: str, sentences: list[tuple[int, int]], joins: list[bool], first: int) -> int:

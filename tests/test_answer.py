@@ -186,6 +186,11 @@ def test_a_sentence_that_only_says_again_what_was_asked(engine, sentence, questi
     ("Q. Is this ok? It is.\nA. Yes. Fine.", 22, False),  # after the "A." line of the same paragraph
     ("Some text.\n\nThe build is too big. Use a flag.", 12, False),  # no marker
     ("Quality matters.\n\nIt does.", 18, False),  # a word that starts with Q is no marker
+    ("Intro.\n\nQ: The build is too big. How can I shrink it?\nA: Use a flag.", 8, True),  # its first sentence
+    ("Q: The build is too big.\rHow can I shrink it?\r\rA: Use a flag.", 0, True),  # old Mac line ends
+    ("Q: The build is too big.\rHow can I shrink it?\r\rA: Use a flag. It helps.", 50, False),
+    ("Q: Is it big?\rA: Yes. Very.", 22, False),
+    ("Results.\n\nQ1: Revenue grew. Costs fell to 3 million.", 9, False),  # a quarter, not a question
 ])
 def test_the_text_of_a_marked_question_is_not_an_answer(text, at, inside):
     from qa.answer import in_marked_question
@@ -206,3 +211,21 @@ def test_the_text_of_a_marked_question_is_not_an_answer(text, at, inside):
 ])
 def test_the_kind_of_answer_a_question_wants(question, kind):
     assert expected(question) == kind
+
+
+def test_a_passage_of_questions_alone_is_never_answered_from(write_corpus, fake_model, tmp_path):
+    """A list of open questions matches a question best and answers nothing: it is not cited."""
+    from conftest import FakeEmbedder
+
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    corpus = write_corpus({"open.txt": "Does Foo run on Windows?\n\nIs there a GUI for Foo?\n",
+                           "guide.txt": "Foo runs on Windows, macOS and Linux.\n"})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    _, _, hits = engine.search("does foo run on windows?", 3)
+    assert engine.index.passages[hits[0].passage].doc_id == "open.txt"  # it matches best
+    r = engine.ask("does foo run on windows?")
+    assert all(c.source.endswith("guide.txt") for c in r.citations)
+    assert not r.answered or r.answer == "Foo runs on Windows, macOS and Linux."
