@@ -41,7 +41,7 @@ def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int
     rest = sorted(zip(hits[1:top_k], probs[1:]), key=lambda hp: -hp[1])
     citations = [citation(index, h, corpus, p) for h, p in [(hits[0], probs[0]), *rest]]
     return AskResponse(question=question, answered=True,
-                       answer=span_text(index, hits[0], answer_span(index, hits[0], asked=q.terms)),
+                       answer=span_text(index, hits[0], answer_span(index, hits[0], asked=q.terms, question=question)),
                        confidence=round(probs[0], 4), citations=citations, suggestions=[])
 
 
@@ -49,7 +49,8 @@ def span_text(index: Index, hit: Hit, span: tuple[int, int]) -> str:
     return index.doc_by_id[index.passages[hit.passage].doc_id].text[span[0]:span[1]]
 
 
-def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | None = None) -> tuple[int, int]:
+def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | None = None,
+                question: str = "") -> tuple[int, int]:
     """The best sentence, joined by its better neighbour when that one scores almost as well; or
     two neighbouring sentences when together they match the question almost as well as the best
     one alone, or better (qa.retrieve.pair_leads, worked out only for the passages answered from);
@@ -79,8 +80,15 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     answers = answer_sentences(index, hit.passage)
     if not answers.any():  # respond() never answers from such a passage; the confidence may read one
         answers = np.ones(len(p.sentences), dtype=bool)
+    # a pair that only nearly matches as well as one sentence stays within a paragraph: two
+    # paragraphs alike ("Q2: Revenue was 4 million." "Q3: Revenue was 5 million.") are not one answer
+    same_paragraph = np.array([not _BLANK_LINE.search(text, a[1], b[0]) for a, b in zip(p.sentences, p.sentences[1:])],
+                              dtype=bool)
     leads = passage_pair_leads(index, hit, singles=answers) if pairs and len(p.sentences) > 1 else ()
-    if len(leads) and (leads := np.where(np.array(joins) & answers[1:], leads, -np.inf)).max() > -SPAN_EXTEND:
+    if len(leads):
+        leads = np.where(np.array(joins) & answers[1:], leads, -np.inf)
+        leads = np.where(same_paragraph | (leads > 0), leads, -np.inf)
+    if len(leads) and leads.max() > -SPAN_EXTEND:
         lo = int(np.argmax(leads))
         hi = lo + 1
     else:
@@ -92,12 +100,25 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
             j = max(neighbours, key=lambda j: scores[j])
             if scores[j] >= scores[best] - SPAN_EXTEND:
                 lo, hi = min(best, j), max(best, j)
+    # a sentence that only says again what was asked is joined by the next one (in the next
+    # paragraph too: a problem stated, then solved), unless the question asks yes or no (then
+    # saying it again is the answer) or the next one introduces something left out ("These are:")
     if asked and lo == hi and hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] \
+            and not yes_no(question) and not text[slice(*p.sentences[hi + 1])].rstrip().endswith((":", "：")) \
             and restates(index, text[slice(*p.sentences[hi])], asked):
         hi += 1
     if pairs:
         lo = lead_in(text, p.sentences, joins, lo)
     return p.sentences[lo][0], p.sentences[hi][1]
+
+
+_YES_NO = re.compile(r"^\W*(is|are|was|were|am|do|does|did|can|could|will|would|should|shall|has|have|had|may|might|"
+                     r"must|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|can'?t|won'?t)\b", re.I)
+
+
+def yes_no(question: str) -> bool:
+    """The question asks yes or no: it opens with an auxiliary verb ("is the router waterproof?")."""
+    return bool(_YES_NO.match(question))
 
 
 def restates(index: Index, sentence: str, asked: list[str]) -> bool:

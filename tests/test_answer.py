@@ -229,3 +229,37 @@ def test_a_passage_of_questions_alone_is_never_answered_from(write_corpus, fake_
     r = engine.ask("does foo run on windows?")
     assert all(c.source.endswith("guide.txt") for c in r.citations)
     assert not r.answered or r.answer == "Foo runs on Windows, macOS and Linux."
+
+
+@pytest.mark.parametrize("question, yes_or_no", [("is the router waterproof?", True), ("Does it work?", True),
+                                                 ("can't I use it?", True), ("how do I use it?", False),
+                                                 ("isolation levels?", False), ("what is it?", False)])
+def test_a_question_that_asks_yes_or_no(question, yes_or_no):
+    from qa.answer import yes_no
+
+    assert yes_no(question) is yes_or_no
+
+
+@pytest.mark.parametrize("files, question, answer", [
+    # saying it again is the answer to a yes/no question: nothing unrelated is appended
+    ({"notes.txt": "The router is waterproof. The box also contains two Ethernet cables and a power adapter.\n"},
+     "is the router waterproof?", "The router is waterproof."),
+    # two paragraphs alike are not one answer because they match nearly as well together
+    ({"results.txt": "Revenue in Q2 was 4 million dollars.\n\nRevenue in Q3 was 5 million dollars.\n"},
+     "what was revenue in Q3?", "Revenue in Q3 was 5 million dollars."),
+])
+def test_answers_do_not_take_in_what_does_not_answer(write_corpus, fake_model, tmp_path, files, question, answer):
+    from conftest import FakeEmbedder
+
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    s = Settings(corpus=write_corpus(files), index=tmp_path / "index", model=str(fake_model),
+                 query_runtime="sentence-transformers")
+    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    _, _, hits = engine.search(question, 1)
+    from qa.answer import answer_span, span_text
+    from qa.lexical import terms
+
+    span = span_text(engine.index, hits[0], answer_span(engine.index, hits[0], asked=terms(question), question=question))
+    assert span == answer
