@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.router.route_class = JSONRoute
     if settings.cors_origin_list():  # closed unless configured: browsers then allow same-origin calls only
         app.add_middleware(JSONCORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type", "Authorization"], max_age=600)
+                           allow_headers=["Content-Type", "Authorization"], expose_headers=["X-QA-Build"], max_age=600)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)  # outermost
     mount_docs(app)
 

@@ -238,6 +238,8 @@ def unique_ids(docs: list[Document], warn: Callable[[str], None] | None = None) 
             if given(doc, p) and p.id not in used:
                 used.add(p.id)
     reserved, out = used - doc_ids, []
+    reserved_first = set(used)  # ids given by FAQ files, and documents' ids: a generated id that meets one is
+    # renamed with a warning; two generated ids alike ("### Why?" twice in a file) are numbered quietly
     for doc in docs:
         passages = []
         for p in doc.passages:
@@ -249,7 +251,7 @@ def unique_ids(docs: list[Document], warn: Callable[[str], None] | None = None) 
                     n += 1
                     pid = f"{p.id}-{n}"
                 used.add(pid)
-                if warn is not None and pid != p.id:
+                if warn is not None and pid != p.id and (given(doc, p) or p.id in reserved_first):
                     if not given(doc, p):  # a generated id ("guide.md#p1") that an FAQ file gave its own entry
                         why = f"the passage id '{p.id}' is an FAQ entry's own id elsewhere; this passage"
                     elif p.id in doc_ids:

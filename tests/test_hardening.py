@@ -383,6 +383,7 @@ def test_cors_opens_to_the_configured_origins_only(engine):
         assert ok.headers["x-content-type-options"] == "nosniff"
         r = c.post("/api/ask", json={"question": "hi"}, headers={"origin": "https://faq.example.com"})
         assert r.headers["access-control-allow-origin"] == "https://faq.example.com"
+        assert r.headers["access-control-expose-headers"] == "X-QA-Build" and r.headers["x-qa-build"]  # readable there
         bad = c.options("/api/ask", headers=PREFLIGHT)
         assert_problem(bad, 400, "CORS preflight refused", "'https://evil.example' is not allowed", "QA_CORS_ORIGINS")
         assert "access-control-allow-origin" not in bad.headers

@@ -482,6 +482,15 @@ def test_faq_file_ids_keep_their_names_and_a_repeated_one_is_renamed_with_a_warn
     assert any("b.jsonl" in w and "'shared'" in w and "shared-2" in w for w in warnings)
 
 
+def test_two_headings_alike_in_one_file_are_numbered_without_a_warning(settings, fake_embedder):
+    (settings.corpus / "d.md").write_text("# D\n\n## Install\n\n### Why?\n\nBecause.\n\n## Remove\n\n### Why?\n\n"
+                                          "Again because.\n")
+    warnings = build_warnings(settings, fake_embedder)
+    ids = [p.id for p in Index.load(settings.index).passages if p.doc_id == "d.md"]
+    assert ids == ["d.md#why", "d.md#why-2"]
+    assert not any("d.md" in w for w in warnings)  # nothing the user gave was renamed
+
+
 def test_a_byte_order_mark_is_not_part_of_any_sentence(write_corpus):
     from qa.corpus import load_corpus
 
