@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from qa.answer import answer_span, span_text  # noqa: E402
+from qa.answer import span_text  # noqa: E402
+from qa.span import answer_span  # noqa: E402
 from qa.calibration import FEATURES, PARAMS, Calibration, QueryFacts, features  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402

@@ -1,26 +1,20 @@
-"""Ranked passages -> the contract: a verbatim answer span, citations, confidence, abstention."""
+"""Ranked passages -> the contract: the answer (qa.span), citations, confidence, abstention."""
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from qa.calibration import Calibration, QueryFacts, features
-from qa.corpus import JOIN, LEANS, asks, leaf_path
+from qa.corpus import leaf_path
 from qa.index import Index
-from qa.lexical import terms
-from qa.retrieve import Hit, passage_pair_leads
+from qa.retrieve import Hit
 from qa.schemas import AskResponse, Citation
+from qa.span import answer_sentences, answer_span
 
 NOT_ANSWERED = "Sorry, I couldn't find an answer to that in the documents."
-NEW_WORDS = 0.5  # an answer sentence adds at least this share of terms (IDF-weighted) the question lacks
-SPAN_EXTEND = 0.05  # a neighbour sentence, or a pair of sentences, scoring within this of the best makes the answer
-FAQ_WHOLE = 2
 SUGGEST_FLOOR = 0.25  # FAQ questions less similar than this are not worth suggesting
 MAX_SUGGESTIONS = 3
 
@@ -47,131 +41,6 @@ def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int
 
 def span_text(index: Index, hit: Hit, span: tuple[int, int]) -> str:
     return index.doc_by_id[index.passages[hit.passage].doc_id].text[span[0]:span[1]]
-
-
-def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | None = None,
-                question: str = "") -> tuple[int, int]:
-    """The best sentence, joined by its better neighbour when that one scores almost as well; or
-    two neighbouring sentences when together they match the question almost as well as the best
-    one alone, or better (qa.retrieve.pair_leads, worked out only for the passages answered from);
-    preceded by the sentence that introduces it with a colon (qa.answer.lead_in).
-
-    A short FAQ answer (up to FAQ_WHOLE sentences) is the answer whole: it was written as one.
-    Measured (answer precision, answers that hold the expected text), pairs that win outright:
-    package READMEs 0.537 -> 0.552, Debian/npm/pip docs 0.294 -> 0.353, the article's held-out
-    questions 0.796 -> 0.815. Pairs within SPAN_EXTEND and the lead-in: READMEs 0.552 -> 0.612,
-    Debian/npm/pip 0.368 -> 0.441, the article's sets unchanged; answers ~20 characters longer.
-    A question in the text (a sentence ending with "?", or any text of a paragraph opened by a
-    "Q:" marker) is never the answer alone (plain-text FAQs read as prose: 0.475 -> 0.550 -> 0.700,
-    the last step with the markers and the question paragraphs of qa.corpus.merge_short).
-    With `asked` (the question's terms), a sentence that only says again what was asked ("Sometimes
-    it is helpful to get timing information without output", asked how to get it) is joined by
-    the next one: READMEs 0.612 -> 0.627, plain-text FAQs 0.550 -> 0.575, nothing else changed.
-    """
-    p = index.passages[hit.passage]
-    text = index.doc_by_id[p.doc_id].text
-    # two sentences make one answer only when nothing but space (or a list marker) lies between
-    # them: never a code block, table or fence that sits between two paragraphs of a passage
-    joins = [bool(JOIN.fullmatch(text, a[1], b[0])) for a, b in zip(p.sentences, p.sentences[1:])]
-    if p.question and len(p.sentences) <= FAQ_WHOLE and all(joins):
-        return p.start, p.end
-    # a question in the text ("Q: Can I recover a broken file?") is not an answer: it may open
-    # one (the pair of it and the sentence after), never be one alone or close one
-    answers = answer_sentences(index, hit.passage)
-    if not answers.any():  # respond() never answers from such a passage; the confidence may read one
-        answers = np.ones(len(p.sentences), dtype=bool)
-    # a pair that only nearly matches as well as one sentence stays within a paragraph: two
-    # paragraphs alike ("Q2: Revenue was 4 million." "Q3: Revenue was 5 million.") are not one answer
-    same_paragraph = np.array([not _BLANK_LINE.search(text, a[1], b[0]) for a, b in zip(p.sentences, p.sentences[1:])],
-                              dtype=bool)
-    leads = passage_pair_leads(index, hit, singles=answers) if pairs and len(p.sentences) > 1 else ()
-    if len(leads):
-        leads = np.where(np.array(joins) & answers[1:], leads, -np.inf)
-        leads = np.where(same_paragraph | (leads > 0), leads, -np.inf)
-    if len(leads) and leads.max() > -SPAN_EXTEND:
-        lo = int(np.argmax(leads))
-        hi = lo + 1
-    else:
-        scores = np.where(answers, hit.sentence_scores, -np.inf)
-        best = int(np.argmax(scores))
-        lo, hi = best, best
-        neighbours = [j for j in (best - 1, best + 1) if 0 <= j < len(scores) and joins[min(j, best)] and answers[j]]
-        if neighbours:
-            j = max(neighbours, key=lambda j: scores[j])
-            if scores[j] >= scores[best] - SPAN_EXTEND:
-                lo, hi = min(best, j), max(best, j)
-    # a sentence that only says again what was asked is joined by the next one (in the next
-    # paragraph too: a problem stated, then solved), unless the question asks yes or no (then
-    # saying it again is the answer) or the next one introduces something left out ("These are:")
-    if asked and lo == hi and hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] \
-            and not yes_no(question) and not text[slice(*p.sentences[hi + 1])].rstrip().endswith((":", "：")) \
-            and restates(index, text[slice(*p.sentences[hi])], asked):
-        hi += 1
-    if pairs:
-        lo = lead_in(text, p.sentences, joins, lo)
-    return p.sentences[lo][0], p.sentences[hi][1]
-
-
-_YES_NO = re.compile(r"^\W*(is|are|was|were|am|do|does|did|can|could|will|would|should|shall|has|have|had|may|might|"
-                     r"must|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|can'?t|won'?t)\b", re.I)
-
-
-def yes_no(question: str) -> bool:
-    """The question asks yes or no: it opens with an auxiliary verb ("is the router waterproof?")."""
-    return bool(_YES_NO.match(question))
-
-
-def restates(index: Index, sentence: str, asked: list[str]) -> bool:
-    """Less than NEW_WORDS of the sentence's terms (IDF-weighted) are terms the question did not use."""
-    said = terms(sentence)
-    if not said:
-        return False
-    new = index.vocabulary.coverage(said, lambda t: t not in set(asked))
-    return new < NEW_WORDS
-
-
-def answer_sentences(index: Index, passage: int) -> np.ndarray:
-    """Which sentences of a passage may be an answer: those that ask nothing themselves."""
-    p = index.passages[passage]
-    text = index.doc_by_id[p.doc_id].text
-    return np.array([not (asks(text[a:b]) or in_marked_question(text, a)) for a, b in p.sentences], dtype=bool)
-
-
-_EOL = r"(?:\r\n?|\n)"  # LF, CRLF or an old Mac CR
-_BLANK_LINE = re.compile(_EOL + r"[ \t]*" + _EOL)
-_Q_OPENS = re.compile(r"[ \t>*_]*Q\d*[ \t]*[:.)]")  # "Q: ", "Q. ", "Q1) ", "> Q: "
-_A_OPENS = re.compile(r"[ \t>*_]*A\d*[ \t]*[:.)]")
-_A_LINE = re.compile(_EOL + r"[ \t>*_]*A\d*[ \t]*[:.)]")
-
-
-def in_marked_question(text: str, at: int, reach: int = 1000) -> bool:
-    """Offset `at` lies in the question of a "Q:" paragraph: after the marker, before any "A:"
-    line, in a paragraph that asks something ("Q: The default build is too big. How can I make it
-    smaller?"), so that its sentences without a question mark are not taken for the answer. A "Q1:"
-    paragraph that asks nothing ("Q1: Revenue grew.") is a quarter's report, not a question."""
-    if _A_OPENS.match(text, at):  # the answer's own first sentence, "A: Yes."
-        return False
-    lo = max(0, at - reach)
-    breaks = list(_BLANK_LINE.finditer(text, lo, at))
-    start = breaks[-1].end() if breaks else 0 if lo == 0 else None
-    if start is None or not _Q_OPENS.match(text, start):
-        return False
-    limit = min(len(text), start + 2 * reach)
-    ends = min([m.start() for m in (_A_LINE.search(text, start, limit), _BLANK_LINE.search(text, start, limit)) if m]
-               or [limit])
-    return at < ends and "?" in text[start:ends]
-
-
-def lead_in(text: str, sentences: list[tuple[int, int]], joins: list[bool], first: int) -> int:
-    """Where an answer starting at sentence `first` should start: at the sentence before it when
-    that one introduces it with a colon ("add the following line to /etc/inittab:" before the
-    line, "These are:" before a list), and one further back when the introduction leans on the
-    sentence before it ("These are:"). A list item or a command alone does not say what it is for."""
-    if first > 0 and joins[first - 1] and text[slice(*sentences[first - 1])].rstrip().endswith((":", "：")):
-        first -= 1
-        if first > 0 and joins[first - 1] and LEANS.match(text, sentences[first][0]):
-            first -= 1
-    return first
 
 
 def citation(index: Index, hit: Hit, corpus: Path, score: float) -> Citation:

@@ -18,7 +18,7 @@ from qa.config import Settings
 from qa.corpus import PARSER_VERSION, CorpusError, Document, corpus_files, file_sha256, load_document, unique_ids
 from qa.embed import model_fingerprint, model_name
 from qa.errors import IndexError_, QAError
-from qa.index import FORMAT_VERSION, Index
+from qa.index import Index
 
 Log = Callable[[str], None]
 

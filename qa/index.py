@@ -269,8 +269,6 @@ class Index:
         where their unit is gone) and the newly embedded units added, instead of building the graph
         again (minutes at a few hundred thousand units). Above MAX_DEAD_SHARE dead entries the graph
         is left to be rebuilt whole."""
-        import faiss
-
         old_map = previous.ann_rows if previous.ann_rows is not None else np.arange(len(previous.vectors))
         carried = np.where(old_map >= 0, moved[np.maximum(old_map, 0)], -1)
         entries = np.concatenate([carried, np.asarray(todo, dtype=np.int64)])

@@ -11,7 +11,8 @@ import textwrap
 
 import click
 
-from qa.evaluate import DialogueReport, Report
+from qa.evaluate import DialogueReport
+from qa.evaluate import Report as EvalReport
 from qa.schemas import AskResponse, Report, ReportItem
 
 
@@ -61,7 +62,7 @@ def text(r: AskResponse, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def report(r: Report) -> str:
+def report(r: EvalReport) -> str:
     rows = [
         ("hit@1 (citations[0] has the expected text)", f"{r.hit_at_1:.3f}"),
         ("answer precision (answer has it)", f"{r.answer_precision:.3f}"),

@@ -160,7 +160,8 @@ def test_a_question_in_the_text_is_not_the_answer(write_corpus, fake_model, tmp_
     query, _, hits = engine.search("can i recover parts of a broken xz file", 1)
     p = engine.index.passages[hits[0].passage]
     assert hits[0].sentence == engine.index.first_sentence[hits[0].passage]  # the question scores best
-    from qa.answer import answer_span, span_text
+    from qa.answer import span_text
+    from qa.span import answer_span
 
     for pairs in (True, False):
         span = span_text(engine.index, hits[0], answer_span(engine.index, hits[0], pairs=pairs))
@@ -174,7 +175,7 @@ def test_a_question_in_the_text_is_not_the_answer(write_corpus, fake_model, tmp_
     ("", "anything", False),
 ])
 def test_a_sentence_that_only_says_again_what_was_asked(engine, sentence, question, again):
-    from qa.answer import restates
+    from qa.span import restates
     from qa.lexical import terms
 
     assert restates(engine.index, sentence, terms(question)) is again
@@ -193,7 +194,7 @@ def test_a_sentence_that_only_says_again_what_was_asked(engine, sentence, questi
     ("Results.\n\nQ1: Revenue grew. Costs fell to 3 million.", 9, False),  # a quarter, not a question
 ])
 def test_the_text_of_a_marked_question_is_not_an_answer(text, at, inside):
-    from qa.answer import in_marked_question
+    from qa.span import in_marked_question
 
     assert in_marked_question(text, at) is inside
 
@@ -235,7 +236,7 @@ def test_a_passage_of_questions_alone_is_never_answered_from(write_corpus, fake_
                                                  ("can't I use it?", True), ("how do I use it?", False),
                                                  ("isolation levels?", False), ("what is it?", False)])
 def test_a_question_that_asks_yes_or_no(question, yes_or_no):
-    from qa.answer import yes_no
+    from qa.span import yes_no
 
     assert yes_no(question) is yes_or_no
 
@@ -258,7 +259,8 @@ def test_answers_do_not_take_in_what_does_not_answer(write_corpus, fake_model, t
                  query_runtime="sentence-transformers")
     engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
     _, _, hits = engine.search(question, 1)
-    from qa.answer import answer_span, span_text
+    from qa.answer import span_text
+    from qa.span import answer_span
     from qa.lexical import terms
 
     span = span_text(engine.index, hits[0], answer_span(engine.index, hits[0], asked=terms(question), question=question))

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from qa.answer import lead_in
+from qa.span import lead_in
 from qa.corpus import JOIN
 
 
