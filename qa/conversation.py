@@ -11,7 +11,8 @@ Signals, all generic (nothing here knows any corpus), weighed in this order by R
   - an elliptical opening: "and …", "but …", "so …", "what about …", "how about …"  -> follow-up
   - mostly words the corpus does not know ("is baseten profitable", "best pizza in nyc"): a new
     topic, left alone so that it is declined as before                                 -> standalone
-  - no content word the corpus knows ("over what period?", "what's the downside?")    -> follow-up
+  - no content word the corpus knows ("over what period?", "what's the downside?"); words that
+    ask for more on what was said ("example", "details", "explain") are not content here -> follow-up
   - an anaphor (it, they, this, that, their, them, then, one, …) in a question naming fewer
     than SELF_CONTAINED things the corpus knows ("why do critics dislike it?")         -> follow-up
   - very short: at most SHORT_WORDS words, one known content word ("at what valuation?") -> follow-up
@@ -44,7 +45,9 @@ ANSWER_TERMS = 0  # names and numbers of the most recent answer: measured to hur
 ANAPHORA = frozenset("""it its itself they them their theirs themselves this that these those he him his
 himself she her hers herself then others other former latter one ones same""".split())
 # typed without the apostrophe, these are not content words
-GENERIC = frozenset("whats whos hows wheres whens whys thats dont doesnt didnt isnt arent wasnt cant wont im ive id".split())
+GENERIC = frozenset("whats whos hows wheres whens whys thats dont doesnt didnt isnt arent wasnt cant wont im ive id".split()
+                    # asking for more on what was just said: "can you give an example?", "explain"
+                    + "example examples instance instances detail details elaborate explain clarify meaning".split())
 OPENINGS = (("and",), ("but",), ("also",), ("plus",), ("or",), ("so",), ("what", "about"), ("how", "about"),
             ("what", "else"), ("anything", "else"), ("same", "for"), ("what", "of"))
 

@@ -71,6 +71,8 @@ FOLLOW_UPS = [
     "over what period?",  # no content word the corpus knows
     "what's the downside?",
     "so what is it really worth?",
+    "can you give an example?",  # asks for more on what was said ("example" is in the article)
+    "could you explain in more detail?",
 ]
 
 
