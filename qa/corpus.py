@@ -62,7 +62,8 @@ class Passage:
 # 12: HTML: a heading heads only its <section>/<article>; a table of contents is dropped.
 # 13: text: paragraphs under no heading are in the section named by the title, as in Markdown and HTML.
 # 14: a short paragraph that asks a question opens a passage (merge_short does not join it to the one before).
-PARSER_VERSION = 14
+# 15: Markdown: a code block right after a paragraph that introduces it with a colon is part of its passage.
+PARSER_VERSION = 15
 
 
 @dataclass(frozen=True)
@@ -348,8 +349,10 @@ def block_passages(doc_id: str, text: str, block: Block) -> list[Passage]:
         return []
     section = " > ".join(block.headings)
     runs = [sentences] if block.question else sentence_runs(sentences, text)
-    return [Passage("", doc_id, section, run[0][0], run[-1][1], text[run[0][0]:run[-1][1]], tuple(run), block.question)
-            for run in runs]
+    # the last run ends where the block does: a command a paragraph introduces ("Run this:") is cited
+    ends = [run[-1][1] for run in runs[:-1]] + [max(runs[-1][-1][1], block.end)]
+    return [Passage("", doc_id, section, run[0][0], end, text[run[0][0]:end], tuple(run), block.question)
+            for run, end in zip(runs, ends)]
 
 
 # A sentence that opens like this leans on the one before ("The warranty question comes up often.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from dataclasses import replace
 
 import yaml
 from markdown_it import MarkdownIt
@@ -60,6 +61,8 @@ class Walk:
                 self.question_level = level if heading.endswith("?") and not is_title else 0
             elif tok.type == "paragraph_open" and tok.map:
                 self.paragraph([line0 + tok.map[0], line0 + tok.map[1]], tokens[i + 1].content)
+            elif tok.type in ("fence", "code_block") and tok.map and not directive(tok.info) in PROSE_DIRECTIVES:
+                self.code(line0 + tok.map[0], line0 + tok.map[1])
             elif tok.type in ("fence", "colon_fence") and tok.map and directive(tok.info) in PROSE_DIRECTIVES \
                     and tok.map[1] - tok.map[0] > 1:
                 first, last = line0 + tok.map[0] + 1, line0 + tok.map[1] - 1  # the body, between the fences
@@ -73,6 +76,20 @@ class Walk:
                     self.path = [*(outer or [(0, self.title)]), (7, label)]  # sits (in an FAQ answer: the answer)
                 self.tokens(_md.parse(textwrap.dedent(body)), first)  # indented in a list item: not code
                 self.path, self.question_level = outer, question_level
+
+    def code(self, first: int, last: int) -> None:
+        """A code block right after a paragraph of the same section that introduces it with a colon
+        ("add this line to your config:") belongs to that paragraph's passage: it is cited with it,
+        though never a sentence (Block.parts keeps the prose apart)."""
+        if not self.out:
+            return
+        b, text = self.out[-1], self.text
+        start = self.starts[first] if first < len(self.starts) else len(text)
+        end = len(text[:self.starts[last] if last < len(self.starts) else len(text)].rstrip())
+        headings = tuple(h for _, h in self.path) or (self.title,)
+        if end > start and b.headings == headings and text[b.start:b.end].rstrip().endswith((":", "：")) \
+                and not text[b.end:start].strip():
+            self.out[-1] = replace(b, end=end, parts=b.spans())
 
     def paragraph(self, line_map: list[int], content: str) -> None:
         span = paragraph_span(self.text, self.starts, line_map, content)

@@ -82,7 +82,19 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
         hi += 1
     if pairs:
         lo = lead_in(text, p.sentences, joins, lo)
+        return p.sentences[lo][0], introduced(text, p.sentences, hi, p.end)
     return p.sentences[lo][0], p.sentences[hi][1]
+
+
+def introduced(text: str, sentences: list[tuple[int, int]], last: int, passage_end: int) -> int:
+    """Where an answer ending with sentence `last` ends: after the code or command that sentence
+    introduces with a colon, when the passage holds it ("add this line:" and the line), else
+    where the sentence ends."""
+    end = sentences[last][1]
+    if not text[sentences[last][0]:end].rstrip().endswith((":", "：")):
+        return end
+    upto = sentences[last + 1][0] if last + 1 < len(sentences) else passage_end
+    return end + len(text[end:upto].rstrip())
 
 
 _YES_NO = re.compile(r"^\W*(is|are|was|were|am|do|does|did|can|could|will|would|should|shall|has|have|had|may|might|"

@@ -38,3 +38,13 @@ def test_an_introduction_behind_a_code_fence_is_not_borrowed():
     sentences = [(0, 9), (24, 34)]  # "Run this:" and "It builds." with the fence between
     joins = [bool(JOIN.fullmatch(text, 9, 24))]
     assert joins == [False] and lead_in(text, sentences, joins, 1) == 1
+
+
+def test_an_answer_ending_with_a_colon_takes_in_what_it_introduces():
+    from qa.span import introduced
+
+    text = "Add this line:\n\n    ss:2345:respawn\n\nThen reload. It works."
+    sentences = [(0, 14), (37, 49), (50, 59)]
+    assert introduced(text, sentences, 0, len(text)) == 35  # through the command, not the blank line after
+    assert introduced(text, sentences, 1, len(text)) == 49  # no colon: where the sentence ends
+    assert introduced("Run:\n\n  make\n", [(0, 4)], 0, 12) == 12  # the last sentence: to the passage end

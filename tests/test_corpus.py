@@ -365,3 +365,16 @@ def test_a_question_joins_its_answer_however_long(tmp_path: Path):
     assert first.text == "Old answer ends here."
     assert second.text.startswith("Why is it slow?\n\nSentence 0") and len(second.text) <= 700
     assert doc.passages[-1].text.endswith("Sentence 15 of the long answer goes on for a while here.")
+
+
+def test_a_code_block_a_paragraph_introduces_is_cited_with_it(tmp_path: Path):
+    doc = write_doc(tmp_path, "boot.md", "# Foo\n\n## Boot\n\nTo start foo at boot, add this line to /etc/inittab:\n\n"
+                                         "    ss:2345:respawn:/usr/sbin/food -D\n\nThen run telinit q.\n\n## Other\n\n"
+                                         "Some text without a colon.\n\n```\nnot cited\n```\n")
+    boot, other = doc.passages
+    assert boot.text.endswith("food -D\n\nThen run telinit q.") and "ss:2345" in boot.text
+    assert [doc.text[a:b] for a, b in boot.sentences] == [
+        "To start foo at boot, add this line to /etc/inittab:", "Then run telinit q."]  # code is never a sentence
+    assert other.text == "Some text without a colon."  # no colon: the code stays out
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
