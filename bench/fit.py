@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from qa.answer import span_text  # noqa: E402
-from qa.span import answer_span  # noqa: E402
+from qa.span import answer_sentences, answer_span  # noqa: E402
 from qa.calibration import FEATURES, PARAMS, Calibration, QueryFacts, features  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
@@ -34,6 +34,7 @@ from qa.engine import Engine  # noqa: E402
 
 def example(engine: Engine, question: str) -> tuple[list[float], int]:
     query, _, hits = engine.search(question, 3)
+    hits = [h for h in hits if answer_sentences(engine.index, h.passage).any()] or hits  # as qa.answer.respond
     top = hits[0]
     span = span_text(engine.index, top, answer_span(engine.index, top, pairs=False))  # as qa.answer.respond
     return features(engine.index, hits, QueryFacts.of(engine.index, query), span), top.passage

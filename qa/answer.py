@@ -23,11 +23,14 @@ def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int
             cal: Calibration, suggest: Callable[[], list[str]], searched: str | None = None) -> AskResponse:
     """`question` is what the user asked (echoed back), `query` what was searched (typos repaired)."""
     q = QueryFacts.of(index, query, searched)
-    hits = [h for h in hits if answer_sentences(index, h.passage).any()]  # questions alone answer nothing
+    # which sentences of each passage may answer, worked out once: questions alone answer nothing
+    kept = [(h, m) for h in hits if (m := answer_sentences(index, h.passage)).any()]
+    hits, masks = [h for h, _ in kept], [m for _, m in kept]
     # the confidence reads the sentence that matched best, as it was fitted (bench/fit.py): a
     # two-sentence answer holds a name or a number by chance more often than the evidence does
-    probs = [cal.probability(features(index, hits, q, span_text(index, h, answer_span(index, h, pairs=False)), i))
-             for i, h in enumerate(hits[:max(top_k, 1)])]
+    probs = [cal.probability(features(index, hits, q, span_text(index, h, answer_span(index, h, pairs=False,
+                                                                                      answers=m)), i))
+             for i, (h, m) in enumerate(zip(hits[:max(top_k, 1)], masks))]
     if not probs or probs[0] < cal.threshold:
         return AskResponse(question=question, answered=False, answer=NOT_ANSWERED,
                            confidence=round(probs[0], 4) if probs else 0.0, citations=[], suggestions=suggest())
@@ -35,7 +38,8 @@ def respond(index: Index, hits: list[Hit], question: str, query: str, top_k: int
     rest = sorted(zip(hits[1:top_k], probs[1:]), key=lambda hp: -hp[1])
     citations = [citation(index, h, corpus, p) for h, p in [(hits[0], probs[0]), *rest]]
     return AskResponse(question=question, answered=True,
-                       answer=span_text(index, hits[0], answer_span(index, hits[0], asked=q.terms, question=question)),
+                       answer=span_text(index, hits[0], answer_span(index, hits[0], asked=q.terms, question=question,
+                                                                       answers=masks[0])),
                        confidence=round(probs[0], 4), citations=citations, suggestions=[])
 
 

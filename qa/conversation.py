@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from qa.lexical import STOPWORDS, terms
+from qa.lexical import CONTRACTIONS, STOPWORDS, terms
 
 MAX_TURNS = 3  # earlier turns looked at, most recent first
 MAX_TERMS = 8  # salient terms added to a follow-up
@@ -44,10 +44,10 @@ ANSWER_TERMS = 0  # names and numbers of the most recent answer: measured to hur
 
 ANAPHORA = frozenset("""it its itself they them their theirs themselves this that these those he him his
 himself she her hers herself then others other former latter one ones same""".split())
-# typed without the apostrophe, these are not content words
-GENERIC = frozenset("whats whos hows wheres whens whys thats dont doesnt didnt isnt arent wasnt cant wont im ive id".split()
-                    # asking for more on what was just said: "can you give an example?", "explain"
-                    + "example examples instance instances detail details elaborate explain clarify meaning".split())
+# contractions typed without the apostrophe are not content words, nor are words asking for more on
+# what was just said ("can you give an example?", "explain")
+GENERIC = CONTRACTIONS | frozenset("example examples instance instances detail details elaborate explain clarify "
+                                   "meaning".split())
 OPENINGS = (("and",), ("but",), ("also",), ("plus",), ("or",), ("so",), ("what", "about"), ("how", "about"),
             ("what", "else"), ("anything", "else"), ("same", "for"), ("what", "of"))
 

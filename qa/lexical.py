@@ -24,6 +24,13 @@ your yours tell know please much many kind sort type really actually exactly bas
 stuff anyone someone something get got say says said mean means give u r ur pls plz thanks thank hi hey hello""".split())
 
 
+# Contractions typed without their apostrophe: words, not typos of corpus words ("dont" -> "done")
+# and not content words of a question (qa.spelling, qa.conversation)
+CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant couldnt wouldnt shouldnt wont hasnt
+    havent hadnt mustnt neednt youre theyre thats whats hows wheres whos whens whys theres heres youve theyve
+    youll theyll shes hes im ive id""".split())
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer

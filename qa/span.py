@@ -23,7 +23,7 @@ FAQ_WHOLE = 2
 
 
 def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | None = None,
-                question: str = "") -> tuple[int, int]:
+                question: str = "", answers: np.ndarray | None = None) -> tuple[int, int]:
     """The best sentence, joined by its better neighbour when that one scores almost as well; or
     two neighbouring sentences when together they match the question almost as well as the best
     one alone, or better (qa.retrieve.pair_leads, worked out only for the passages answered from);
@@ -50,7 +50,7 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
         return p.start, p.end
     # a question in the text ("Q: Can I recover a broken file?") is not an answer: it may open
     # one (the pair of it and the sentence after), never be one alone or close one
-    answers = answer_sentences(index, hit.passage)
+    answers = answer_sentences(index, hit.passage) if answers is None else answers  # respond() passes its own
     if not answers.any():  # respond() never answers from such a passage; the confidence may read one
         answers = np.ones(len(p.sentences), dtype=bool)
     # a pair that only nearly matches as well as one sentence stays within a paragraph: two

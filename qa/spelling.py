@@ -17,11 +17,9 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from qa.lexical import CONTRACTIONS  # typed without their apostrophe they are words ("dont" is not "done")
+
 _WORD = re.compile(r"[^\W\d_]{4,}")
-# Contractions typed without their apostrophe are words, not typos of corpus words ("dont" -> "done")
-CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant couldnt wouldnt shouldnt wont hasnt
-    havent hadnt mustnt neednt youre theyre thats whats hows wheres whos theres heres youve theyve youll
-    theyll shes hes""".split())
 
 
 def model_words(model_path: str) -> set[str]:
