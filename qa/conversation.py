@@ -8,13 +8,16 @@ turn first, walking back to the last turn that stood on its own (the topic's anc
 question is returned unchanged, so it is answered exactly as without a conversation.
 
 Signals, all generic (nothing here knows any corpus), weighed in this order by Reading.follow_up:
-  - an elliptical opening: "and …", "but …", "so …", "what about …", "how about …"  -> follow-up
+  - an elliptical opening: "and …", "but …", "so …", "what about …", "how about …", after any
+    interjection ("ok but …", "nice, what about …")                                   -> follow-up
   - mostly words the corpus does not know ("is baseten profitable", "best pizza in nyc"): a new
     topic, left alone so that it is declined as before                                 -> standalone
   - no content word the corpus knows ("over what period?", "what's the downside?"); words that
     ask for more on what was said ("example", "details", "explain") are not content here -> follow-up
   - an anaphor (it, they, this, that, their, them, then, one, …) in a question naming fewer
-    than SELF_CONTAINED things the corpus knows ("why do critics dislike it?")         -> follow-up
+    than SELF_CONTAINED things the corpus knows ("why do critics dislike it?")         -> follow-up;
+    everyday words ("need", "work", "good", "side": qa.spelling.common_words) are not counted, for
+    a large corpus knows them all ("what do i need on the server for it to work?")
   - very short: at most SHORT_WORDS words, one known content word ("at what valuation?") -> follow-up
 "Known" means the word's stem occurs in the indexed passages (the BM25 vocabulary).
 
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from qa.lexical import CONTRACTIONS, STOPWORDS, terms
+from qa.spelling import common_words
 
 MAX_TURNS = 3  # earlier turns looked at, most recent first
 MAX_TERMS = 8  # salient terms added to a follow-up
@@ -49,7 +53,9 @@ himself she her hers herself then others other former latter one ones same""".sp
 GENERIC = CONTRACTIONS | frozenset("example examples instance instances detail details elaborate explain clarify "
                                    "meaning".split())
 OPENINGS = (("and",), ("but",), ("also",), ("plus",), ("or",), ("so",), ("what", "about"), ("how", "about"),
-            ("what", "else"), ("anything", "else"), ("same", "for"), ("what", "of"))
+            ("what", "else"), ("anything", "else"), ("same", "for"), ("what", "of"), ("what", "if"))
+# words that open a reply before it says anything: "ok but …", "nice, what about …"
+INTERJECTIONS = frozenset("ok okay oh ah hmm nice cool great thanks thx right alright well yeah yes no sure".split())
 
 # A surface token: a number with its unit ($1.5B, 13 billion, 160%, 2019) or a word (split-priced, Baseten’s).
 _TOKEN = re.compile(r"[$€£]?\d+(?:[.,]\d+)*(?:%|\s?(?:bn|b|mn|m|k|billion|million|thousand|trillion|bil)\b)?"
@@ -129,6 +135,7 @@ class Reading:
     anaphora: tuple[str, ...]  # pronouns and other words pointing back
     known: tuple[str, ...]  # content terms the corpus knows
     unknown: tuple[str, ...]  # content words it does not know
+    specific: tuple[str, ...] = ()  # the known words that are not everyday English (only with an anaphor)
 
     @property
     def follow_up(self) -> bool:
@@ -138,7 +145,7 @@ class Reading:
             return False  # mostly about things the corpus does not know: a new topic (and likely no answer)
         if not self.known:
             return True
-        if self.anaphora and len(self.known) < SELF_CONTAINED:
+        if self.anaphora and len(self.specific) < SELF_CONTAINED:
             return True
         return self.words <= SHORT_WORDS and len(self.known) <= 1 and not self.unknown
 
@@ -146,8 +153,9 @@ class Reading:
 def read(question: str, known: Known) -> Reading:
     toks = tokens(question)
     low = [_word(t) for t in toks]
-    opening = any(tuple(low[:len(o)]) == o for o in OPENINGS)
-    anaphora, have, unknown = [], [], []
+    first = next((i for i, w in enumerate(low) if w not in INTERJECTIONS), len(low))
+    opening = any(tuple(low[first:first + len(o)]) == o for o in OPENINGS)
+    anaphora, have, unknown, words = [], [], [], []
     for t, w in zip(toks, low):
         if w in ANAPHORA:
             anaphora.append(w)
@@ -155,9 +163,11 @@ def read(question: str, known: Known) -> Reading:
             continue
         elif any(s in known.df for s in t.stems):
             have += [s for s in t.stems if s in known.df and s not in have]
+            words.append(w)
         elif not t.number:
             unknown.append(w)
-    return Reading(len(toks), opening, tuple(anaphora), tuple(have), tuple(unknown))
+    specific = tuple(dict.fromkeys(w for w in words if w not in common_words())) if anaphora else ()
+    return Reading(len(toks), opening, tuple(anaphora), tuple(have), tuple(unknown), specific)
 
 
 def is_follow_up(question: str, known: Known) -> bool:

@@ -35,18 +35,37 @@ def model_words(model_path: str) -> set[str]:
     return {w for w in vocab if w.isalpha()}
 
 
+COMMON_WORDS = 2000  # the most frequent English words: "need", "work", "good", "side", not "server"
+
+
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """pyspellchecker's English word list, read once and only when a question has a word the corpus
-    and the model lack (most questions have none: `qa ask` does not pay the ~70 ms)."""
+def _english_counts() -> dict[str, int]:
+    """pyspellchecker's English word list with each word's frequency, read once and only when needed
+    (most questions do not need it, and `qa ask` does not pay the ~70 ms)."""
     from importlib.resources import files
 
     try:
         with (files("spellchecker") / "resources" / "en.json.gz").open("rb") as raw, \
                 gzip.open(raw, "rt", encoding="utf-8") as f:
-            return frozenset(json.load(f))
+            counts = json.load(f)
+        return counts if isinstance(counts, dict) else {}
     except (ImportError, OSError, ValueError):  # without it, the corpus and the model decide alone
-        return frozenset()
+        return {}
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """pyspellchecker's English dictionary (160k words): read when a question has a word the corpus
+    and the model lack."""
+    return frozenset(_english_counts())
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The COMMON_WORDS most frequent words of the same dictionary: everyday words that say little
+    about what a question is about, whatever the corpus ("is that a good idea?", "which side?")."""
+    counts = _english_counts()
+    return frozenset(sorted(counts, key=lambda w: -counts[w])[:COMMON_WORDS])
 
 
 class Speller:

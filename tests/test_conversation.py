@@ -81,6 +81,33 @@ def test_follow_ups_are_recognised(known, question):
     assert is_follow_up(question, known), read(question, known)
 
 
+@pytest.mark.parametrize("question", ["ok but is it at least safe against slowloris?", "nice, what about windows?",
+                                      "hmm, and the Series D?", "what if i don't use pam?"])
+def test_an_interjection_or_what_if_opens_a_follow_up(known, question):
+    assert is_follow_up(question, known), read(question, known)
+
+
+@pytest.fixture(scope="module")
+def large():
+    """The vocabulary of a large corpus, which holds everyday words as well as its own jargon."""
+    text = ("need server work good idea side api different label time kerberos implementation linked "
+            "encode decode pick say reference")
+    return Vocabulary([terms(w) for w in text.split()])
+
+
+@pytest.mark.parametrize("question", ["what do i need on the server for it to work?", "is that a good idea though?",
+                                      "is the api different on that side?", "can i do it one label at a time?",
+                                      "how does it pick encode vs decode if i don't say?"])
+def test_everyday_words_do_not_make_a_question_with_an_anaphor_stand_alone(large, question):
+    assert is_follow_up(question, large), read(question, large)
+
+
+def test_an_anaphor_beside_enough_specific_words_still_stands_alone(large):
+    assert not is_follow_up("which kerberos implementation is it linked against?", large)
+    assert read("which kerberos implementation is it linked against?", large).specific == \
+        ("kerberos", "implementation", "linked")
+
+
 def test_a_follow_up_borrows_the_topic_of_the_previous_question(known):
     text = ask_after(known, "how much are they raising?", "who is leading baseten's new round?")
     assert text.startswith("how much are they raising? ")
@@ -175,3 +202,18 @@ def test_dialogue_turns_are_told_apart(known, name):
     first = [r["turns"][0] for r in rows]
     assert sum(is_follow_up(t, known) for t in later) >= 0.8 * len(later)
     assert sum(not is_follow_up(t, known) for t in first) >= 0.9 * len(first)
+
+
+@pytest.mark.parametrize("folder", ["other", "blind"])
+def test_dialogues_over_other_documents_quote_their_corpus_once(folder):
+    """Development dialogues over the package READMEs and the Debian/npm/pip documents: the expected
+    text of each answerable dialogue is in exactly one line of one corpus file."""
+    corpus = EVAL / folder / "corpus"
+    texts = [f.read_text(encoding="utf-8") for f in sorted(corpus.iterdir()) if f.is_file()]
+    rows = [json.loads(line) for line in (EVAL / folder / "dialogues.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    assert len([r for r in rows if r["expected"] is not None]) >= 15
+    for r in rows:
+        assert set(r) == {"turns", "expected"} and 2 <= len(r["turns"]) <= 3, r
+        if r["expected"] is not None:
+            assert sum(line.count(r["expected"]) for t in texts for line in t.split("\n")) == 1, r
