@@ -18,7 +18,8 @@ Signals, all generic (nothing here knows any corpus), weighed in this order by R
     than SELF_CONTAINED things the corpus knows ("why do critics dislike it?")         -> follow-up;
     everyday words ("need", "work", "good", "side": qa.spelling.common_words) are not counted, for
     a large corpus knows them all ("what do i need on the server for it to work?")
-  - very short: at most SHORT_WORDS words, one known content word ("at what valuation?") -> follow-up
+  - very short: at most SHORT_WORDS words, one known content word that is not everyday English
+    ("at what valuation?", "does pypy work?")                                           -> follow-up
 "Known" means the word's stem occurs in the indexed passages (the BM25 vocabulary).
 
 When a follow-up repeats a word of the earlier question with another word beside it ("when was the
@@ -135,7 +136,7 @@ class Reading:
     anaphora: tuple[str, ...]  # pronouns and other words pointing back
     known: tuple[str, ...]  # content terms the corpus knows
     unknown: tuple[str, ...]  # content words it does not know
-    specific: tuple[str, ...] = ()  # the known words that are not everyday English (only with an anaphor)
+    specific: tuple[str, ...] = ()  # known words that are not everyday English (worked out for the rules that read it)
 
     @property
     def follow_up(self) -> bool:
@@ -147,7 +148,7 @@ class Reading:
             return True
         if self.anaphora and len(self.specific) < SELF_CONTAINED:
             return True
-        return self.words <= SHORT_WORDS and len(self.known) <= 1 and not self.unknown
+        return self.words <= SHORT_WORDS and len(self.specific) <= 1 and not self.unknown
 
 
 def read(question: str, known: Known) -> Reading:
@@ -166,7 +167,8 @@ def read(question: str, known: Known) -> Reading:
             words.append(w)
         elif not t.number:
             unknown.append(w)
-    specific = tuple(dict.fromkeys(w for w in words if w not in common_words())) if anaphora else ()
+    short = len(toks) <= SHORT_WORDS and not unknown
+    specific = tuple(dict.fromkeys(w for w in words if w not in common_words())) if anaphora or short else ()
     return Reading(len(toks), opening, tuple(anaphora), tuple(have), tuple(unknown), specific)
 
 
@@ -270,3 +272,4 @@ def answer_documents(history: Iterable | None, documents: Iterable) -> list[str]
                 out.append(d.id)
                 break
     return out
+

@@ -91,7 +91,7 @@ def test_an_interjection_or_what_if_opens_a_follow_up(known, question):
 def large():
     """The vocabulary of a large corpus, which holds everyday words as well as its own jargon."""
     text = ("need server work good idea side api different label time kerberos implementation linked "
-            "encode decode pick say reference")
+            "encode decode pick say reference pypy wins")
     return Vocabulary([terms(w) for w in text.split()])
 
 
@@ -99,6 +99,12 @@ def large():
                                       "is the api different on that side?", "can i do it one label at a time?",
                                       "how does it pick encode vs decode if i don't say?"])
 def test_everyday_words_do_not_make_a_question_with_an_anaphor_stand_alone(large, question):
+    assert is_follow_up(question, large), read(question, large)
+
+
+@pytest.mark.parametrize("question", ["does pypy work?", "which side wins?"])
+def test_a_short_question_with_one_specific_word_is_a_follow_up(large, question):
+    """"work", "side", "wins" are everyday words: only "pypy" names a topic, and one word is not enough."""
     assert is_follow_up(question, large), read(question, large)
 
 
