@@ -123,8 +123,8 @@ def answer_sentences(index: Index, passage: int) -> np.ndarray:
     return np.array([not (asks(text[a:b]) or in_marked_question(text, a)) for a, b in p.sentences], dtype=bool)
 
 
-_EOL = r"(?:\r\n?|\n)"  # LF, CRLF or an old Mac CR
-_BLANK_LINE = re.compile(_EOL + r"[ \t]*" + _EOL)
+_EOL = r"(?:\r\n|\r(?!\n)|\n)"  # LF, CRLF or an old Mac CR (a CRLF is one line end, never two)
+_BLANK_LINE = re.compile(_EOL + r"(?:[ \t]*" + _EOL + ")+")  # one or more blank lines
 _Q_OPENS = re.compile(r"[ \t>*_]*Q\d*[ \t]*[:.)]")  # "Q: ", "Q. ", "Q1) ", "> Q: "
 _A_OPENS = re.compile(r"[ \t>*_]*A\d*[ \t]*[:.)]")
 _A_LINE = re.compile(_EOL + r"[ \t>*_]*A\d*[ \t]*[:.)]")

@@ -192,6 +192,9 @@ def test_a_sentence_that_only_says_again_what_was_asked(engine, sentence, questi
     ("Q: The build is too big.\rHow can I shrink it?\r\rA: Use a flag. It helps.", 50, False),
     ("Q: Is it big?\rA: Yes. Very.", 22, False),
     ("Results.\n\nQ1: Revenue grew. Costs fell to 3 million.", 9, False),  # a quarter, not a question
+    ("Intro.\n\n\nQ: The build is too big. How can I shrink it?\n\nA: Use a flag.", 9, True),  # two blank lines
+    ("Intro.\r\n \r\n\r\nQ: The build is too big. How can I shrink it?", 13, True),
+    ("Q: The build is too big.\r\nHow can I shrink it?\r\n\r\nA: Use a flag.", 30, True),  # CRLF: one line end
 ])
 def test_the_text_of_a_marked_question_is_not_an_answer(text, at, inside):
     from qa.span import in_marked_question
