@@ -63,7 +63,8 @@ class Passage:
 # 13: text: paragraphs under no heading are in the section named by the title, as in Markdown and HTML.
 # 14: a short paragraph that asks a question opens a passage (merge_short does not join it to the one before).
 # 15: Markdown: a code block right after a paragraph that introduces it with a colon is part of its passage.
-PARSER_VERSION = 15
+# 16: FAQ files: an entry whose id is "." or ".." (which no link can hold) gets a generated id.
+PARSER_VERSION = 16
 
 
 @dataclass(frozen=True)

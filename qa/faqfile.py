@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,7 @@ def parse_jsonl(text: str) -> tuple[list[FaqRow], list[str]]:
         except ValueError as e:
             warnings.append(f"line {n}: not JSON ({e.msg})")
             continue
-        row = make_row(n, obj)
-        rows.append(row) if isinstance(row, FaqRow) else warnings.append(row)
+        keep(make_row(n, obj), rows, warnings)
     return rows, warnings
 
 
@@ -49,11 +48,25 @@ def parse_csv(text: str) -> tuple[list[FaqRow], list[str]]:
     try:
         for record in reader:
             obj = {(k or "").strip().lower(): v for k, v in record.items()}
-            row = make_row(reader.line_num, obj)
-            rows.append(row) if isinstance(row, FaqRow) else warnings.append(row)
+            keep(make_row(reader.line_num, obj), rows, warnings)
     except csv.Error as e:
         warnings.append(f"line {reader.line_num}: {e}")
     return rows, warnings
+
+
+# ids a URL path cannot hold as one segment: a browser reads /api/documents/.. as the parent folder
+_DOT_IDS = {".", ".."}
+
+
+def keep(row: FaqRow | str, rows: list[FaqRow], warnings: list[str]) -> None:
+    """A row goes to `rows`, a problem to `warnings`; an id that cannot be used is replaced by a generated one."""
+    if isinstance(row, str):
+        warnings.append(row)
+        return
+    if row.id in _DOT_IDS:
+        warnings.append(f"line {row.line}: the id '{row.id}' cannot be used in a link; the entry gets a generated id")
+        row = replace(row, id="")
+    rows.append(row)
 
 
 def make_row(n: int, obj) -> FaqRow | str:

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -235,6 +236,19 @@ def test_faq_jsonl_and_csv_rows_with_ids_and_bad_rows(write_corpus):
     assert sum("a.jsonl: line" in w for w in warnings) == 2
     b = docs["b.csv"].passages[0]
     assert b.text == "Because, that is why." and b.id == "b.csv#why"
+
+
+@pytest.mark.parametrize("given", [".", ".."])
+def test_an_faq_id_a_link_cannot_hold_is_replaced_with_a_warning(write_corpus, given):
+    """/api/documents/.. is the parent folder to a browser: such an id could never be opened."""
+    corpus = write_corpus({"f.jsonl": json.dumps({"id": given, "question": "Why?", "answer": "Because."}) + "\n",
+                           "g.csv": f'id,question,answer\n{given},How?,Like so.\n'})
+    warnings: list[str] = []
+    docs = {d.id: d for d in load_corpus(corpus, warn=warnings.append)}
+    assert [p.id for p in docs["f.jsonl"].passages] == ["f.jsonl#why"]
+    assert [p.id for p in docs["g.csv"].passages] == ["g.csv#how"]
+    assert sum(f"the id '{given}' cannot be used in a link" in w and "line 1" in w for w in warnings) == 1
+    assert sum(f"the id '{given}' cannot be used in a link" in w and "line 2" in w for w in warnings) == 1
 
 
 def test_chinese_and_japanese_sentences_stay_apart_though_no_space_follows_their_full_stop():
