@@ -64,7 +64,8 @@ class Passage:
 # 14: a short paragraph that asks a question opens a passage (merge_short does not join it to the one before).
 # 15: Markdown: a code block right after a paragraph that introduces it with a colon is part of its passage.
 # 16: FAQ files: an entry whose id is "." or ".." (which no link can hold) gets a generated id.
-PARSER_VERSION = 16
+# 17: HTML: a <dt> that asks nothing heads its <dd> as a subheading (section path), not a sentence.
+PARSER_VERSION = 17
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ CELL = "\x00"  # marks a table cell's start; the parser never lets a NUL through
 
 @dataclass(eq=False)  # compared by identity: a frame is one FAQ entry or one open container
 class Frame:
-    kind: str  # "h" (question heading), "details", "dl" or "dt"
+    kind: str  # "h" (question heading), "details", "dl", "dt" (a question) or "term" (a <dt> that asks nothing)
     level: int = 0
     question: str = ""
     headings: tuple[str, ...] = ()
@@ -134,7 +134,14 @@ class Writer:
 
     def term(self, node) -> None:
         self.close_until("dl", keep=True)  # a new term ends the previous one's answer
-        self.question(text_of(node), Frame("dt") if any(f.kind == "dl" for f in self.frames) else None)
+        text, in_list = text_of(node), any(f.kind == "dl" for f in self.frames)
+        if not in_list or text.endswith("?") or not text:
+            self.question(text, Frame("dt") if in_list else None)
+            return
+        # a term that asks nothing ("operator", "-o FILE") heads its definition as a subheading
+        # does: on its own line, not a sentence, and its definition's passages are its own
+        self.frames.append(Frame("term", headings=self.section() + (text,)))
+        self.write(text, "\n", before="\n\n")
 
     def pre(self, node) -> None:
         """Preformatted text keeps its lines (code stays readable); blank lines would read as paragraph breaks."""
@@ -175,6 +182,9 @@ class Writer:
         self.write(text, "\n")
 
     def section(self) -> tuple[str, ...]:
+        term = next((f for f in reversed(self.frames) if f.kind == "term"), None)
+        if term is not None:
+            return term.headings
         return tuple(h for _, h in self.path) or (self.title,)
 
     def flush(self) -> None:

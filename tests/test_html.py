@@ -141,7 +141,23 @@ def test_definition_list_questions_are_faq_entries(write_corpus):
     assert [(p.question, p.section, p.text) for p in doc.passages] == [
         ("Is it safe?", "Help > Is it safe?", "Yes.\n\nVery."),
         ("Does it cost money?", "Help > Does it cost money?", "No, it is free."),
-        ("", "Help", "Glossary term"), ("", "Help", "A definition.")]
+        ("", "Help > Glossary term", "A definition.")]  # a term that asks nothing heads its definition
+    assert_offsets_exact(doc)
+
+
+def test_a_definition_list_term_heads_its_definition_and_entries_stay_apart(write_corpus):
+    """<dl> of accounts or of command options: each term is a subheading of its definition, not a
+    sentence, and two entries never share a passage."""
+    doc = load(write_corpus, """<title>Accounts</title><h2>Users</h2><dl>
+        <dt>operator</dt><dd><p>Historically used for backups.</p><p>It had uid 37.</p></dd>
+        <dt>gnats</dt><dd><p>Used by gnats.</p><dl><dt>-o FILE</dt><dd>Write to FILE.</dd></dl></dd></dl>
+        <p>After the list.</p>""")
+    assert [(p.section, p.text) for p in doc.passages] == [
+        ("Users > operator", "Historically used for backups."), ("Users > operator", "It had uid 37."),
+        ("Users > gnats", "Used by gnats."),
+        ("Users > gnats > -o FILE", "Write to FILE."),
+        ("Users", "After the list.")]
+    assert "\n\noperator\nHistorically used" in doc.text  # the term stays in the text, on its own line
     assert_offsets_exact(doc)
 
 
