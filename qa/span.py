@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from qa.corpus import JOIN, LEANS, asks
+from qa.corpus import JOIN, LEANS, MIN_PASSAGE_CHARS, asks
 from qa.index import Index
 from qa.lexical import terms
 from qa.retrieve import Hit, passage_pair_leads
@@ -120,7 +120,21 @@ def answer_sentences(index: Index, passage: int) -> np.ndarray:
     """Which sentences of a passage may be an answer: those that ask nothing themselves."""
     p = index.passages[passage]
     text = index.doc_by_id[p.doc_id].text
-    return np.array([not (asks(text[a:b]) or in_marked_question(text, a)) for a, b in p.sentences], dtype=bool)
+    return np.array([not (asks(text[a:b]) or in_marked_question(text, a) or in_question_paragraph(text, a, b))
+                     for a, b in p.sentences], dtype=bool)
+
+
+def in_question_paragraph(text: str, start: int, end: int, reach: int = MIN_PASSAGE_CHARS) -> bool:
+    """The sentence at text[start:end] lies in a short paragraph that ends asking something
+    ("36. Valgrind says that deflate depends on an uninitialized value. Isn't that a bug?"): the
+    whole paragraph is the question, so none of its sentences is an answer."""
+    if end - start >= reach:
+        return False
+    breaks = list(_BLANK_LINE.finditer(text, max(0, start - reach), start))
+    lo = breaks[-1].end() if breaks else 0 if start <= reach else None
+    after = _BLANK_LINE.search(text, end, min(len(text), end + reach))
+    hi = after.start() if after else len(text) if len(text) - end <= reach else None
+    return lo is not None and hi is not None and hi - lo < reach and asks(text[lo:hi])
 
 
 _EOL = r"(?:\r\n|\r(?!\n)|\n)"  # LF, CRLF or an old Mac CR (a CRLF is one line end, never two)

@@ -181,6 +181,21 @@ def test_a_sentence_that_only_says_again_what_was_asked(engine, sentence, questi
     assert restates(engine.index, sentence, terms(question)) is again
 
 
+@pytest.mark.parametrize("text, sentence, inside", [
+    ("Intro.\n\n36. Valgrind says deflate depends on a value.\n    Isn't that a bug?\n\n    No. It is intended.",
+     "36. Valgrind says deflate depends on a value.", True),  # a numbered question paragraph
+    ("Intro.\n\n36. Valgrind says deflate depends on a value.\n    Isn't that a bug?\n\n    No. It is intended.",
+     "It is intended.", False),
+    ("Baseten is growing. It raised money.\n\nWhy? Demand.", "It raised money.", False),  # ends with a statement
+    ("Some text.\n\n" + "A long paragraph goes on. " * 20 + "Does it ask?", "A long paragraph goes on.", False),
+])
+def test_a_short_paragraph_that_ends_asking_is_all_question(text, sentence, inside):
+    from qa.span import in_question_paragraph
+
+    at = text.index(sentence)
+    assert in_question_paragraph(text, at, at + len(sentence)) is inside
+
+
 @pytest.mark.parametrize("text, at, inside", [
     ("Q:  The default build is too big.\n    How can I make it smaller?\n\nA:  Use --enable-small.", 4, True),
     ("Q:  The default build is too big.\n    How can I make it smaller?\n\nA:  Use --enable-small.", 70, False),
