@@ -283,3 +283,23 @@ def test_answers_do_not_take_in_what_does_not_answer(write_corpus, fake_model, t
 
     span = span_text(engine.index, hits[0], answer_span(engine.index, hits[0], asked=terms(question), question=question))
     assert span == answer
+
+
+@pytest.mark.parametrize("files, question, must, must_not", [
+    ({"faq.txt": "Can zlib handle .Z files?\n\n    No, sorry.  You have to spawn an uncompress or gunzip subprocess.\n"},
+     "can zlib handle .Z files?", ["No, sorry.", "You have to spawn an uncompress"], []),
+    ({"faq.txt": "Will you sign our legal forms?\n\n    No. Go away. Shoo. We are busy people. Thanks.\n"},
+     "will you sign our legal forms", ["No. Go away. Shoo."], ["busy"]),  # three sentences at most
+])
+def test_a_reply_of_a_few_words_is_joined_by_what_follows(write_corpus, fake_model, tmp_path, files, question, must,
+                                                         must_not):
+    from conftest import FakeEmbedder
+
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    s = Settings(corpus=write_corpus(files), index=tmp_path / "index", model=str(fake_model),
+                 query_runtime="sentence-transformers")
+    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    answer = engine.ask(question).answer
+    assert all(m in answer for m in must) and not any(m in answer for m in must_not), answer
