@@ -303,3 +303,30 @@ def test_a_reply_of_a_few_words_is_joined_by_what_follows(write_corpus, fake_mod
     engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
     answer = engine.ask(question).answer
     assert all(m in answer for m in must) and not any(m in answer for m in must_not), answer
+
+
+@pytest.mark.parametrize("question, fix", [
+    ("LD_LIBRARY_PATH gets dropped under ssh-agent, workaround?", True), ("scp breaks, any fix", True),
+    ("go live fails, what should i do", True), ("i got into someone's data, now what", True),
+    ("youtube warns the bitrate is low, should i worry", True), ("who do i ask for a fixed uid", False),
+    ("what does the timing flag do", False),
+])
+def test_a_question_that_asks_for_a_fix(question, fix):
+    from qa.span import asks_for_a_fix
+
+    assert asks_for_a_fix(question) is fix
+
+
+def test_asked_for_a_fix_the_answer_goes_on_from_the_problem_to_the_fix(write_corpus, fake_model, tmp_path):
+    from conftest import FakeEmbedder
+
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    text = ("The commercial scp server changed its protocol, breaking copies from OpenSSH clients.\n\n"
+            "Installing scp1 remotely, or using sftp, helps.\n")
+    s = Settings(corpus=write_corpus({"notes.txt": text}), index=tmp_path / "index", model=str(fake_model),
+                 query_runtime="sentence-transformers")
+    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    assert "Installing scp1" in engine.ask("copies to the commercial scp server break, any fix?").answer
+    assert "Installing scp1" not in engine.ask("does the commercial scp server break copies?").answer
