@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ class DocInfo:
     title: str
     text: str
     sha256: str
+
+
+# between two sentences: a blank line, or a line break and a list marker: a new paragraph or item
+_PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:(?:\r\n|\r|\n)|(?:[-*+]|\d{1,3}[.)])[ \t])")
 
 
 def readable(p: Passage, text: str) -> str:
@@ -187,9 +192,35 @@ class Index:
         if level not in self._bm25:
             from qa.lexical import BM25, terms
 
-            self._bm25[level] = BM25(self.passage_terms if level == "passage" else
-                                     [terms(t) for t in self.sentence_text])
+            self._bm25[level] = BM25(self.passage_terms if level == "passage" else self.sentence_terms())
         return self._bm25[level]
+
+    def sentence_terms(self) -> list[list[str]]:
+        """What sentence-level BM25 counts: each sentence's terms, and for a sentence that goes on
+        a paragraph or list item of prose, the terms of the sentence that opened it too. A paragraph
+        names its topic once ("`$SYSTEMD_IMPORT_SYNC` takes a boolean…") and then says more about it
+        without naming it ("If disabled, importing will be quicker, but not as safe."): those later
+        sentences answer questions that name the topic. FAQ answers are left as they are (their
+        question names the topic). Measured, answer precision: the article's dev2 0.644 -> 0.667,
+        plain-text FAQs 0.725 -> 0.775, systemd/pip/coreutils docs (devdocs) 0.530 -> 0.561 (hit@1
+        0.742 -> 0.773), READMEs 0.627 -> 0.642; Debian/npm/pip hit@1 0.603 -> 0.588; StackFAQ
+        unchanged."""
+        from qa.lexical import terms
+
+        out: list[list[str]] = []
+        k = 0
+        for p in self.passages:
+            text = self.doc_by_id[p.doc_id].text
+            lead: list[str] = []
+            for j, (a, _) in enumerate(p.sentences):
+                own = terms(self.sentence_text[k])
+                k += 1
+                if j == 0 or p.question or _PARAGRAPH_BREAK.search(text, p.sentences[j - 1][1], a):
+                    lead = own
+                    out.append(own)
+                else:
+                    out.append(own + [t for t in lead if t not in own])
+        return out
 
     @property
     def passage_terms(self) -> list[list[str]]:

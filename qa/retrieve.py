@@ -53,9 +53,10 @@ class Hit:
 
 
 # An index's null scores (qa.selfcal) were measured with the scoring of its day: this names it, so
-# that a change re-measures them. Bump the number when score_passage's formula changes; a change
+# that a change re-measures them. Bump the number when score_passage's formula or what BM25 counts
+# changes (4: Index.sentence_terms); a change
 # of weights or candidate counts changes the version by itself.
-SCORING_VERSION = "3-" + hashlib.sha256(repr((Weights(), CANDIDATE_UNITS, CANDIDATE_PASSAGES, SCOPE_WHOLE))
+SCORING_VERSION = "4-" + hashlib.sha256(repr((Weights(), CANDIDATE_UNITS, CANDIDATE_PASSAGES, SCOPE_WHOLE))
                                         .encode()).hexdigest()[:12]
 
 

@@ -599,3 +599,23 @@ def test_an_alias_link_in_the_corpus_is_cited_and_chosen_by_its_own_name(setting
     r = engine.ask("how do I pay by card?", documents=["corpus/alias.md"])
     assert r.citations and {c.source for c in r.citations} == {"corpus/alias.md"}
     assert all(c.id.startswith("alias.md#") for c in r.citations)
+
+
+def test_a_sentence_that_goes_on_a_paragraph_counts_its_opening_sentences_terms(write_corpus, fake_model, tmp_path):
+    """Sentence-level BM25: "If disabled, importing is quicker." is about what the sentence that
+    opened its list item named; a new paragraph, a new item or an FAQ answer starts afresh."""
+    from conftest import FakeEmbedder
+
+    corpus = write_corpus({
+        "env.md": "# Env\n\n* `$IMPORT_SYNC` takes a boolean. If disabled, importing is quicker.\n"
+                  "* `$OTHER` names a file. It is read once.\n\nA new paragraph here. Nothing else.\n",
+        "faq.jsonl": '{"question": "What is zebra?", "answer": "Zebra is a tool. It runs fast."}\n'})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    index = build_index(s, FakeEmbedder(fake_model))
+    by_text = dict(zip(index.sentence_text, index.sentence_terms()))
+    assert {"sync", "boolean"} <= set(by_text["If disabled, importing is quicker."])
+    assert "boolean" not in by_text["It is read once."] and "file" in by_text["It is read once."]
+    assert not {"file", "read", "boolean"} & set(by_text["Nothing else."])  # a new paragraph, its own lead
+    assert "tool" not in by_text["It runs fast."]  # an FAQ answer's question names its topic
+    bm25 = index.bm25("sentence").scores("what if import sync is disabled")
+    assert int(np.argmax(bm25)) == index.sentence_text.index("If disabled, importing is quicker.")
