@@ -1,6 +1,7 @@
 """What kind of answer a question asks for, and whether a span can be one (classic QA typing).
 
-"who …" wants a name, "when …" a time, "how much/many …" a quantity; "how do I …" a way,
+"who …" wants a name, "when …" a time, "how much/many …" and "which version …" a quantity (a
+number); "how do I …" a way,
 whatever it says after ("how do I see how big my cache is?"). A span that cannot be
 that kind of answer is weak evidence that the documents answer the question: the calibration
 uses the mismatch as one feature among others, never as a rule by itself.
@@ -14,6 +15,7 @@ _TYPES = [
     ("time", re.compile(r"^\W*when\b|\bwhen (was|is|did|does|do|will|were|are|has|have|had|can|could|should)\b"
                         r"|\bwhat (year|date|day|month|time)\b|\bsince when\b|\bhow (long ago|old)\b", re.I)),
     ("quantity", re.compile(r"\bhow (much|many|big|large|long|far|often)\b|\bwhat (percent|percentage|amount|number)\b"
+                            r"|\b(what|which) (\w+ ){0,2}versions?\b"
                             r"|\bhow (high|low)\b", re.I)),
     ("name", re.compile(r"^\W*(who|whom|whose)\b|\bwho(se)? (is|are|was|were|did|does|do|has|have|will|led|leads)\b", re.I)),
 ]

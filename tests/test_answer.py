@@ -87,6 +87,9 @@ def test_empty_or_too_long_questions_are_refused(bad):
     ("how much did they raise?", "They raised $1.5 billion.", True),
     ("how many staff?", "Founded in 2019.", False),
     ("what is inference?", "Anything.", True),
+    ("which python versions does h11 run on", "It supports Python 3 (testing on 3.8-3.12).", True),
+    ("which systemd version introduced the compact format", "If enabled, journal files are compact.", False),
+    ("how do i find out which zlib version i have", "Look at the top of zlib.h.", True),  # asks for a way
 ])
 def test_answer_type_checks(question, span, ok):
     assert fits(expected(question), span, question) is ok
