@@ -272,4 +272,3 @@ def answer_documents(history: Iterable | None, documents: Iterable) -> list[str]
                 out.append(d.id)
                 break
     return out
-
