@@ -15,7 +15,10 @@ _TYPES = [
     ("time", re.compile(r"^\W*when\b|\bwhen (was|is|did|does|do|will|were|are|has|have|had|can|could|should)\b"
                         r"|\bwhat (year|date|day|month|time)\b|\bsince when\b|\bhow (long ago|old)\b", re.I)),
     ("quantity", re.compile(r"\bhow (much|many|big|large|long|far|often)\b|\bwhat (percent|percentage|amount|number)\b"
-                            r"|\b(what|which) (\w+ ){0,2}versions?\b"
+                            r"|\b(what|which) (\w+ ){0,2}versions?(?=\s*(?:[?.!]|$)|\s+(?:of|is|are|was|were|do|does"
+                            r"|did|has|have|had|will|would|can|could|should|must|introduced|added|support|supports"
+                            r"|required|requires|needed|needs|on|in|for|ships?|shipped|comes?|came|runs?|works?|i|you"
+                            r"|we|they|it)\b)"  # "which version (is it)?", not "what version control system"
                             r"|\bhow (high|low)\b", re.I)),
     ("name", re.compile(r"^\W*(who|whom|whose)\b|\bwho(se)? (is|are|was|were|did|does|do|has|have|will|led|leads)\b", re.I)),
 ]

@@ -54,7 +54,11 @@ himself she her hers herself then others other former latter one ones same""".sp
 GENERIC = CONTRACTIONS | frozenset("example examples instance instances detail details elaborate explain clarify "
                                    "meaning".split())
 OPENINGS = (("and",), ("but",), ("also",), ("plus",), ("or",), ("so",), ("what", "about"), ("how", "about"),
-            ("what", "else"), ("anything", "else"), ("same", "for"), ("what", "of"), ("what", "if"))
+            ("what", "else"), ("anything", "else"), ("same", "for"), ("what", "of"))
+# openings that a question standing alone uses too ("what if the reset fails on the server?"), as
+# is any opening after an interjection ("ok but how do I reset the server password?"): a follow-up
+# only when the question does not name its own topic (fewer than SELF_CONTAINED specific words)
+WEAK_OPENINGS = (("what", "if"),)
 # words that open a reply before it says anything: "ok but …", "nice, what about …"
 INTERJECTIONS = frozenset("ok okay oh ah hmm nice cool great thanks thx right alright well yeah yes no sure".split())
 
@@ -133,6 +137,7 @@ class Reading:
 
     words: int  # tokens, numbers included
     opening: bool  # starts like a continuation: "and …", "what about …"
+    weak: bool  # ... with an opening a standalone question may have too ("what if …", "ok but …")
     anaphora: tuple[str, ...]  # pronouns and other words pointing back
     known: tuple[str, ...]  # content terms the corpus knows
     unknown: tuple[str, ...]  # content words it does not know
@@ -140,7 +145,9 @@ class Reading:
 
     @property
     def follow_up(self) -> bool:
-        if self.opening or not self.words:
+        if (self.opening and not self.weak) or not self.words:
+            return True
+        if self.opening and len(self.specific) < SELF_CONTAINED:
             return True
         if len(self.unknown) > len(self.known) and len(self.unknown) >= (OFF_TOPIC if self.anaphora else 2):
             return False  # mostly about things the corpus does not know: a new topic (and likely no answer)
@@ -155,7 +162,8 @@ def read(question: str, known: Known) -> Reading:
     toks = tokens(question)
     low = [_word(t) for t in toks]
     first = next((i for i, w in enumerate(low) if w not in INTERJECTIONS), len(low))
-    opening = any(tuple(low[first:first + len(o)]) == o for o in OPENINGS)
+    strong = any(tuple(low[first:first + len(o)]) == o for o in OPENINGS)
+    weak = any(tuple(low[first:first + len(o)]) == o for o in WEAK_OPENINGS) or (strong and first > 0)
     anaphora, have, unknown, words = [], [], [], []
     for t, w in zip(toks, low):
         if w in ANAPHORA:
@@ -168,8 +176,8 @@ def read(question: str, known: Known) -> Reading:
         elif not t.number:
             unknown.append(w)
     short = len(toks) <= SHORT_WORDS and not unknown
-    specific = tuple(dict.fromkeys(w for w in words if w not in common_words())) if anaphora or short else ()
-    return Reading(len(toks), opening, tuple(anaphora), tuple(have), tuple(unknown), specific)
+    specific = tuple(dict.fromkeys(w for w in words if w not in common_words())) if anaphora or short or weak else ()
+    return Reading(len(toks), strong or weak, weak, tuple(anaphora), tuple(have), tuple(unknown), specific)
 
 
 def is_follow_up(question: str, known: Known) -> bool:

@@ -65,7 +65,8 @@ class Passage:
 # 15: Markdown: a code block right after a paragraph that introduces it with a colon is part of its passage.
 # 16: FAQ files: an entry whose id is "." or ".." (which no link can hold) gets a generated id.
 # 17: HTML: a <dt> that asks nothing heads its <dd> as a subheading (section path), not a sentence.
-PARSER_VERSION = 17
+# 18: ... unless it is inside an FAQ answer, long, without a <dd>, or nested deep; terms in a row head one <dd>.
+PARSER_VERSION = 18
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print) 
 
         rows, problems = faqfile.parse(text, suffix)
         for problem in problems:
-            warn(f"warning: {path}: {problem}; row skipped.")
+            warn(f"warning: {path}: {problem}")
         text, spans = faqfile.layout(rows)
         title = humanize(path.stem)
         blocks = [Block(s, e, (title, row.question), row.question, row.id) for row, s, e in spans]

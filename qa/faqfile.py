@@ -21,7 +21,7 @@ class FaqRow:
 
 
 def parse(text: str, suffix: str) -> tuple[list[FaqRow], list[str]]:
-    """Rows, and one warning per malformed row naming its line."""
+    """Rows, and one warning per problem, naming its line and what became of the row."""
     return (parse_jsonl(text) if suffix == ".jsonl" else parse_csv(text))
 
 
@@ -33,7 +33,7 @@ def parse_jsonl(text: str) -> tuple[list[FaqRow], list[str]]:
         try:
             obj = json.loads(line)
         except ValueError as e:
-            warnings.append(f"line {n}: not JSON ({e.msg})")
+            warnings.append(f"line {n}: not JSON ({e.msg}); row skipped.")
             continue
         keep(make_row(n, obj), rows, warnings)
     return rows, warnings
@@ -43,14 +43,14 @@ def parse_csv(text: str) -> tuple[list[FaqRow], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     if "question" not in fields or "answer" not in fields:
-        return [], ["line 1: the header must name 'question' and 'answer' columns"]
+        return [], ["line 1: the header must name 'question' and 'answer' columns; no row read."]
     rows, warnings = [], []
     try:
         for record in reader:
             obj = {(k or "").strip().lower(): v for k, v in record.items()}
             keep(make_row(reader.line_num, obj), rows, warnings)
     except csv.Error as e:
-        warnings.append(f"line {reader.line_num}: {e}")
+        warnings.append(f"line {reader.line_num}: {e}; the rest of the file skipped.")
     return rows, warnings
 
 
@@ -61,10 +61,10 @@ _DOT_IDS = {".", ".."}
 def keep(row: FaqRow | str, rows: list[FaqRow], warnings: list[str]) -> None:
     """A row goes to `rows`, a problem to `warnings`; an id that cannot be used is replaced by a generated one."""
     if isinstance(row, str):
-        warnings.append(row)
+        warnings.append(f"{row}; row skipped.")
         return
     if row.id in _DOT_IDS:
-        warnings.append(f"line {row.line}: the id '{row.id}' cannot be used in a link; the entry gets a generated id")
+        warnings.append(f"line {row.line}: the id '{row.id}' cannot be used in a link; the entry gets a generated id.")
         row = replace(row, id="")
     rows.append(row)
 

@@ -28,6 +28,9 @@ CONTAINERS = ("details", "dl")  # hold FAQ entries: <summary>/<dt> questions
 SECTIONING = ("section", "article")  # a heading inside one heads only it
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 CELL = "\x00"  # marks a table cell's start; the parser never lets a NUL through in text
+TERM_CHARS = 80  # a longer <dt> is a sentence, not a term to head a definition
+TERM_DEPTH = 3  # terms nested deeper than this inside definitions are paragraphs
+TERM_RUN = 4  # at most this many terms in a row head one definition; more are a list of paragraphs
 
 
 @dataclass(eq=False)  # compared by identity: a frame is one FAQ entry or one open container
@@ -37,6 +40,12 @@ class Frame:
     question: str = ""
     headings: tuple[str, ...] = ()
     scope: int = 0  # how many <section>/<article> elements were open when it began
+    # what lies below it on the stack, set by Writer.push, so that no check walks the whole stack
+    # (a page of thousands of nested lists would make every paragraph cost as much as the page)
+    below: Frame | None = None  # the innermost FAQ entry below it (one with a question)
+    term: Frame | None = None  # the innermost term, itself included
+    terms: int = 0  # open terms, itself included
+    dls: int = 0  # open <dl> elements, itself included
 
 
 def convert(html: str, default_title: str) -> tuple[str, str, list[Block]]:
@@ -86,6 +95,7 @@ class Writer:
         self.last: Frame | None = None  # the FAQ entry the last block answers
         self.scopes: list[list[tuple[int, str]]] = []  # the heading path at each open <section>/<article>
         self.lists = 0  # open <ul>/<ol> elements: only an outermost list is checked for a table of contents
+        self.pending: list[str] = []  # <dt> terms waiting for their definition's first words
 
     def enter(self, node) -> bool:
         """Handle an opening node; True when its children are to be walked."""
@@ -105,7 +115,7 @@ class Writer:
             leaf(node)
             return False
         if tag in CONTAINERS:
-            self.frames.append(Frame(tag))
+            self.push(Frame(tag))
         if tag in SECTIONING:
             self.scopes.append(list(self.path))
         if tag in ("ul", "ol"):
@@ -117,6 +127,8 @@ class Writer:
     def leave(self, node) -> None:
         if node.tag in BLOCK_TAGS or node.tag in CONTAINERS:
             self.flush()
+        if node.tag == "dl":
+            self.flush_terms()
         if node.tag in CONTAINERS:
             self.close_until(node.tag, keep=False)
         if node.tag in SECTIONING and self.scopes:
@@ -129,28 +141,70 @@ class Writer:
             self.lists -= 1
 
     def summary(self, node) -> None:
+        self.flush_terms()
         details = self.frames[-1] if self.frames and self.frames[-1].kind == "details" else None
         self.question(text_of(node), details)
 
     def term(self, node) -> None:
+        """A <dt>: an FAQ question when it asks one; else a term ("operator", "-o FILE") that heads
+        its definition as a subheading does: on its own line, not a sentence, and the definition's
+        passages are its own. Several terms in a row (up to TERM_RUN) head one definition ("-o FILE",
+        "--output=FILE").
+        A term is written when its definition begins; one that gets none is a paragraph after all,
+        and so is a long one, one inside an FAQ answer (the answer quotes it) or one nested deeper
+        than TERM_DEPTH terms."""
+        text, in_list = text_of(node), self.top("dls") > 0
+        plain = in_list and bool(text) and not text.endswith("?") and len(text) <= TERM_CHARS
+        if plain and 0 < len(self.pending) < TERM_RUN and self.frames[-1].kind == "term":
+            self.pending.append(text)
+            frame = self.frames[-1]
+            frame.headings = frame.headings[:-1] + (", ".join(self.pending),)
+            return
+        self.flush_terms()
         self.close_until("dl", keep=True)  # a new term ends the previous one's answer
-        text, in_list = text_of(node), any(f.kind == "dl" for f in self.frames)
-        if not in_list or text.endswith("?") or not text:
+        heads = plain and self.entry() is None and self.top("terms") < TERM_DEPTH
+        if not heads:
             self.question(text, Frame("dt") if in_list else None)
             return
-        # a term that asks nothing ("operator", "-o FILE") heads its definition as a subheading
-        # does: on its own line, not a sentence, and its definition's passages are its own
-        self.frames.append(Frame("term", headings=self.section() + (text,)))
-        self.write(text, "\n", before="\n\n")
+        self.push(Frame("term", headings=self.section() + (text,)))
+        self.pending = [text]
+
+    def flush_terms(self) -> None:
+        """Terms that got no definition are paragraphs, in the section around them."""
+        if not self.pending:
+            return
+        terms, self.pending = self.pending, []
+        if self.frames and self.frames[-1].kind == "term":
+            self.frames.pop()
+        for text in terms:
+            self.paragraph(text)
 
     def pre(self, node) -> None:
         """Preformatted text keeps its lines (code stays readable); blank lines would read as paragraph breaks."""
         lines = (line.rstrip() for line in "".join(texts(node, "\n")).splitlines())
         self.paragraph("\n".join(line for line in lines if line.strip()))
 
+    def push(self, frame: Frame) -> None:
+        below = self.frames[-1] if self.frames else None
+        if below is not None:
+            frame.below = below if below.question else below.below
+            frame.term, frame.terms, frame.dls = below.term, below.terms, below.dls
+        if frame.kind == "term":
+            frame.term, frame.terms = frame, frame.terms + 1
+        frame.dls += frame.kind == "dl"
+        self.frames.append(frame)
+
+    def top(self, count: str) -> int:
+        return getattr(self.frames[-1], count) if self.frames else 0
+
+    def entry(self) -> Frame | None:
+        """The innermost open FAQ entry (a <details> gets its question after it opens)."""
+        top = self.frames[-1] if self.frames else None
+        return None if top is None else top if top.question else top.below
+
     def close_until(self, kind: str, keep: bool) -> None:
         """Pop frames down to the innermost `kind` container, and that one too unless `keep`."""
-        if not any(f.kind == kind for f in self.frames):
+        if not (self.top("dls") > 0 if kind == "dl" else any(f.kind == kind for f in self.frames)):
             return
         while self.frames[-1].kind != kind:
             self.frames.pop()
@@ -161,6 +215,7 @@ class Writer:
         level, text = HEADINGS[node.tag], text_of(node)
         if not text:
             return
+        self.flush_terms()
         while self.frames and self.frames[-1].kind == "h" and self.frames[-1].level >= level:
             self.frames.pop()  # a heading of the same or a higher level ends an FAQ answer
         self.path = [(lv, h) for lv, h in self.path if lv < level]
@@ -169,7 +224,7 @@ class Writer:
             self.path.append((level, text))
         self.write(text, "\n", before="\n\n")  # a blank line above a heading, its body right below
         if text.endswith("?") and not is_title:
-            self.frames.append(Frame("h", level, text, tuple(h for _, h in self.path), len(self.scopes)))
+            self.push(Frame("h", level, text, tuple(h for _, h in self.path), len(self.scopes)))
 
     def question(self, text: str, frame: Frame | None) -> None:
         """A <summary> or <dt>: an FAQ question when it asks one inside its container, else a paragraph."""
@@ -178,11 +233,11 @@ class Writer:
             return
         frame.question, frame.headings = text, self.section() + (text,)
         if frame.kind == "dt":
-            self.frames.append(frame)
+            self.push(frame)
         self.write(text, "\n")
 
     def section(self) -> tuple[str, ...]:
-        term = next((f for f in reversed(self.frames) if f.kind == "term"), None)
+        term = self.frames[-1].term if self.frames else None
         if term is not None:
             return term.headings
         return tuple(h for _, h in self.path) or (self.title,)
@@ -195,8 +250,12 @@ class Writer:
     def paragraph(self, text: str) -> None:
         if not text:
             return
+        if self.pending:  # the first words of a definition: its terms go above it, each on its own line
+            terms, self.pending = self.pending, []
+            for i, term in enumerate(terms):
+                self.write(term, "\n", before="" if i else "\n\n")
         start = self.write(text, "\n\n")
-        entry = next((f for f in reversed(self.frames) if f.question), None)
+        entry = self.entry()
         if entry is not None and entry is self.last:  # the answer goes on: widen its block
             last = self.blocks[-1]
             self.blocks[-1] = last.joined(Block(start, self.pos, last.headings))

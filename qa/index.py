@@ -57,7 +57,8 @@ class DocInfo:
 
 
 # between two sentences: a blank line, or a line break and a list marker: a new paragraph or item
-_PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:(?:\r\n|\r|\n)|(?:[-*+]|\d{1,3}[.)])[ \t])")
+_EOL = r"(?:\r\n|\r(?!\n)|\n)"  # a CRLF is one line end, never two
+_PARAGRAPH_BREAK = re.compile(_EOL + r"[ \t]*(?:" + _EOL + r"|(?:[-*+]|\d{1,3}[.)])[ \t])")
 
 
 def readable(p: Passage, text: str) -> str:

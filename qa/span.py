@@ -21,6 +21,8 @@ NEW_WORDS = 0.5  # an answer sentence adds at least this share of terms (IDF-wei
 SPAN_EXTEND = 0.05  # a neighbour sentence, or a pair of sentences, scoring within this of the best makes the answer
 FAQ_WHOLE = 2
 SHORT_REPLY = 3  # words: "No.", "No, sorry." or "Yes, it is." is joined by what follows it in its paragraph
+SHORT_REPLY_CHARS = 24  # and characters: a sentence of Chinese or Japanese has no spaces to count words by
+FIX_REACH = 0.5  # a fix in the next paragraph scores at most this far below the best sentence
 
 
 def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | None = None,
@@ -87,14 +89,16 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
             and restates(index, text[slice(*p.sentences[hi])], asked):
         hi += 1
     # asked for a fix ("…, workaround?", "should i worry?"), the sentence that matches best is most
-    # often the problem as the text states it: the next one, in the next paragraph too, is the fix
+    # often the problem as the text states it: the next one is the fix; in the next paragraph too
+    # when it still matches the question about as well (FIX_REACH), not when it has moved on
     if pairs and asks_for_a_fix(question) and answers[lo:hi + 1].sum() < 3 and hi + 1 < len(p.sentences) \
-            and joins[hi] and answers[hi + 1]:
+            and joins[hi] and answers[hi + 1] and (same_paragraph[hi] or hit.sentence_scores[hi + 1]
+                                                  >= np.where(answers, hit.sentence_scores, -np.inf).max() - FIX_REACH):
         hi += 1
     # a reply of a word or three ("No.", "No, sorry.", "Yes, it is.") says little alone: the
     # sentences after it in its paragraph say why or what to do instead
     while pairs and hi + 1 < len(p.sentences) and answers[lo:hi + 1].sum() < 3 and joins[hi] and same_paragraph[hi] \
-            and answers[hi + 1] and len(text[slice(*p.sentences[hi])].split()) <= SHORT_REPLY:
+            and answers[hi + 1] and short_reply(text[slice(*p.sentences[hi])]):
         hi += 1
     if pairs:
         lo = lead_in(text, p.sentences, joins, lo)
@@ -119,6 +123,12 @@ _YES_NO = re.compile(r"^\W*(is|are|was|were|am|do|does|did|can|could|will|would|
 
 _FIX = re.compile(r"\b(work ?arounds?|fix(es)?|solutions?|what (do|should|can) i do|now what|what now|get around|"
                   r"should i (worry|care)|is (that|this|it) a problem)\b", re.I)
+
+
+def short_reply(sentence: str) -> bool:
+    """A reply of a few words: "No.", "No, sorry.", "Yes, it is." (not a sentence of CJK text)."""
+    sentence = sentence.strip()
+    return len(sentence.split()) <= SHORT_REPLY and len(sentence) <= SHORT_REPLY_CHARS
 
 
 def asks_for_a_fix(question: str) -> bool:
@@ -146,21 +156,25 @@ def answer_sentences(index: Index, passage: int) -> np.ndarray:
     """Which sentences of a passage may be an answer: those that ask nothing themselves."""
     p = index.passages[passage]
     text = index.doc_by_id[p.doc_id].text
-    return np.array([not (asks(text[a:b]) or in_marked_question(text, a) or in_question_paragraph(text, a, b))
+    return np.array([not (asks(text[a:b]) or in_marked_question(text, a)
+                          or (not p.question and in_question_paragraph(text, a, b, p.start, p.end)))
                      for a, b in p.sentences], dtype=bool)
 
 
-def in_question_paragraph(text: str, start: int, end: int, reach: int = MIN_PASSAGE_CHARS) -> bool:
-    """The sentence at text[start:end] lies in a short paragraph that ends asking something
-    ("36. Valgrind says that deflate depends on an uninitialized value. Isn't that a bug?"): the
-    whole paragraph is the question, so none of its sentences is an answer."""
-    if end - start >= reach:
+def in_question_paragraph(text: str, start: int, end: int, p_start: int, p_end: int,
+                          reach: int = MIN_PASSAGE_CHARS) -> bool:
+    """The sentence at text[start:end] lies in a short paragraph that opens its passage, ends
+    asking something and is followed by more of the passage ("36. Valgrind says that deflate
+    depends on an uninitialized value. Isn't that a bug?" and then its answer): the whole
+    paragraph is the question, so none of its sentences is an answer. A paragraph that ends a
+    passage with a question ("… answers within a day. Questions?"), or sits inside one (a list
+    ending "Still broken?"), keeps its statements."""
+    if end - start >= reach or start - p_start >= reach:
         return False
-    breaks = list(_BLANK_LINE.finditer(text, max(0, start - reach), start))
-    lo = breaks[-1].end() if breaks else 0 if start <= reach else None
-    after = _BLANK_LINE.search(text, end, min(len(text), end + reach))
-    hi = after.start() if after else len(text) if len(text) - end <= reach else None
-    return lo is not None and hi is not None and hi - lo < reach and asks(text[lo:hi])
+    if _BLANK_LINE.search(text, p_start, start):  # not the passage's first paragraph
+        return False
+    after = _BLANK_LINE.search(text, end, min(p_end, end + reach))
+    return after is not None and after.start() - p_start < reach and asks(text[p_start:after.start()])
 
 
 _EOL = r"(?:\r\n|\r(?!\n)|\n)"  # LF, CRLF or an old Mac CR (a CRLF is one line end, never two)

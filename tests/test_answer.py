@@ -90,6 +90,10 @@ def test_empty_or_too_long_questions_are_refused(bad):
     ("which python versions does h11 run on", "It supports Python 3 (testing on 3.8-3.12).", True),
     ("which systemd version introduced the compact format", "If enabled, journal files are compact.", False),
     ("how do i find out which zlib version i have", "Look at the top of zlib.h.", True),  # asks for a way
+    ("which version control system is used?", "The project uses Git.", True),  # not a version number
+    ("what does the version command print?", "It prints the release.", True),
+    ("what version of zlib do i need", "Any release works.", False),
+    ("which version?", "The newest release.", False),
 ])
 def test_answer_type_checks(question, span, ok):
     assert fits(expected(question), span, question) is ok
@@ -185,18 +189,20 @@ def test_a_sentence_that_only_says_again_what_was_asked(engine, sentence, questi
 
 
 @pytest.mark.parametrize("text, sentence, inside", [
-    ("Intro.\n\n36. Valgrind says deflate depends on a value.\n    Isn't that a bug?\n\n    No. It is intended.",
-     "36. Valgrind says deflate depends on a value.", True),  # a numbered question paragraph
-    ("Intro.\n\n36. Valgrind says deflate depends on a value.\n    Isn't that a bug?\n\n    No. It is intended.",
+    ("36. Valgrind says deflate depends on a value.\n    Isn't that a bug?\n\n    No. It is intended.",
+     "36. Valgrind says deflate depends on a value.", True),  # a numbered question paragraph opens the passage
+    ("36. Valgrind says deflate depends on a value.\n    Isn't that a bug?\n\n    No. It is intended.",
      "It is intended.", False),
     ("Baseten is growing. It raised money.\n\nWhy? Demand.", "It raised money.", False),  # ends with a statement
-    ("Some text.\n\n" + "A long paragraph goes on. " * 20 + "Does it ask?", "A long paragraph goes on.", False),
+    ("The list answers within a day. Questions?", "The list answers within a day.", False),  # nothing follows
+    ("Steps:\n\n- Restart the daemon.\n- Still broken?\n\nAsk us.", "Restart the daemon.", False),  # not the opening
+    ("A long paragraph goes on. " * 20 + "Does it ask?\n\nYes.", "A long paragraph goes on.", False),
 ])
-def test_a_short_paragraph_that_ends_asking_is_all_question(text, sentence, inside):
+def test_a_short_paragraph_that_opens_a_passage_asking_is_all_question(text, sentence, inside):
     from qa.span import in_question_paragraph
 
     at = text.index(sentence)
-    assert in_question_paragraph(text, at, at + len(sentence)) is inside
+    assert in_question_paragraph(text, at, at + len(sentence), 0, len(text)) is inside
 
 
 @pytest.mark.parametrize("text, at, inside", [
@@ -333,3 +339,50 @@ def test_asked_for_a_fix_the_answer_goes_on_from_the_problem_to_the_fix(write_co
     engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
     assert "Installing scp1" in engine.ask("copies to the commercial scp server break, any fix?").answer
     assert "Installing scp1" not in engine.ask("does the commercial scp server break copies?").answer
+
+
+@pytest.mark.parametrize("sentence, short", [("No.", True), ("No, sorry.", True), ("Yes, it is.", True),
+                                             ("インストールにはPython 3.10以降が必要です。", False),
+                                             ("Delete the cache folder.", False)])
+def test_a_short_reply(sentence, short):
+    from qa.span import short_reply
+
+    assert short_reply(sentence) is short
+
+
+@pytest.mark.parametrize("files, question, must, must_not", [
+    # a fix already given: the next paragraph, about something else, is not taken in
+    ({"notes.txt": "The build fails with error E42 when the cache is full. Delete the cache folder and build "
+                   "again.\n\nToasters brown bread evenly on both sides.\n"},
+     "build fails with error E42, workaround?", ["Delete the cache folder"], ["Toasters"]),
+    # an FAQ answer that ends with a question is still an answer
+    ({"faq.jsonl": '{"question": "Can the frobnicator run on a Raspberry Pi?", "answer": "Yes, the frobnicator '
+                   'runs on every Raspberry Pi model since the 3B. Install the armhf package. Have you enabled '
+                   'the SPI bus?"}\n'},
+     "can the frobnicator run on a raspberry pi?", ["Yes, the frobnicator runs"], []),
+])
+def test_review_cases_answer_what_they_should(write_corpus, fake_model, tmp_path, files, question, must, must_not):
+    from conftest import FakeEmbedder
+
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    s = Settings(corpus=write_corpus(files), index=tmp_path / "index", model=str(fake_model),
+                 query_runtime="sentence-transformers")
+    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    r = engine.ask(question)
+    assert r.answered and all(m in r.answer for m in must) and not any(m in r.answer for m in must_not), r.answer
+
+
+def test_a_paragraph_right_above_a_question_heading_is_not_a_question(write_corpus):
+    """No blank line between a paragraph and the "## …?" heading below it: the heading is not part
+    of the paragraph's passage, so the paragraph does not end asking."""
+    from qa.corpus import load_document
+    from qa.span import in_question_paragraph
+
+    corpus = write_corpus({"g.md": "# Gadget\n\n## Charging\n\nThe gadget charges fully in ninety minutes over "
+                                   "USB-C.\n## Does it work underwater?\n\nNo. It is not sealed.\n"})
+    doc = load_document(corpus / "g.md", "g.md")
+    p = next(p for p in doc.passages if "ninety" in p.text)
+    a, b = p.sentences[0]
+    assert not in_question_paragraph(doc.text, a, b, p.start, p.end)

@@ -223,3 +223,13 @@ def test_dialogues_over_other_documents_quote_their_corpus_once(folder):
         assert set(r) == {"turns", "expected"} and 2 <= len(r["turns"]) <= 3, r
         if r["expected"] is not None:
             assert sum(line.count(r["expected"]) for t in texts for line in t.split("\n")) == 1, r
+
+
+def test_a_what_if_or_ok_but_question_that_names_its_topic_stands_alone():
+    """"what if …" and an opening after "ok" are follow-ups only when the question does not name its
+    own topic: "what if the password reset fails on the server?" does."""
+    vocab = Vocabulary([terms(w) for w in "password reset fails server install frobnicator pam".split()])
+    for question in ("what if the password reset fails on the server?", "ok but what about password reset on the server?"):
+        assert not is_follow_up(question, vocab), read(question, vocab)
+    assert is_follow_up("what if i don't use pam?", vocab)
+    assert is_follow_up("and the password reset fails on the server?", vocab)  # "and …" always leans back

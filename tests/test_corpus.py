@@ -249,6 +249,7 @@ def test_an_faq_id_a_link_cannot_hold_is_replaced_with_a_warning(write_corpus, g
     assert [p.id for p in docs["g.csv"].passages] == ["g.csv#how"]
     assert sum(f"the id '{given}' cannot be used in a link" in w and "line 1" in w for w in warnings) == 1
     assert sum(f"the id '{given}' cannot be used in a link" in w and "line 2" in w for w in warnings) == 1
+    assert not any("skipped" in w for w in warnings)  # the entry is kept, and the warning says so
 
 
 def test_chinese_and_japanese_sentences_stay_apart_though_no_space_follows_their_full_stop():

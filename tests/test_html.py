@@ -161,6 +161,27 @@ def test_a_definition_list_term_heads_its_definition_and_entries_stay_apart(writ
     assert_offsets_exact(doc)
 
 
+def test_definition_list_terms_in_odd_places(write_corpus):
+    """Inside an FAQ answer a term is quoted with its definition; several terms head one definition;
+    a term with no definition, or a long one, is a paragraph; nesting does not pile up headings."""
+    doc = load(write_corpus, """<title>T</title><details><summary>Which options are there?</summary><dl>
+        <dt>-v</dt><dd>Print more output.</dd><dt>-q</dt><dd>Print nothing.</dd></dl></details>
+        <h2>Options</h2><dl><dt>-o FILE</dt><dt>--output=FILE</dt><dd>Write to FILE.</dd>
+        <dt>--lonely</dt></dl>
+        <dl><dt>This term is really a whole sentence that explains something at considerable length, on purpose.</dt>
+        <dd>And its definition.</dd></dl>""")
+    rows = [(p.question, p.section, p.text) for p in doc.passages]
+    assert rows[0][0] == "Which options are there?" and "-v" in rows[0][2] and "-q" in rows[0][2]
+    assert ("", "Options > -o FILE, --output=FILE", "Write to FILE.") in rows
+    assert ("", "Options", "--lonely") in rows
+    assert any(p.section == "Options" and p.text.startswith("This term is really") for p in doc.passages)
+    assert "-o FILE\n--output=FILE\nWrite to FILE." in doc.text
+    assert_offsets_exact(doc)
+    deep = load(write_corpus, "<dl><dt>term</dt><dd>Some def." * 300 + "</dd></dl>" * 300, name="deep.html")
+    assert max(len(p.section) for p in deep.passages) < 100  # at most TERM_DEPTH terms in a path
+    assert_offsets_exact(deep)
+
+
 @pytest.mark.parametrize("html", ["", "   \n", "<html><head><title>T</title></head><body></body></html>",
                                   "<script>only()</script><nav>menu</nav><!-- c -->", "<h1>Only a heading</h1>"])
 def test_empty_document_gives_no_passages(write_corpus, html: str):

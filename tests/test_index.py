@@ -619,3 +619,19 @@ def test_a_sentence_that_goes_on_a_paragraph_counts_its_opening_sentences_terms(
     assert "tool" not in by_text["It runs fast."]  # an FAQ answer's question names its topic
     bm25 = index.bm25("sentence").scores("what if import sync is disabled")
     assert int(np.argmax(bm25)) == index.sentence_text.index("If disabled, importing is quicker.")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_line_break_inside_a_paragraph_is_not_a_new_paragraph_for_lead_terms(write_corpus, fake_model, tmp_path,
+                                                                                newline):
+    from conftest import FakeEmbedder
+
+    text = newline.join(["# Env", "", "The SYSTEMD_IMPORT_SYNC variable takes a boolean.", "If disabled, importing is "
+                         "quicker.", "", "A new paragraph here.", ""])
+    s = Settings(corpus=write_corpus({"env.md": text.encode()}), index=tmp_path / "index", model=str(fake_model),
+                 query_runtime="sentence-transformers")
+    index = build_index(s, FakeEmbedder(fake_model))
+    by_text = {t.replace("\r\n", " ").replace("\r", " ").replace("\n", " "): terms
+               for t, terms in zip(index.sentence_text, index.sentence_terms())}
+    assert {"sync", "boolean"} <= set(by_text["If disabled, importing is quicker."])
+    assert "boolean" not in by_text["A new paragraph here."]
