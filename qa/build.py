@@ -1,8 +1,9 @@
 """Keeping the index in step with the corpus: is it current, what changed, and an incremental build.
 
 A document whose bytes are unchanged keeps its parsed passages and its vectors from the previous
-index; only added and changed documents are parsed and embedded, and deleted ones are dropped.
-The model is loaded only when something has to be embedded.
+index; only added and changed documents are parsed, and of their texts only those the previous
+index did not hold are embedded (an edited paragraph, not its whole file); deleted documents are
+dropped. The model is loaded only when something has to be embedded.
 """
 
 from __future__ import annotations

@@ -266,7 +266,8 @@ class Index:
     def build(cls, documents: list[Document], embed: Callable[[list[str]], np.ndarray], model_info: dict,
               previous: Index | None = None) -> tuple[Index, int]:
         """A new index; units of documents that `previous` holds unchanged (same bytes) are copied,
-        the rest embedded with `embed`. Returns the index and how many units were embedded."""
+        and so are the vectors of texts it embedded; the rest is embedded with `embed`, each distinct
+        text once. Returns the index and how many texts were embedded."""
         passages = [p for d in documents for p in d.passages]
         if not passages:
             raise IndexError_("The corpus has no text to index: every document is empty.")
@@ -277,8 +278,13 @@ class Index:
         old_texts = previous.embedded_texts() if previous is not None else []
         keep = {d.id for d in documents if old.get(d.id) == d.sha256
                 and [old_texts[r] for r in old_rows[d.id]] == [texts[r] for r in rows[d.id]]}
-        todo = [r for d in documents if d.id not in keep for r in rows[d.id]]
-        fresh = embed([texts[r] for r in todo]) if todo else None
+        todo = [r for d in documents if d.id not in keep for r in rows[d.id]]  # new rows: new graph entries
+        # a text the previous build embedded (an unchanged sentence of an edited document) keeps its
+        # vector, and a text that occurs twice is embedded once: editing one paragraph of a long
+        # document embeds that paragraph, not the whole document again
+        known = {t: r for r, t in enumerate(old_texts)}
+        wanted = list(dict.fromkeys(texts[r] for r in todo if texts[r] not in known))
+        fresh = embed(wanted) if wanted else None
         dim = fresh.shape[1] if fresh is not None else previous.vectors.shape[1]
         vectors = np.empty((len(texts), dim), dtype=np.float32)
         moved = np.full(len(previous.vectors) if previous is not None else 0, -1, np.int64)  # old row -> new row
@@ -286,7 +292,9 @@ class Index:
             vectors[rows[doc_id]] = previous.vectors[old_rows[doc_id]]
             moved[old_rows[doc_id]] = rows[doc_id]
         if todo:
-            vectors[todo] = fresh
+            row_of = {t: i for i, t in enumerate(wanted)}
+            vectors[todo] = np.stack([fresh[row_of[texts[r]]] if texts[r] in row_of else previous.vectors[known[texts[r]]]
+                                      for r in todo])
         docs = [DocInfo(d.id, d.title, d.text, d.sha256) for d in documents]
         manifest = {"format": FORMAT_VERSION, **model_info, "dimension": dim,
                     "documents": len(docs), "passages": len(passages), "units": len(texts),
@@ -294,7 +302,7 @@ class Index:
         index = cls(manifest, docs, passages, vectors)
         if manifest["index_type"] == "hnsw" and previous is not None and previous.manifest.get("index_type") == "hnsw":
             index.extend_graph(previous, moved, todo)
-        return index, len(todo)
+        return index, len(wanted)
 
     def extend_graph(self, previous: Index, moved: np.ndarray, todo: list[int]) -> None:
         """Reuse the previous build's HNSW graph: its entries are remapped to this build's rows (dead

@@ -265,8 +265,10 @@ def test_an_incremental_build_extends_the_previous_hnsw_graph(write_corpus, fake
     assert f"HNSW graph extended, {len(first.unit_rows()['d3.md'])} dead entries" in lines[0]
     loaded = Index.load(s.index)
     for index in (second, loaded):
-        # the old graph's entries, then one per embedded unit; d3's old units are dead entries
-        assert index.faiss.ntotal == first.faiss.ntotal + len(emb.embedded)
+        # the old graph's entries, then one per unit of the changed and added documents; d3's old
+        # units are dead entries ("Changed text here." is a sentence and a passage: embedded once)
+        added = len(second.unit_rows()["d3.md"]) + len(second.unit_rows()["new.md"])
+        assert index.faiss.ntotal == first.faiss.ntotal + added and len(emb.embedded) == added - 1
         assert index.manifest["ann_dead"] == len(first.unit_rows()["d3.md"]) == (index.ann_rows < 0).sum()
         assert sorted(index.ann_rows[index.ann_rows >= 0]) == list(range(len(index.vectors)))  # every unit once
         for row in range(len(index.vectors)):  # each unit finds itself (or an identical twin) first
@@ -635,3 +637,24 @@ def test_a_line_break_inside_a_paragraph_is_not_a_new_paragraph_for_lead_terms(w
                for t, terms in zip(index.sentence_text, index.sentence_terms())}
     assert {"sync", "boolean"} <= set(by_text["If disabled, importing is quicker."])
     assert "boolean" not in by_text["A new paragraph here."]
+
+
+def test_editing_one_paragraph_of_a_long_document_embeds_only_that_paragraph(write_corpus, fake_model, tmp_path):
+    """Unchanged sentences of an edited document keep their vectors; the vectors are the ones a
+    full build computes."""
+    from conftest import FakeEmbedder
+
+    paragraphs = [f"Paragraph {i} says something. It goes on about item {i}." for i in range(40)]
+    corpus = write_corpus({"long.md": "# Long\n\n" + "\n\n".join(paragraphs) + "\n"})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    first = build_index(s, FakeEmbedder(fake_model))
+    paragraphs[7] = "Paragraph 7 now says something else entirely."
+    (corpus / "long.md").write_text("# Long\n\n" + "\n\n".join(paragraphs) + "\n")
+    emb, lines = FakeEmbedder(fake_model), []
+    second = build_index(s, emb, log=lines.append)
+    # of the 80 sentences only the new one; passages whose text moved are embedded whole again
+    assert [t for t in emb.embedded if "\n\n" not in t] == ["Paragraph 7 now says something else entirely."]
+    assert len(emb.embedded) <= 1 + len(second.passages) and len(first.vectors) > 80
+    assert f"; {len(emb.embedded)} units embedded" in lines[0]
+    full = Index.build(second_docs(second, corpus), FakeEmbedder(fake_model).embed, {})[0]
+    assert np.allclose(full.vectors, second.vectors)
