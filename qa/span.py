@@ -88,17 +88,19 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
             and not yes_no(question) and not text[slice(*p.sentences[hi + 1])].rstrip().endswith((":", "：")) \
             and restates(index, text[slice(*p.sentences[hi])], asked):
         hi += 1
+    def may_go_on(hi: int) -> bool:  # the answer may take in the sentence after sentence `hi`
+        return pairs and hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] and answers[lo:hi + 1].sum() < 3
+
     # asked for a fix ("…, workaround?", "should i worry?"), the sentence that matches best is most
     # often the problem as the text states it: the next one is the fix; in the next paragraph too
     # when it still matches the question about as well (FIX_REACH), not when it has moved on
-    if pairs and asks_for_a_fix(question) and answers[lo:hi + 1].sum() < 3 and hi + 1 < len(p.sentences) \
-            and joins[hi] and answers[hi + 1] and (same_paragraph[hi] or hit.sentence_scores[hi + 1]
-                                                  >= np.where(answers, hit.sentence_scores, -np.inf).max() - FIX_REACH):
+    top = float(np.where(answers, hit.sentence_scores, -np.inf).max())
+    if may_go_on(hi) and asks_for_a_fix(question) \
+            and (same_paragraph[hi] or hit.sentence_scores[hi + 1] >= top - FIX_REACH):
         hi += 1
     # a reply of a word or three ("No.", "No, sorry.", "Yes, it is.") says little alone: the
     # sentences after it in its paragraph say why or what to do instead
-    while pairs and hi + 1 < len(p.sentences) and answers[lo:hi + 1].sum() < 3 and joins[hi] and same_paragraph[hi] \
-            and answers[hi + 1] and short_reply(text[slice(*p.sentences[hi])]):
+    while may_go_on(hi) and same_paragraph[hi] and short_reply(text[slice(*p.sentences[hi])]):
         hi += 1
     if pairs:
         lo = lead_in(text, p.sentences, joins, lo)
