@@ -391,3 +391,29 @@ def test_a_paragraph_right_above_a_question_heading_is_not_a_question(write_corp
     p = next(p for p in doc.passages if "ninety" in p.text)
     a, b = p.sentences[0]
     assert not in_question_paragraph(doc.text, a, b, p.start, p.end)
+
+
+@pytest.mark.parametrize("question, explains", [
+    ("why are ls, dir and vdir separate programs", True), ("how do i tell pip not to install dependencies", True),
+    ("what happens if i turn off SYSTEMD_IMPORT_SYNC", True), ("can i just stop pip", True),
+    ("how many rounds did they raise", False), ("who leads the round", False), ("what is inference", False),
+])
+def test_a_question_that_asks_for_an_explanation(question, explains):
+    from qa.span import explains as asks_why
+
+    assert asks_why(question) is explains
+
+
+def test_asked_why_a_lone_sentence_takes_in_the_next_one(write_corpus, fake_model, tmp_path):
+    from conftest import FakeEmbedder
+
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    text = ("The ls, dir and vdir commands ship as separate programs in coreutils since the early releases of "
+            "GNU fileutils. Making one program behave differently by its name is confusing. Zebras have stripes.\n")
+    s = Settings(corpus=write_corpus({"notes.txt": text}), index=tmp_path / "index", model=str(fake_model),
+                 query_runtime="sentence-transformers")
+    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    answer = engine.ask("why are the ls dir and vdir commands separate programs?").answer
+    assert "Making one program behave" in answer and "Zebras" not in answer, answer
