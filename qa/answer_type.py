@@ -1,8 +1,7 @@
 """What kind of answer a question asks for, and whether a span can be one (classic QA typing).
 
 "who …" wants a name, "when …" a time, "how much/many …" and "which version …" a quantity (a
-number), "where …" a place (a path, a file, a site, a name: "where is it headquartered?" is not
-answered by "Baseten, founded in 2019, operates in …"); "how do I …" a way,
+number); "how do I …" a way,
 whatever it says after ("how do I see how big my cache is?"). A span that cannot be
 that kind of answer is weak evidence that the documents answer the question: the calibration
 uses the mismatch as one feature among others, never as a rule by itself.
@@ -22,7 +21,6 @@ _TYPES = [
                             r"|we|they|it)\b)"  # "which version (is it)?", not "what version control system"
                             r"|\bhow (high|low)\b", re.I)),
     ("name", re.compile(r"^\W*(who|whom|whose)\b|\bwho(se)? (is|are|was|were|did|does|do|has|have|will|led|leads)\b", re.I)),
-    ("place", re.compile(r"^\W*where\b(?!.*\bfrom\b)", re.I)),  # "where … from?" asks for a source, not a place
 ]
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
                      r"thousands?|millions?|billions?|trillions?|half|twice|double|triple|several|few|percent)\b", re.I)
@@ -31,10 +29,6 @@ _TIME = re.compile(r"\b(1[89]|20)\d\d\b|\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(i
                    r"sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?|monday|tuesday|wednesday|thursday|friday|"
                    r"saturday|sunday|today|yesterday|tomorrow|ago|since|until|years?|months?|weeks?|days?|hours?|"
                    r"decades?|quarter|spring|summer|autumn|fall|winter|morning|evening|night)\b", re.I)
-# where something is: a path, a URL or address, a file name, or a word for a place to look
-_PLACE = re.compile(r"[/\\~]|@|\w[._]\w|https?:|\b(folders?|director(y|ies)|dirs?|files?|paths?|locations?|sites?|pages?|"
-                    r"repos?|repository|tracker|lists?|channels?|servers?|registry|cache|home|country|city|office|"
-                    r"headquarters|region)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*)*")
 _NOT_NAMES = {"The", "A", "An", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "For", "If",
               "But", "And", "Or", "However", "While", "When", "After", "Before", "Under", "As", "So", "Some", "We",
@@ -66,7 +60,5 @@ def fits(kind: str | None, span: str, question: str) -> bool:
         return bool(_NUMBER.search(_YEAR.sub(" ", span)))
     if kind == "time":
         return bool(_TIME.search(span))
-    if kind == "place" and _PLACE.search(span):
-        return True
     asked = question.lower()
     return any(w not in _NOT_NAMES and w.lower() not in asked for m in _NAME.finditer(span) for w in m.group(0).split())

@@ -94,11 +94,6 @@ def test_empty_or_too_long_questions_are_refused(bad):
     ("what does the version command print?", "It prints the release.", True),
     ("what version of zlib do i need", "Any release works.", False),
     ("which version?", "The newest release.", False),
-    ("where is baseten headquartered", "Baseten, founded in 2019, operates in the inference gold rush.", False),
-    ("where is npm's cache on linux", "Cache files are stored in ~/.npm on Posix.", True),
-    ("where do scoped packages go", "They are grouped in a sub-folder of node_modules.", True),
-    ("where do i file a bug", "Use the Debian bug tracking system.", True),  # a name
-    ("where does the $13B number come from", "It was in a report.", True),  # a source, not a place
 ])
 def test_answer_type_checks(question, span, ok):
     assert fits(expected(question), span, question) is ok
