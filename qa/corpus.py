@@ -66,7 +66,8 @@ class Passage:
 # 16: FAQ files: an entry whose id is "." or ".." (which no link can hold) gets a generated id.
 # 17: HTML: a <dt> that asks nothing heads its <dd> as a subheading (section path), not a sentence.
 # 18: ... unless it is inside an FAQ answer, long, without a <dd>, or nested deep; terms in a row head one <dd>.
-PARSER_VERSION = 18
+# 19: ... and the term stays the first paragraph of its definition's passage (it names what the passage is about).
+PARSER_VERSION = 19
 
 
 @dataclass(frozen=True)

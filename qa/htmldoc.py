@@ -147,12 +147,14 @@ class Writer:
 
     def term(self, node) -> None:
         """A <dt>: an FAQ question when it asks one; else a term ("operator", "-o FILE") that heads
-        its definition as a subheading does: on its own line, not a sentence, and the definition's
-        passages are its own. Several terms in a row (up to TERM_RUN) head one definition ("-o FILE",
-        "--output=FILE").
-        A term is written when its definition begins; one that gets none is a paragraph after all,
-        and so is a long one, one inside an FAQ answer (the answer quotes it) or one nested deeper
-        than TERM_DEPTH terms."""
+        its definition: it joins the section path, opens the definition's passage (it names what
+        the passage is about), and the next entry starts another passage. Several terms in a row
+        (up to TERM_RUN) head one definition ("-o FILE", "--output=FILE").
+        A term is written when its definition begins; one that gets none is a paragraph of the
+        section around it, and so is a long one, one inside an FAQ answer (the answer quotes it)
+        or one nested deeper than TERM_DEPTH terms. Measured: written as a line above the
+        definition instead (the term in the section path only), the Debian accounts page
+        (tests/eval/fresh) gained an answer but xsltproc's options (fresh2) lost one."""
         text, in_list = text_of(node), self.top("dls") > 0
         plain = in_list and bool(text) and not text.endswith("?") and len(text) <= TERM_CHARS
         if plain and 0 < len(self.pending) < TERM_RUN and self.frames[-1].kind == "term":
@@ -250,10 +252,10 @@ class Writer:
     def paragraph(self, text: str) -> None:
         if not text:
             return
-        if self.pending:  # the first words of a definition: its terms go above it, each on its own line
+        if self.pending:  # the first words of a definition: its terms open its passage, as paragraphs
             terms, self.pending = self.pending, []
-            for i, term in enumerate(terms):
-                self.write(term, "\n", before="" if i else "\n\n")
+            for term in terms:
+                self.paragraph(term)
         start = self.write(text, "\n\n")
         entry = self.entry()
         if entry is not None and entry is self.last:  # the answer goes on: widen its block

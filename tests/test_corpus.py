@@ -393,3 +393,13 @@ def test_a_code_block_a_paragraph_introduces_is_cited_with_it(tmp_path: Path):
     assert other.text == "Some text without a colon."  # no colon: the code stays out
     for p in doc.passages:
         assert doc.text[p.start:p.end] == p.text
+
+
+def test_each_definition_list_entry_is_a_passage_of_its_own(tmp_path: Path):
+    """A <dt> term and its <dd> make one passage, however short; the next entry starts another."""
+    path = tmp_path / "accounts.html"
+    path.write_text("<title>Accounts</title><h2>Users</h2><dl><dt>operator</dt><dd><p>Used for backups.</p>"
+                    "<p>It had uid 37.</p></dd><dt>gnats</dt><dd><p>Used by gnats.</p></dd></dl>")
+    doc = load_document(path, "accounts.html")
+    assert [(p.section, p.text) for p in doc.passages] == [
+        ("Users > operator", "operator\n\nUsed for backups.\n\nIt had uid 37."), ("Users > gnats", "gnats\n\nUsed by gnats.")]

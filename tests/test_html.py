@@ -141,23 +141,25 @@ def test_definition_list_questions_are_faq_entries(write_corpus):
     assert [(p.question, p.section, p.text) for p in doc.passages] == [
         ("Is it safe?", "Help > Is it safe?", "Yes.\n\nVery."),
         ("Does it cost money?", "Help > Does it cost money?", "No, it is free."),
-        ("", "Help > Glossary term", "A definition.")]  # a term that asks nothing heads its definition
+        ("", "Help > Glossary term", "Glossary term"),  # a term that asks nothing heads its definition
+        ("", "Help > Glossary term", "A definition.")]
     assert_offsets_exact(doc)
 
 
 def test_a_definition_list_term_heads_its_definition_and_entries_stay_apart(write_corpus):
-    """<dl> of accounts or of command options: each term is a subheading of its definition, not a
-    sentence, and two entries never share a passage."""
+    """<dl> of accounts or of command options: each term heads its definition (in the section path,
+    and as its first paragraph: it names what the passage is about), and two entries never share a
+    passage."""
     doc = load(write_corpus, """<title>Accounts</title><h2>Users</h2><dl>
         <dt>operator</dt><dd><p>Historically used for backups.</p><p>It had uid 37.</p></dd>
         <dt>gnats</dt><dd><p>Used by gnats.</p><dl><dt>-o FILE</dt><dd>Write to FILE.</dd></dl></dd></dl>
         <p>After the list.</p>""")
     assert [(p.section, p.text) for p in doc.passages] == [
-        ("Users > operator", "Historically used for backups."), ("Users > operator", "It had uid 37."),
-        ("Users > gnats", "Used by gnats."),
-        ("Users > gnats > -o FILE", "Write to FILE."),
+        ("Users > operator", "operator"), ("Users > operator", "Historically used for backups."),
+        ("Users > operator", "It had uid 37."),
+        ("Users > gnats", "gnats"), ("Users > gnats", "Used by gnats."),
+        ("Users > gnats > -o FILE", "-o FILE"), ("Users > gnats > -o FILE", "Write to FILE."),
         ("Users", "After the list.")]
-    assert "\n\noperator\nHistorically used" in doc.text  # the term stays in the text, on its own line
     assert_offsets_exact(doc)
 
 
@@ -173,9 +175,10 @@ def test_definition_list_terms_in_odd_places(write_corpus):
     rows = [(p.question, p.section, p.text) for p in doc.passages]
     assert rows[0][0] == "Which options are there?" and "-v" in rows[0][2] and "-q" in rows[0][2]
     assert ("", "Options > -o FILE, --output=FILE", "Write to FILE.") in rows
+    assert ("", "Options > -o FILE, --output=FILE", "-o FILE") in rows
     assert ("", "Options", "--lonely") in rows
     assert any(p.section == "Options" and p.text.startswith("This term is really") for p in doc.passages)
-    assert "-o FILE\n--output=FILE\nWrite to FILE." in doc.text
+    assert "-o FILE\n\n--output=FILE\n\nWrite to FILE." in doc.text
     assert_offsets_exact(doc)
     deep = load(write_corpus, "<dl><dt>term</dt><dd>Some def." * 300 + "</dd></dl>" * 300, name="deep.html")
     assert max(len(p.section) for p in deep.passages) < 100  # at most TERM_DEPTH terms in a path
