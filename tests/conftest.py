@@ -65,6 +65,21 @@ def write_corpus(tmp_path: Path):
     return write
 
 
+@pytest.fixture
+def fake_engine(write_corpus, fake_model: Path, tmp_path: Path):
+    """An engine over {name: text} files, embedding with the fake embedder (no real model)."""
+
+    def make(files: dict[str, str | bytes]):
+        from qa.config import Settings
+        from qa.engine import Engine
+
+        s = Settings(corpus=write_corpus(files), index=tmp_path / "index", model=str(fake_model),
+                     query_runtime="sentence-transformers")
+        return Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     from qa.config import default_model_path

@@ -131,16 +131,10 @@ def test_follow_up_confidence_checks_the_answer_type_against_what_was_searched(e
     assert facts.terms == QueryFacts.of(engine.index, "who founded it?").terms  # coverage: the words as asked
 
 
-def test_two_sentences_with_code_between_are_never_one_answer(write_corpus, fake_model, tmp_path):
-    from conftest import FakeEmbedder
-
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    corpus = write_corpus({"f.md": "# FAQ\n\n## How do I reset the gadget?\n\nHold the reset button.\n\n```sh\n"
-                                   "gadget --reset --hard\n```\n\nThen wait for the light.\n"})
-    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
-    r = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model)).ask("how do I reset the gadget?")
+def test_two_sentences_with_code_between_are_never_one_answer(fake_engine):
+    engine = fake_engine({"f.md": "# FAQ\n\n## How do I reset the gadget?\n\nHold the reset button.\n\n```sh\n"
+                                  "gadget --reset --hard\n```\n\nThen wait for the light.\n"})
+    r = engine.ask("how do I reset the gadget?")
     assert r.citations and "```" not in r.answer and r.answer in r.citations[0].text
 
 
@@ -153,17 +147,10 @@ def test_a_sentence_that_asks(sentence, question):
     assert asks(sentence) is question
 
 
-def test_a_question_in_the_text_is_not_the_answer(write_corpus, fake_model, tmp_path):
+def test_a_question_in_the_text_is_not_the_answer(fake_engine):
     """A plain-text FAQ read as prose: the question matches best, the answer is what follows it."""
-    from conftest import FakeEmbedder
-
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    corpus = write_corpus({"faq.txt": "Q:  Can I recover parts of a broken xz file?\n\nA:  There is no recovery "
-                                      "program yet. Keep backups instead.\n"})
-    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
-    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    engine = fake_engine({"faq.txt": "Q:  Can I recover parts of a broken xz file?\n\nA:  There is no recovery "
+                                     "program yet. Keep backups instead.\n"})
     query, _, hits = engine.search("can i recover parts of a broken xz file", 1)
     p = engine.index.passages[hits[0].passage]
     assert hits[0].sentence == engine.index.first_sentence[hits[0].passage]  # the question scores best
@@ -241,17 +228,10 @@ def test_the_kind_of_answer_a_question_wants(question, kind):
     assert expected(question) == kind
 
 
-def test_a_passage_of_questions_alone_is_never_answered_from(write_corpus, fake_model, tmp_path):
+def test_a_passage_of_questions_alone_is_never_answered_from(fake_engine):
     """A list of open questions matches a question best and answers nothing: it is not cited."""
-    from conftest import FakeEmbedder
-
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    corpus = write_corpus({"open.txt": "Does Foo run on Windows?\n\nIs there a GUI for Foo?\n",
-                           "guide.txt": "Foo runs on Windows, macOS and Linux.\n"})
-    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
-    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    engine = fake_engine({"open.txt": "Does Foo run on Windows?\n\nIs there a GUI for Foo?\n",
+                          "guide.txt": "Foo runs on Windows, macOS and Linux.\n"})
     _, _, hits = engine.search("does foo run on windows?", 3)
     assert engine.index.passages[hits[0].passage].doc_id == "open.txt"  # it matches best
     r = engine.ask("does foo run on windows?")
@@ -276,15 +256,8 @@ def test_a_question_that_asks_yes_or_no(question, yes_or_no):
     ({"results.txt": "Revenue in Q2 was 4 million dollars.\n\nRevenue in Q3 was 5 million dollars.\n"},
      "what was revenue in Q3?", "Revenue in Q3 was 5 million dollars."),
 ])
-def test_answers_do_not_take_in_what_does_not_answer(write_corpus, fake_model, tmp_path, files, question, answer):
-    from conftest import FakeEmbedder
-
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    s = Settings(corpus=write_corpus(files), index=tmp_path / "index", model=str(fake_model),
-                 query_runtime="sentence-transformers")
-    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+def test_answers_do_not_take_in_what_does_not_answer(fake_engine, files, question, answer):
+    engine = fake_engine(files)
     _, _, hits = engine.search(question, 1)
     from qa.answer import span_text
     from qa.span import answer_span
@@ -300,16 +273,8 @@ def test_answers_do_not_take_in_what_does_not_answer(write_corpus, fake_model, t
     ({"faq.txt": "Will you sign our legal forms?\n\n    No. Go away. Shoo. We are busy people. Thanks.\n"},
      "will you sign our legal forms", ["No. Go away. Shoo."], ["busy"]),  # three sentences at most
 ])
-def test_a_reply_of_a_few_words_is_joined_by_what_follows(write_corpus, fake_model, tmp_path, files, question, must,
-                                                         must_not):
-    from conftest import FakeEmbedder
-
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    s = Settings(corpus=write_corpus(files), index=tmp_path / "index", model=str(fake_model),
-                 query_runtime="sentence-transformers")
-    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+def test_a_reply_of_a_few_words_is_joined_by_what_follows(fake_engine, files, question, must, must_not):
+    engine = fake_engine(files)
     answer = engine.ask(question).answer
     assert all(m in answer for m in must) and not any(m in answer for m in must_not), answer
 
@@ -326,17 +291,10 @@ def test_a_question_that_asks_for_a_fix(question, fix):
     assert asks_for_a_fix(question) is fix
 
 
-def test_asked_for_a_fix_the_answer_goes_on_from_the_problem_to_the_fix(write_corpus, fake_model, tmp_path):
-    from conftest import FakeEmbedder
-
-    from qa.config import Settings
-    from qa.engine import Engine
-
+def test_asked_for_a_fix_the_answer_goes_on_from_the_problem_to_the_fix(fake_engine):
     text = ("The commercial scp server changed its protocol, breaking copies from OpenSSH clients.\n\n"
             "Installing scp1 remotely, or using sftp, helps.\n")
-    s = Settings(corpus=write_corpus({"notes.txt": text}), index=tmp_path / "index", model=str(fake_model),
-                 query_runtime="sentence-transformers")
-    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    engine = fake_engine({"notes.txt": text})
     assert "Installing scp1" in engine.ask("copies to the commercial scp server break, any fix?").answer
     assert "Installing scp1" not in engine.ask("does the commercial scp server break copies?").answer
 
@@ -361,15 +319,8 @@ def test_a_short_reply(sentence, short):
                    'the SPI bus?"}\n'},
      "can the frobnicator run on a raspberry pi?", ["Yes, the frobnicator runs"], []),
 ])
-def test_review_cases_answer_what_they_should(write_corpus, fake_model, tmp_path, files, question, must, must_not):
-    from conftest import FakeEmbedder
-
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    s = Settings(corpus=write_corpus(files), index=tmp_path / "index", model=str(fake_model),
-                 query_runtime="sentence-transformers")
-    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+def test_review_cases_answer_what_they_should(fake_engine, files, question, must, must_not):
+    engine = fake_engine(files)
     r = engine.ask(question)
     assert r.answered and all(m in r.answer for m in must) and not any(m in r.answer for m in must_not), r.answer
 
@@ -399,16 +350,9 @@ def test_a_question_that_asks_for_an_explanation(question, explains):
     assert asks_why(question) is explains
 
 
-def test_asked_why_a_lone_sentence_takes_in_the_next_one(write_corpus, fake_model, tmp_path):
-    from conftest import FakeEmbedder
-
-    from qa.config import Settings
-    from qa.engine import Engine
-
+def test_asked_why_a_lone_sentence_takes_in_the_next_one(fake_engine):
     text = ("The ls, dir and vdir commands ship as separate programs in coreutils since the early releases of "
             "GNU fileutils. Making one program behave differently by its name is confusing. Zebras have stripes.\n")
-    s = Settings(corpus=write_corpus({"notes.txt": text}), index=tmp_path / "index", model=str(fake_model),
-                 query_runtime="sentence-transformers")
-    engine = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model))
+    engine = fake_engine({"notes.txt": text})
     answer = engine.ask("why are the ls dir and vdir commands separate programs?").answer
     assert "Making one program behave" in answer and "Zebras" not in answer, answer
