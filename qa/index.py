@@ -282,7 +282,7 @@ class Index:
         # a text the previous build embedded (an unchanged sentence of an edited document) keeps its
         # vector, and a text that occurs twice is embedded once: editing one paragraph of a long
         # document embeds that paragraph, not the whole document again
-        known = {t: r for r, t in enumerate(old_texts)}
+        known = {t: r for r, t in enumerate(old_texts)} if todo else {}
         wanted = list(dict.fromkeys(texts[r] for r in todo if texts[r] not in known))
         fresh = embed(wanted) if wanted else None
         dim = fresh.shape[1] if fresh is not None else previous.vectors.shape[1]
