@@ -29,6 +29,7 @@ _TIME = re.compile(r"\b(1[89]|20)\d\d\b|\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(i
                    r"sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?|monday|tuesday|wednesday|thursday|friday|"
                    r"saturday|sunday|today|yesterday|tomorrow|ago|since|until|years?|months?|weeks?|days?|hours?|"
                    r"decades?|quarter|spring|summer|autumn|fall|winter|morning|evening|night)\b", re.I)
+_WORDS = re.compile(r"[\w’'&.-]+")
 _NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*)*")
 _NOT_NAMES = {"The", "A", "An", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "For", "If",
               "But", "And", "Or", "However", "While", "When", "After", "Before", "Under", "As", "So", "Some", "We",
@@ -60,5 +61,11 @@ def fits(kind: str | None, span: str, question: str) -> bool:
         return bool(_NUMBER.search(_YEAR.sub(" ", span)))
     if kind == "time":
         return bool(_TIME.search(span))
-    asked = question.lower()
-    return any(w not in _NOT_NAMES and w.lower() not in asked for m in _NAME.finditer(span) for w in m.group(0).split())
+    asked = {_word(w) for w in _WORDS.findall(question)}  # words, not substrings: "Al" is not in "also"
+    return any(w not in _NOT_NAMES and _word(w) not in asked
+               for m in _NAME.finditer(span) for w in _WORDS.findall(m.group(0)))
+
+
+def _word(w: str) -> str:
+    """A word as compared: lower case, without a possessive or a closing full stop ("Acme's." -> "acme")."""
+    return re.sub(r"['’]s$", "", w.lower().rstrip("."))

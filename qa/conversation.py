@@ -261,22 +261,3 @@ def search_text(question: str, history: Iterable | None, known: Known) -> str:
 
 def is_standalone(question: str, history: Iterable | None, known: Known) -> bool:
     return search_text(question, history, known) == question
-
-
-def answer_documents(history: Iterable | None, documents: Iterable) -> list[str]:
-    """Ids of the documents the earlier answers were quoted from, most recent first.
-
-    Answers are verbatim spans of a document, so the text finds its document; `documents` are
-    objects with .id and .text (Index.docs). For a retrieval prior on follow-ups (not wired yet).
-    """
-    docs = list(documents)
-    out: list[str] = []
-    for turn in reversed(turns(history)[-MAX_TURNS:]):
-        answer = turn.answer.strip()
-        if len(answer) < 20:
-            continue
-        for d in docs:
-            if d.id not in out and answer in d.text:
-                out.append(d.id)
-                break
-    return out

@@ -123,6 +123,18 @@ def test_a_name_the_conversation_already_gave_is_not_an_answer_to_who():
     assert not answer_type.fits("name", "Acme, founded in 2019, makes widgets.", "who founded it? Acme founded")
 
 
+@pytest.mark.parametrize("span, question, ok", [
+    ("Ed leads it.", "who needs it?", True),  # "Ed" is not the "ed" inside "needs"
+    ("Al runs the lab.", "who also runs it?", True),
+    ("Acme's founder", "who founded acme's lab?", False),  # the same word, apostrophe and all
+    ("Acme founded it.", "who runs acme's lab?", False),  # a possessive is the same name
+])
+def test_a_name_counts_as_said_only_when_the_question_has_that_word(span, question, ok):
+    from qa import answer_type
+
+    assert answer_type.fits("name", span, question) is ok
+
+
 def test_follow_up_confidence_checks_the_answer_type_against_what_was_searched(engine):
     from qa.calibration import QueryFacts
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa import conversation as conv
-from qa.conversation import Turn, answer_documents, is_follow_up, read, search_text, tokens, turns
+from qa.conversation import Turn, is_follow_up, read, search_text, tokens, turns
 from qa.corpus import load_corpus
 from qa.lexical import Vocabulary, terms
 
@@ -169,13 +169,6 @@ def test_history_items_of_any_shape_become_turns():
 
     got = turns([Turn("q1", "a1"), {"question": "q2", "answer": "a2"}, Model(), ("q4", "a4"), ["q5"], {"answer": "no q"}])
     assert got == [Turn("q1", "a1"), Turn("q2", "a2"), Turn("q3", "a3"), Turn("q4", "a4"), Turn("q5", "")]
-
-
-def test_answer_documents_finds_where_earlier_answers_were_quoted_from(docs):
-    sentence = "The round is said to be co-led by Spark Capital, Sands Capital, Altimeter Capital, and Wellington Management."
-    history = [Turn("who co-leads?", sentence), Turn("what else?", "Sorry, I couldn't find an answer to that in the documents.")]
-    assert answer_documents(history, docs) == ["baseten-funding.md"]
-    assert answer_documents([Turn("q", "not quoted from any document at all")], docs) == []
 
 
 # ---- the dialogue evaluation file --------------------------------------------------------------------
