@@ -368,3 +368,49 @@ def test_asked_why_a_lone_sentence_takes_in_the_next_one(fake_engine):
     engine = fake_engine({"notes.txt": text})
     answer = engine.ask("why are the ls dir and vdir commands separate programs?").answer
     assert "Making one program behave" in answer and "Zebras" not in answer, answer
+
+
+@pytest.mark.parametrize("question", ["what is inference?", "is $13B realistic?", "who leads the round", "zzz"])
+def test_a_scoped_search_ranks_as_scoring_every_passage_in_scope_one_by_one(engine, question):
+    """best_in_scope scores a whole scope with array arithmetic: its ranking is score_passage's."""
+    from qa import retrieve
+
+    index = engine.index
+    qvec = engine._embedder().embed([question])[0]
+    bm25_s = index.bm25("sentence").scores(question)
+    bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
+    rng = np.random.default_rng(len(question))
+    for keep in (1.0, 0.7, 0.4):
+        scope = rng.random(len(index.passages)) < keep
+        want = sorted(np.flatnonzero(scope), key=lambda i: -retrieve.score_passage(index, int(i), qvec, bm25_s,
+                                                                                     retrieve.Weights()).score)[:5]
+        got = [h.passage for h in retrieve.search(index, qvec, question, 5, scope=scope)]
+        assert got == [int(i) for i in want]
+        assert set(retrieve.best_in_scope(index, qvec, bm25_s, scope, 3)) == {int(i) for i in want[:3]}  # no ties here
+
+
+def test_a_scoped_search_over_faq_entries_and_curated_phrasings_ranks_as_one_by_one(fake_engine):
+    """The same, on a corpus of FAQ entries (question cosine, FAQ weights) with curated phrasings."""
+    from qa import retrieve
+
+    rows = "".join(f'{{"id": "e{i}", "question": "How do I set option {i} of the widget?", '
+                   f'"answer": "Option {i} is set in the panel. It takes effect at once."}}\n' for i in range(40))
+    prose = "\n\n".join(f"Paragraph {i} talks about widget colour {i}." for i in range(30))
+    engine = fake_engine({"faq.jsonl": rows, "notes.txt": prose,
+                          "alternates.yaml": 'alternates:\n  e7:\n    - "change widget setting seven"\n'
+                                             '  e19: "where is option nineteen"\n'})
+    index = engine.index
+    assert len(index.phrasing_owner) == 2
+    for question in ("change widget setting seven", "where is option nineteen", "widget colour 3"):
+        qvec = engine._embedder().embed([question])[0]
+        bm25_s = index.bm25("sentence").scores(question)
+        bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
+        scope = np.ones(len(index.passages), dtype=bool)
+        scope[::3] = False
+        want = sorted(np.flatnonzero(scope), key=lambda i: -retrieve.score_passage(index, int(i), qvec, bm25_s,
+                                                                                     retrieve.Weights()).score)[:5]
+        assert [h.passage for h in retrieve.search(index, qvec, question, 5, scope=scope)] == [int(i) for i in want]
+        exact = {int(i): retrieve.score_passage(index, int(i), qvec, bm25_s, retrieve.Weights()).score
+                 for i in np.flatnonzero(scope)}
+        best = retrieve.best_in_scope(index, qvec, bm25_s, scope, 5)  # no wider net: the 5 best (ties aside)
+        assert sorted(exact[i] for i in best) == pytest.approx(sorted(exact.values())[-5:])
