@@ -84,6 +84,20 @@ class BM25:
         n = self.retriever.scores["num_docs"]
         return self.retriever.get_scores(q).astype(np.float32) if q else np.zeros(n, dtype=np.float32)
 
+    def coverage(self, query_terms: list[str], vocabulary: Vocabulary) -> np.ndarray:
+        """For every document, the IDF-weighted share of the query's terms it holds (Vocabulary.coverage,
+        for all documents at once: a term is in a document where its BM25 score is above zero)."""
+        n = self.retriever.scores["num_docs"]
+        out = np.zeros(n, dtype=np.float32)
+        weights = {t: vocabulary.idf(t) for t in query_terms}
+        total = sum(weights[t] for t in query_terms)
+        if not total:
+            return out
+        for t, w in weights.items():
+            if t in vocabulary.df:
+                out += (query_terms.count(t) * w / total) * (self.retriever.get_scores([t]) > 0)
+        return out
+
 
 class Vocabulary:
     """Document frequencies of terms over passages: how informative, and how present, a term is."""

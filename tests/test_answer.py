@@ -379,14 +379,15 @@ def test_a_scoped_search_ranks_as_scoring_every_passage_in_scope_one_by_one(engi
     qvec = engine._embedder().embed([question])[0]
     bm25_s = index.bm25("sentence").scores(question)
     bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
+    cov = retrieve.passage_coverage(index, question)
     rng = np.random.default_rng(len(question))
     for keep in (1.0, 0.7, 0.4):
         scope = rng.random(len(index.passages)) < keep
         want = sorted(np.flatnonzero(scope), key=lambda i: -retrieve.score_passage(index, int(i), qvec, bm25_s,
-                                                                                     retrieve.Weights()).score)[:5]
+                                                                                     retrieve.Weights(), cov).score)[:5]
         got = [h.passage for h in retrieve.search(index, qvec, question, 5, scope=scope)]
         assert got == [int(i) for i in want]
-        assert set(retrieve.best_in_scope(index, qvec, bm25_s, scope, 3)) == {int(i) for i in want[:3]}  # no ties here
+        assert set(retrieve.best_in_scope(index, qvec, bm25_s, scope, 3, cov=cov)) == {int(i) for i in want[:3]}  # no ties here
 
 
 def test_a_scoped_search_over_faq_entries_and_curated_phrasings_ranks_as_one_by_one(fake_engine):
@@ -396,21 +397,25 @@ def test_a_scoped_search_over_faq_entries_and_curated_phrasings_ranks_as_one_by_
     rows = "".join(f'{{"id": "e{i}", "question": "How do I set option {i} of the widget?", '
                    f'"answer": "Option {i} is set in the panel. It takes effect at once."}}\n' for i in range(40))
     prose = "\n\n".join(f"Paragraph {i} talks about widget colour {i}." for i in range(30))
-    engine = fake_engine({"faq.jsonl": rows, "notes.txt": prose,
+    fruits = "kiwi plum pear fig lime date yuzu sloe quince lemon".split()
+    sections = "".join(f"# About {f}\n\nThe tool stops here.\n\n" for f in fruits)  # one sentence, many headings
+    engine = fake_engine({"faq.jsonl": rows, "notes.txt": prose, "fruit.md": sections,
                           "alternates.yaml": 'alternates:\n  e7:\n    - "change widget setting seven"\n'
                                              '  e19: "where is option nineteen"\n'})
     index = engine.index
     assert len(index.phrasing_owner) == 2
-    for question in ("change widget setting seven", "where is option nineteen", "widget colour 3"):
+    for question in ("change widget setting seven", "where is option nineteen", "widget colour 3", "quince tool stops"):
         qvec = engine._embedder().embed([question])[0]
         bm25_s = index.bm25("sentence").scores(question)
         bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
+        cov = retrieve.passage_coverage(index, question)
         scope = np.ones(len(index.passages), dtype=bool)
-        scope[::3] = False
-        want = sorted(np.flatnonzero(scope), key=lambda i: -retrieve.score_passage(index, int(i), qvec, bm25_s,
-                                                                                     retrieve.Weights()).score)[:5]
-        assert [h.passage for h in retrieve.search(index, qvec, question, 5, scope=scope)] == [int(i) for i in want]
-        exact = {int(i): retrieve.score_passage(index, int(i), qvec, bm25_s, retrieve.Weights()).score
+        scope[1::3] = False
+        exact = {int(i): retrieve.score_passage(index, int(i), qvec, bm25_s, retrieve.Weights(), cov).score
                  for i in np.flatnonzero(scope)}
-        best = retrieve.best_in_scope(index, qvec, bm25_s, scope, 5)  # no wider net: the 5 best (ties aside)
-        assert sorted(exact[i] for i in best) == pytest.approx(sorted(exact.values())[-5:])
+        top5 = sorted(exact.values())[-5:][::-1]  # FAQ entries alike tie: compare scores, not which of them
+        assert [exact[h.passage] for h in retrieve.search(index, qvec, question, 5, scope=scope)] == pytest.approx(top5)
+        best = retrieve.best_in_scope(index, qvec, bm25_s, scope, 5, cov=cov)  # no wider net: the 5 best (ties aside)
+        assert sorted(exact[i] for i in best) == pytest.approx(top5[::-1])
+        if top5[0] > top5[1] + 1e-4:  # a clear winner ("quince": only its heading names the fruit) is the one kept
+            assert retrieve.best_in_scope(index, qvec, bm25_s, scope, 1, cov=cov) == [max(exact, key=exact.get)]

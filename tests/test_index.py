@@ -382,6 +382,36 @@ def test_bm25_leaves_scipy_importable():
     assert scores[1] > scores[0] == 0.0
 
 
+
+@pytest.mark.parametrize("query", ["zlib deflate window", "window window size", "gzip", "nothing here", ""])
+def test_bm25_coverage_of_every_passage_is_vocabulary_coverage_of_each(query):
+    """BM25.coverage (all passages at once, for retrieval) agrees with Vocabulary.coverage (one passage)."""
+    from qa.lexical import BM25, Vocabulary, terms
+
+    passages = [terms(t) for t in ("zlib's deflate uses a sliding window", "the window size is 32K",
+                                   "gzip wraps deflate", "unrelated text about cats")]
+    vocab, bm25 = Vocabulary(passages), BM25(passages)
+    q = terms(query)
+    got = bm25.coverage(q, vocab)
+    want = [vocab.coverage(q, lambda t, p=set(p): t in p) for p in passages]
+    assert got == pytest.approx(want, abs=1e-6)
+    assert got.shape == (4,) and (0 <= got).all() and (got <= 1 + 1e-6).all()
+
+
+def test_a_passage_that_holds_more_of_the_question_outranks_one_that_matches_as_closely(fake_engine):
+    """Retrieval adds Weights.coverage times the share of the question's terms (IDF-weighted) that a
+    passage holds, headings included: of two passages that match alike, the one naming what was
+    asked about comes first."""
+    from qa import retrieve
+
+    engine = fake_engine({"a.md": "# Exit codes\n\nThe tool stops.\n\n# Colours\n\nThe tool stops.\n"})
+    hits = engine.search("what exit code when the tool stops", 2)[2]
+    assert engine.index.passages[hits[0].passage].section == "Exit codes"
+    assert hits[0].bonus == pytest.approx(retrieve.Weights().coverage * 1.0)  # every term: exit, code, tool, stop
+    assert 0 < hits[1].bonus < hits[0].bonus
+    assert hits[0].score - hits[0].bonus == pytest.approx(hits[1].score - hits[1].bonus)  # only coverage differs
+
+
 @pytest.mark.parametrize("values, expect_mean", [([], 1.2), ([2.0] * 1000, 2.0)])
 def test_null_scores_lean_on_the_prior_only_when_the_corpus_has_few_probes(values, expect_mean):
     from qa import selfcal
