@@ -3,13 +3,21 @@
     python bench/fit.py [--write] [--stackfaq ../shared/data/stackfaq]
 
 Training data, and nothing else: the article's development questions (tests/eval/dev.jsonl,
-dev2.jsonl) and StackFAQ group A under its abstention protocol (threads corpus, 25 threads left
-out) — the split its README allows tuning on. The two corpora weigh the same in the fit. Printed
-for information, never trained on: tests/eval/questions.jsonl, StackFAQ group B and the package
-READMEs' questions (tests/eval/other; training on them too was tried: it answered more of the
-article's unanswerable questions, dev 6/10 -> 3/10 declined, and gained nothing on their own set).
+dev2.jsonl), StackFAQ group A under its abstention protocol (threads corpus, 25 threads left
+out) — the split its README allows tuning on — and the development sets over other documents
+(tests/eval/{other,blind,faqtext,fresh,devdocs,fresh2}: READMEs, Debian/npm/pip docs, plain-text
+FAQs, ...). The three kinds weigh the same in the fit (TRAINING). Printed for information, never
+trained on: tests/eval/questions.jsonl and StackFAQ group B; each document set is also scored by
+a fit made without it ("left out"), to show what the model does on documents it has not seen.
+The blind sets (tests/eval/fresh3 and later) are never read here.
 Label: the corpus holds an answer to the question. Features are relative to each corpus's own
-null scores (qa/selfcal.py), so one model serves both.
+null scores (qa/selfcal.py), so one model serves every corpus.
+
+Until 2026-11-28 the fit saw the article and StackFAQ only (training on the READMEs too was tried
+once: it declined fewer of the article's unanswerable questions). With six document sets, each set
+scored by a fit made without it: 35 of their 97 unanswerable questions declined and 11 of their
+389 answerable ones refused, against 39 and 29 for the article-and-StackFAQ fit; the article's
+development sets decline 21 of 40 either way (BENCHMARKS.md has the figures).
 """
 
 from __future__ import annotations
@@ -80,16 +88,35 @@ def fit_logistic(X, y, weight, l2: float = 0.01, steps: int = 20000) -> tuple[np
     return w / sd, b - float(np.sum(w * mu / sd))
 
 
-def training_weights(faq: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The two corpora weigh the same, each by what its own protocol scores: on the article every
-    question counts once (its targets count errors: false abstentions and wrong answers alike);
-    on StackFAQ answerable and unanswerable queries weigh half each (its protocol scores
-    balanced accuracy)."""
-    w = np.where(faq, 0.0, 1 / max((~faq).sum(), 1))
-    for label in (0.0, 1.0):
-        sel = faq & (y == label)
-        w[sel] = 0.5 / max(sel.sum(), 1)
-    return w
+ARTICLE = ("dev.jsonl", "dev2.jsonl")
+DOCUMENTS = ("other", "blind", "faqtext", "fresh", "devdocs", "fresh2")
+TRAINING = ARTICLE + ("stackfaq-A",) + DOCUMENTS
+
+
+def training_weights(sets: dict[str, tuple], names: tuple[str, ...]) -> np.ndarray:
+    """The article, StackFAQ and the document sets weigh a third each, each by what its own
+    protocol scores: on the article every question counts once (its targets count errors: false
+    abstentions and wrong answers alike); on StackFAQ answerable and unanswerable queries weigh
+    half each (its protocol scores balanced accuracy); the document sets weigh the same, and
+    inside each every question counts once."""
+    docs = [n for n in names if n in DOCUMENTS]
+    n_article = sum(len(sets[n][1]) for n in names if n in ARTICLE)
+    out = []
+    for n in names:
+        answerable = sets[n][1]
+        if n.startswith("stackfaq"):
+            out.append(np.where(answerable, 0.5 / max(answerable.sum(), 1), 0.5 / max((~answerable).sum(), 1)))
+        elif n in ARTICLE:
+            out.append(np.full(len(answerable), 1 / n_article))
+        else:
+            out.append(np.full(len(answerable), 1 / len(docs) / len(answerable)))
+    return np.concatenate(out)
+
+
+def fit(sets: dict[str, tuple], names: tuple[str, ...]) -> tuple[np.ndarray, float]:
+    X = np.vstack([sets[n][0] for n in names])
+    y = np.concatenate([sets[n][1] for n in names]).astype(float)
+    return fit_logistic(X, y, training_weights(sets, names))
 
 
 def sweep(X, answerable, right, coef, intercept, t) -> str:
@@ -115,29 +142,29 @@ def main() -> None:
     # the fit only searches; it must run when calibration.json was fitted on other features
     Calibration.load = classmethod(lambda cls, path=PARAMS: cls(tuple(0.0 for _ in FEATURES), 0.0))
     engine = Engine(Settings(corpus=ROOT / "corpus"))
-    sets = {n: article_set(engine, n) for n in ("dev.jsonl", "dev2.jsonl", "questions.jsonl")}
-    other = Engine(Settings(corpus=ROOT / "tests" / "eval" / "other" / "corpus", index=Path("/tmp/qa-fit-other")))
-    sets["other"] = article_set(other, "other/questions.jsonl")
+    sets = {n: article_set(engine, n) for n in (*ARTICLE, "questions.jsonl")}
+    for name in DOCUMENTS:
+        docs = Engine(Settings(corpus=ROOT / "tests" / "eval" / name / "corpus", index=Path(f"/tmp/qa-fit-{name}")))
+        sets[name] = article_set(docs, f"{name}/questions.jsonl")
     sets.update(stackfaq_sets(args.stackfaq))
-    train = ("dev.jsonl", "dev2.jsonl", "stackfaq-A")
-    X = np.vstack([sets[n][0] for n in train])
-    y = np.concatenate([sets[n][1] for n in train]).astype(float)
-    corpus = np.concatenate([np.full(len(sets[n][0]), n.startswith("stackfaq")) for n in train]).astype(bool)
-    weight = training_weights(corpus, y)
-    coef, intercept = fit_logistic(X, y, weight)
+    coef, intercept = fit(sets, TRAINING)
     print("| feature | coefficient |\n|---|---|")
     for name, c in zip(FEATURES, coef):
         print(f"| {name} | {c:+.3f} |")
     print(f"| intercept | {intercept:+.3f} |\n")
     for name, data in sets.items():
-        print(f"{name:16s} {'(train) ' if name in train else '(held out)'} {decisions(*data, coef, intercept)}")
+        print(f"{name:16s} {'(train) ' if name in TRAINING else '(held out)'} {decisions(*data, coef, intercept)}")
+    print("\neach document set scored by a fit without it:")
+    for name in DOCUMENTS:
+        c, b = fit(sets, tuple(n for n in TRAINING if n != name))
+        print(f"{name:16s} (left out) {decisions(*sets[name], c, b)}")
     print("\nthreshold sweep (answered right / abstained / false abstentions):")
     for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
         print(f"  {t:.1f} " + " | ".join(f"{n[:10]} " + sweep(*d, coef, intercept, t) for n, d in sets.items()))
     if args.write:
         PARAMS.write_text(json.dumps({"features": list(FEATURES), "coef": [round(float(c), 4) for c in coef],
                                       "intercept": round(intercept, 4), "threshold": 0.5,
-                                      "fitted_on": list(train)}, indent=2) + "\n")
+                                      "fitted_on": list(TRAINING)}, indent=2) + "\n")
         print(f"\nwrote {PARAMS}")
 
 

@@ -1,8 +1,9 @@
 """Confidence: a logistic model over generic features of the ranking and the answer span.
 
 The probability means "the top passage holds the answer". Its coefficients are fitted by
-`python bench/fit.py` on the development questions only (tests/eval/dev*.jsonl; the
-evaluation set tests/eval/questions.jsonl is never used) and stored in calibration.json.
+`python bench/fit.py` on development questions only (the article's tests/eval/dev*.jsonl,
+StackFAQ group A and the development sets over other documents; the article's evaluation set
+tests/eval/questions.jsonl and the blind sets are never used) and stored in calibration.json.
 The same coefficients serve every corpus: no threshold is set per corpus by hand.
 
 Features, each meaningful whatever the corpus:
