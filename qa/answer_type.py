@@ -61,11 +61,14 @@ def fits(kind: str | None, span: str, question: str) -> bool:
         return bool(_NUMBER.search(_YEAR.sub(" ", span)))
     if kind == "time":
         return bool(_TIME.search(span))
-    asked = {_word(w) for w in _WORDS.findall(question)}  # words, not substrings: "Al" is not in "also"
+    # words, not substrings ("Al" is not in "also"); a compound's parts count too ("Acme-branded", "Acme.com")
+    asked = {_word(p) for w in _WORDS.findall(question) for p in (w, *re.split(r"[-.&]", w))}
     return any(w not in _NOT_NAMES and _word(w) not in asked
                for m in _NAME.finditer(span) for w in _WORDS.findall(m.group(0)))
 
 
 def _word(w: str) -> str:
-    """A word as compared: lower case, without a possessive or a closing full stop ("Acme's." -> "acme")."""
-    return re.sub(r"['’]s$", "", w.lower().rstrip("."))
+    """A word as compared: lower case, one kind of apostrophe, without quotes or a possessive around
+    it ("'Acme'" -> "acme", "Acme’s." -> "acme", "Smiths’" -> "smiths")."""
+    w = w.lower().replace("’", "'").strip("'.-&")
+    return re.sub(r"'s?$", "", w).rstrip(".")

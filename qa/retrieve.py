@@ -137,24 +137,37 @@ def best_in_scope(index: Index, qvec: np.ndarray, bm25_s: np.ndarray, scope: np.
     inside = np.flatnonzero(scope)
     if len(inside) <= n:
         return [int(i) for i in inside]
-    v, n_s, n_p = index.vectors, index.n_sentences, len(index.passages)
-    owner = index.sentence_owner
-    passage_cos = v[n_s:n_s + n_p] @ qvec
-    qu = index.question_unit
+    v, n_s, first = index.vectors, index.n_sentences, index.first_sentence
+    if 2 * len(inside) < len(index.passages):  # a small part of the corpus: its own rows only
+        passages = inside
+        lens = first[inside + 1] - first[inside]
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        rows, passage_rows = np.repeat(first[inside] - starts, lens) + np.arange(lens.sum()), n_s + inside
+    else:  # most of it (each of qa.selfcal's probes): every row, one product each, nothing copied
+        passages = np.arange(len(index.passages))
+        lens, starts = np.diff(first), first[:-1]
+        rows, passage_rows = slice(0, n_s), slice(n_s, n_s + len(passages))
+    owner = np.repeat(np.arange(len(passages)), lens)
+    passage_cos = v[passage_rows] @ qvec
+    qu = index.question_unit[passages]
     faq = qu >= 0
-    q_cos = np.zeros(n_p, dtype=np.float32)
+    q_cos = np.zeros(len(passages), dtype=np.float32)
     q_cos[faq] = v[qu[faq]] @ qvec
-    if len(index.phrasing_owner):  # curated phrasings count as the FAQ question does
-        np.maximum.at(q_cos, index.phrasing_owner, v[index.first_phrasing:index.first_phrasing + len(index.phrasing_owner)] @ qvec)
-    sentence = v[:n_s] @ qvec + w.bm25 * bm25_s
+    a, b = index.phrasing_offsets[passages], index.phrasing_offsets[passages + 1]
+    if (b > a).any():  # curated phrasings count as the FAQ question does
+        lens_p = b - a
+        prow = np.repeat(a - np.concatenate([[0], np.cumsum(lens_p)[:-1]]), lens_p) + np.arange(lens_p.sum())
+        np.maximum.at(q_cos, np.repeat(np.arange(len(passages)), lens_p), v[index.first_phrasing + prow] @ qvec)
+    sentence = v[rows] @ qvec + w.bm25 * bm25_s[rows]
     fused = np.where(faq[owner], w.faq_sentence * sentence + w.faq_passage * passage_cos[owner],
                      sentence + w.passage * passage_cos[owner])
     fused += w.question * np.maximum(0.0, q_cos - w.q_floor)[owner]
-    best = np.maximum.reduceat(fused, index.first_sentence[:-1])
+    best = np.maximum.reduceat(fused, starts)
     if cov is not None:
-        best = best + w.coverage * cov
-    best = best[inside]
-    top = np.argpartition(-best, n - 1)[:n]
+        best = best + w.coverage * cov[passages]
+    if len(passages) > len(inside):
+        best = best[inside]
+    top = np.lexsort((inside, -best))[:n]  # ties in document order, as when scoring one by one
     return [int(inside[j]) for j in top]
 
 

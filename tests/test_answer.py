@@ -128,6 +128,11 @@ def test_a_name_the_conversation_already_gave_is_not_an_answer_to_who():
     ("Al runs the lab.", "who also runs it?", True),
     ("Acme's founder", "who founded acme's lab?", False),  # the same word, apostrophe and all
     ("Acme founded it.", "who runs acme's lab?", False),  # a possessive is the same name
+    ("Acme sells anvils.", "Who founded 'Acme'?", False),  # quoted
+    ("Acme sells anvils.", "Who makes Acme-branded anvils?", False),  # part of a compound
+    ("Acme sells anvils.", "Who owns Acme.com?", False),
+    ("O’Brien wrote it.", "who helped O'Brien?", False),  # curly and straight apostrophes alike
+    ("The Smiths’ band", "who joined the smiths?", False),
 ])
 def test_a_name_counts_as_said_only_when_the_question_has_that_word(span, question, ok):
     from qa import answer_type
@@ -409,13 +414,33 @@ def test_a_scoped_search_over_faq_entries_and_curated_phrasings_ranks_as_one_by_
         bm25_s = index.bm25("sentence").scores(question)
         bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
         cov = retrieve.passage_coverage(index, question)
-        scope = np.ones(len(index.passages), dtype=bool)
-        scope[1::3] = False
-        exact = {int(i): retrieve.score_passage(index, int(i), qvec, bm25_s, retrieve.Weights(), cov).score
-                 for i in np.flatnonzero(scope)}
-        top5 = sorted(exact.values())[-5:][::-1]  # FAQ entries alike tie: compare scores, not which of them
-        assert [exact[h.passage] for h in retrieve.search(index, qvec, question, 5, scope=scope)] == pytest.approx(top5)
-        best = retrieve.best_in_scope(index, qvec, bm25_s, scope, 5, cov=cov)  # no wider net: the 5 best (ties aside)
-        assert sorted(exact[i] for i in best) == pytest.approx(top5[::-1])
-        if top5[0] > top5[1] + 1e-4:  # a clear winner ("quince": only its heading names the fruit) is the one kept
-            assert retrieve.best_in_scope(index, qvec, bm25_s, scope, 1, cov=cov) == [max(exact, key=exact.get)]
+        most = np.ones(len(index.passages), dtype=bool)
+        most[1::3] = False
+        few = np.zeros(len(index.passages), dtype=bool)  # under half the corpus: scored from its own rows
+        few[[5, 7, 19, 22, 30, 33, 41, 45, 48, 50]] = True
+        for scope in (most, few):
+            check_scope(index, question, qvec, bm25_s, cov, scope)
+    # passages that score alike come in document order, as when scored one by one
+    question = "the tool stops here"
+    qvec = engine._embedder().embed([question])[0]
+    bm25_s = index.bm25("sentence").scores(question)
+    everything = np.ones(len(index.passages), dtype=bool)
+    kept = retrieve.best_in_scope(index, qvec, bm25_s / bm25_s.max(), everything, 3,
+                                  cov=retrieve.passage_coverage(index, question))
+    assert [index.passages[i].section for i in kept] == ["About kiwi", "About plum", "About pear"]
+    hits = retrieve.search(index, qvec, question, 3, scope=everything)
+    assert [index.passages[h.passage].section for h in hits] == ["About kiwi", "About plum", "About pear"]
+
+
+def check_scope(index, question, qvec, bm25_s, cov, scope):
+    """search() and best_in_scope() over `scope` agree with scoring its passages one by one."""
+    from qa import retrieve
+
+    exact = {int(i): retrieve.score_passage(index, int(i), qvec, bm25_s, retrieve.Weights(), cov).score
+             for i in np.flatnonzero(scope)}
+    top5 = sorted(exact.values())[-5:][::-1]  # FAQ entries alike tie: compare scores, not which of them
+    assert [exact[h.passage] for h in retrieve.search(index, qvec, question, 5, scope=scope)] == pytest.approx(top5)
+    best = retrieve.best_in_scope(index, qvec, bm25_s, scope, 5, cov=cov)  # no wider net: the 5 best (ties aside)
+    assert sorted(exact[i] for i in best) == pytest.approx(top5[::-1])
+    if top5[0] > top5[1] + 1e-4:  # a clear winner ("quince": only its heading names the fruit) is the one kept
+        assert retrieve.best_in_scope(index, qvec, bm25_s, scope, 1, cov=cov) == [max(exact, key=exact.get)]
