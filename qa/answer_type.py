@@ -30,7 +30,6 @@ _TIME = re.compile(r"\b(1[89]|20)\d\d\b|\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(i
                    r"saturday|sunday|today|yesterday|tomorrow|ago|since|until|years?|months?|weeks?|days?|hours?|"
                    r"decades?|quarter|spring|summer|autumn|fall|winter|morning|evening|night)\b", re.I)
 _WORDS = re.compile(r"[\w’'&.-]+")
-_NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*)*")
 _NOT_NAMES = {"The", "A", "An", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "For", "If",
               "But", "And", "Or", "However", "While", "When", "After", "Before", "Under", "As", "So", "Some", "We",
               "You", "They", "He", "She", "I", "Our", "Their", "His", "Her", "My", "Your", "What", "Who", "Why",
@@ -63,8 +62,9 @@ def fits(kind: str | None, span: str, question: str) -> bool:
         return bool(_TIME.search(span))
     # words, not substrings ("Al" is not in "also"); a compound's parts count too ("Acme-branded", "Acme.com")
     asked = {_word(p) for w in _WORDS.findall(question) for p in (w, *re.split(r"[-.&]", w))}
-    return any(w not in _NOT_NAMES and _word(w) not in asked
-               for m in _NAME.finditer(span) for w in _WORDS.findall(m.group(0)))
+    # a name is a capitalised word, in any alphabet ("Émile", "Łukasz"), that the question does not give
+    return any(w[:1].isupper() and w not in _NOT_NAMES and _word(w) not in asked
+               for w in (t.strip("’'.-&") for t in _WORDS.findall(span)))
 
 
 def _word(w: str) -> str:

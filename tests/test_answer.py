@@ -133,6 +133,9 @@ def test_a_name_the_conversation_already_gave_is_not_an_answer_to_who():
     ("Acme sells anvils.", "Who owns Acme.com?", False),
     ("O’Brien wrote it.", "who helped O'Brien?", False),  # curly and straight apostrophes alike
     ("The Smiths’ band", "who joined the smiths?", False),
+    ("Émile did it.", "who did it?", True),  # a capital outside A-Z starts a name too
+    ("Łukasz wrote it.", "who wrote it?", True),
+    ("the 3D model was made in a lab.", "who made it?", False),  # no capitalised word: no name
 ])
 def test_a_name_counts_as_said_only_when_the_question_has_that_word(span, question, ok):
     from qa import answer_type
