@@ -204,6 +204,8 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
 def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question, expected}, or of {turns, expected} "
                                                        "(dialogues: the turns are asked in order, as a conversation)")],
              json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+             summary: Annotated[bool, typer.Option("--summary", help="the figures only, not the misses (a blind "
+                                                                     "set's questions stay unread)")] = False,
              corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
     """Score the bot on an evaluation file: hit@1, answer precision, MRR@5, abstentions, latency.
 
@@ -213,6 +215,7 @@ def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question,
     A file of dialogues ({"turns": [...], "expected": ...}) is recognised by its rows: each dialogue
     is asked turn by turn with the answers given as history, and the last turn is scored, beside
     the same question asked alone."""
+    import dataclasses
     import json
 
     from qa import evaluate, render
@@ -222,13 +225,14 @@ def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question,
         if evaluate.file_kind(file) == "dialogues":
             dialogues = evaluate.load_dialogues(file)
             report = evaluate.run_dialogues(Engine(settings(corpus, index), log=log), dialogues)
-            text = render.dialogue_report(report)
         else:
             cases = evaluate.load_cases(file)
             report = evaluate.run(Engine(settings(corpus, index), log=log), cases)
-            text = render.report(report)
     except QAError as e:
         fail(e)
+    if summary:
+        report = dataclasses.replace(report, misses=[])
+    text = render.dialogue_report(report) if isinstance(report, evaluate.DialogueReport) else render.report(report)
     typer.echo(render.safe_json(json.dumps(report.to_dict(), ensure_ascii=False)) if json_out else text)
 
 

@@ -75,6 +75,24 @@ def test_eval_command_recognises_a_dialogue_file(engine, tmp_path):
     assert report["dialogues"] == 1 and report["hit_at_1"] == 1.0 and report["follow_ups"] == 1
 
 
+@pytest.mark.parametrize("extra", [[], ["--json"]])
+def test_eval_summary_prints_the_figures_and_no_question(engine, tmp_path, extra):
+    """`qa eval --summary`: what a blind set may be measured with, its questions never shown."""
+    f = tmp_path / "q.jsonl"
+    rows = [{"question": "what is ai inference?", "expected": "no such text in the article"},
+            {"question": "who is the chief zebra keeper?", "expected": None}]
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["eval", str(f), "--index", str(engine.settings.index)] + extra
+    full = CliRunner().invoke(app, args)
+    assert full.exit_code == 0, full.stderr
+    assert "what is ai inference?" in full.stdout  # a miss, shown
+    result = CliRunner().invoke(app, args + ["--summary"])
+    assert result.exit_code == 0, result.stderr
+    assert "hit" in result.stdout and "inference" not in result.stdout and "zebra" not in result.stdout
+    if extra:
+        assert json.loads(result.stdout)["misses"] == [] and json.loads(full.stdout)["misses"]
+
+
 def test_bad_dialogue_file_names_the_line(tmp_path):
     f = tmp_path / "d.jsonl"
     f.write_text('{"turns": ["a", "b"], "expected": null}\n{"turns": "not a list", "expected": null}\n')
