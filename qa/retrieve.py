@@ -75,8 +75,7 @@ SCORING_VERSION = "5-" + hashlib.sha256(repr((Weights(), CANDIDATE_UNITS, CANDID
 def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = Weights(),
            scope: np.ndarray | None = None) -> list[Hit]:
     """The k best passages; with `scope` (a boolean mask over passages) only passages inside it."""
-    bm25_s = index.bm25("sentence").scores(question)
-    bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
+    bm25_s = sentence_bm25(index, question)
     cov = passage_coverage(index, question)
     if scope is not None and scope.sum() <= SCOPE_WHOLE:  # every passage in scope, scored at once
         candidates = best_in_scope(index, qvec, bm25_s, scope, max(k, CANDIDATE_PASSAGES), w, cov)
@@ -85,6 +84,12 @@ def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = W
     hits = [score_passage(index, i, qvec, bm25_s, w, cov) for i in candidates]
     hits.sort(key=lambda h: -h.score)
     return hits[:k]
+
+
+def sentence_bm25(index: Index, question: str) -> np.ndarray:
+    """Every sentence's BM25 score for the question, divided by the best one's (all 0 when none matches)."""
+    bm25_s = index.bm25("sentence").scores(question)
+    return bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
 
 
 def candidate_passages(index: Index, qvec: np.ndarray, question: str, scope: np.ndarray | None = None) -> list[int]:

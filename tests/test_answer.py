@@ -385,8 +385,7 @@ def test_a_scoped_search_ranks_as_scoring_every_passage_in_scope_one_by_one(engi
 
     index = engine.index
     qvec = engine._embedder().embed([question])[0]
-    bm25_s = index.bm25("sentence").scores(question)
-    bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
+    bm25_s = retrieve.sentence_bm25(index, question)
     cov = retrieve.passage_coverage(index, question)
     rng = np.random.default_rng(len(question))
     for keep in (1.0, 0.7, 0.4):
@@ -414,8 +413,7 @@ def test_a_scoped_search_over_faq_entries_and_curated_phrasings_ranks_as_one_by_
     assert len(index.phrasing_owner) == 2
     for question in ("change widget setting seven", "where is option nineteen", "widget colour 3", "quince tool stops"):
         qvec = engine._embedder().embed([question])[0]
-        bm25_s = index.bm25("sentence").scores(question)
-        bm25_s = bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
+        bm25_s = retrieve.sentence_bm25(index, question)
         cov = retrieve.passage_coverage(index, question)
         most = np.ones(len(index.passages), dtype=bool)
         most[1::3] = False
@@ -426,9 +424,9 @@ def test_a_scoped_search_over_faq_entries_and_curated_phrasings_ranks_as_one_by_
     # passages that score alike come in document order, as when scored one by one
     question = "the tool stops here"
     qvec = engine._embedder().embed([question])[0]
-    bm25_s = index.bm25("sentence").scores(question)
+    bm25_s = retrieve.sentence_bm25(index, question)
     everything = np.ones(len(index.passages), dtype=bool)
-    kept = retrieve.best_in_scope(index, qvec, bm25_s / bm25_s.max(), everything, 3,
+    kept = retrieve.best_in_scope(index, qvec, bm25_s, everything, 3,
                                   cov=retrieve.passage_coverage(index, question))
     assert [index.passages[i].section for i in kept] == ["About kiwi", "About plum", "About pear"]
     hits = retrieve.search(index, qvec, question, 3, scope=everything)
