@@ -2,8 +2,8 @@
 
 A document whose bytes are unchanged keeps its parsed passages and its vectors from the previous
 index; only added and changed documents are parsed, and of their texts only those the previous
-index did not hold are embedded (an edited paragraph, not its whole file); deleted documents are
-dropped. The model is loaded only when something has to be embedded.
+index did not hold are split into sentences and embedded (an edited paragraph, not its whole
+file); deleted documents are dropped. The model is loaded only when something has to be embedded.
 """
 
 from __future__ import annotations
@@ -132,8 +132,11 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     # documents parsed by another version of qa's splitting are parsed again (vectors of texts
     # that come out the same are still reused by Index.build)
     keep = set(c.unchanged) if previous is not None and previous.manifest.get("parser") == PARSER_VERSION else set()
+    # an edited document is parsed again, but the sentence splits of its unchanged text are reused
+    splits = (previous.splits_of if previous is not None and previous.manifest.get("parser") == PARSER_VERSION
+              else lambda doc_id: {})
     docs = [reuse(previous, doc_id, settings.corpus) if doc_id in keep else
-            parse(settings.corpus / doc_id, doc_id, warn, settings.corpus) for doc_id in files]
+            parse(settings.corpus / doc_id, doc_id, warn, settings.corpus, splits(doc_id)) for doc_id in files]
     docs = unique_ids([d for d in docs if d is not None], warn)
     alts = load_alternates(settings.corpus, warn)
     docs = [with_phrasings(d, alts) for d in docs]
@@ -181,12 +184,12 @@ def with_phrasings(doc: Document, alts: alternates.Alternates) -> Document:
     return replace(doc, passages=tuple(replace(p, phrasings=tuple(alts.phrasings(p))) for p in doc.passages))
 
 
-def parse(path: Path, doc_id: str, warn: Log, corpus: Path | None = None) -> Document | None:
+def parse(path: Path, doc_id: str, warn: Log, corpus: Path | None = None, known: dict | None = None) -> Document | None:
     if corpus is not None and not path.resolve().is_relative_to(corpus.resolve()):  # swapped for a link since the scan
         warn(f"warning: skipped '{path}': it links outside the corpus folder.")
         return None
     try:
-        doc = load_document(path, doc_id, warn)
+        doc = load_document(path, doc_id, warn, known)
     except CorpusError as e:
         warn(f"warning: skipped {e}")
         return None
@@ -203,7 +206,7 @@ def reuse(previous: Index, doc_id: str, corpus: Path) -> Document:
     info = previous.doc_by_id[doc_id]
     passages = tuple(previous.passages_of(doc_id))
     return Document(id=doc_id, path=corpus / doc_id, title=info.title, text=info.text, passages=passages,
-                    sha256=info.sha256)
+                    sha256=info.sha256, splits=previous.splits_of(doc_id))
 
 
 def onnx_dir(settings: Settings) -> Path:

@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field, replace
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from qa.errors import CorpusError
@@ -78,6 +78,9 @@ class Document:
     text: str
     passages: tuple[Passage, ...] = field(default=())
     sha256: str = ""  # of the file's own text: what decides whether the index is stale
+    # its text's sentence splits, kept with the index so that re-parsing an edited document splits
+    # only its new text (Splits): split_key(chunk) -> sentence offsets relative to the chunk, flat
+    splits: Mapping[str, Sequence[int]] = field(default_factory=dict, compare=False, repr=False)
 
 
 def file_sha256(path: Path) -> str:
@@ -163,7 +166,10 @@ def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Docum
     return docs
 
 
-def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print) -> Document:
+def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print,
+                  known: Mapping[str, Sequence[int]] | None = None) -> Document:
+    """`known`: sentence splits of an earlier version of the document (Document.splits), reused for
+    its text that has not changed."""
     text = read_text(path)
     sha, suffix = file_sha256(path), path.suffix.lower()
     if suffix in FAQ_SUFFIXES:
@@ -187,12 +193,13 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print) 
 
         title, blocks = markdown.blocks(text, default_title=humanize(path.stem))
     blocks = merge_short(text, blocks)
-    passages = []
+    passages, splits = [], Splits(known)
     for block in blocks:
-        for p in block_passages(doc_id, text, block):
+        for p in block_passages(doc_id, text, block, splits):
             local = block.id or (slug(p.question) if p.question else f"p{len(passages) + 1}")
             passages.append(replace(p, id=block.id or f"{doc_id}#{local}"))
-    return Document(id=doc_id, path=path, title=title, text=text, passages=tuple(passages), sha256=sha)
+    return Document(id=doc_id, path=path, title=title, text=text, passages=tuple(passages), sha256=sha,
+                    splits=splits.made)
 
 
 JOIN = re.compile(r"\s*(?:(?:[-*+>]|\d{1,3}[.)])[ \t]+)?")  # what may lie between two blocks that join
@@ -347,8 +354,8 @@ def plain_blocks(text: str, title: str = "") -> list[Block]:
     return out
 
 
-def block_passages(doc_id: str, text: str, block: Block) -> list[Passage]:
-    sentences = [s for start, end in block.spans() for s in split_sentences(text, start, end)]
+def block_passages(doc_id: str, text: str, block: Block, splits: Splits | None = None) -> list[Passage]:
+    sentences = [s for start, end in block.spans() for s in split_sentences(text, start, end, splits)]
     if not sentences:
         return []
     section = " > ".join(block.headings)
@@ -386,12 +393,41 @@ _segmenter = None
 SPLIT_WINDOW = 4000  # pysbd's time grows with the square of a run without sentence ends: feed it pieces
 
 
-def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+class Splits:
+    """Sentence splits by the text split: those of an earlier parse (`known`, reused) and those of
+    this one (`made`, kept with the index). What split_sentences makes of text[start:end] depends on
+    that text alone, so a chunk met before is not given to pysbd again: re-parsing an edited file
+    splits only its edited paragraphs (pysbd is most of the time of parsing)."""
+
+    def __init__(self, known: Mapping[str, Sequence[int]] | None = None):
+        self.known = known or {}
+        self.made: dict[str, Sequence[int]] = {}
+
+    def split(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        key = split_key(text[start:end])
+        rel = self.known.get(key)
+        if rel is None or len(rel) % 2 or any(not isinstance(o, int) or not 0 <= o <= end - start for o in rel):
+            spans = _split(text, start, end)  # new text (or a kept split that does not fit it)
+            rel = [o - start for span in spans for o in span]
+        self.made[key] = rel
+        return [(start + rel[i], start + rel[i + 1]) for i in range(0, len(rel), 2)]
+
+
+def split_key(chunk: str) -> str:
+    return hashlib.blake2b(chunk.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def split_sentences(text: str, start: int, end: int, splits: Splits | None = None) -> list[tuple[int, int]]:
     """Sentence spans inside text[start:end], as absolute offsets with surrounding space trimmed.
 
     A split with no space between the two pieces ("~/.ssh", "1:7.1p1") is not a sentence end and
     is undone. Text longer than SPLIT_WINDOW is split in windows that end after a full stop (or at
-    a space) so that a megabyte without punctuation takes seconds, not hours."""
+    a space) so that a megabyte without punctuation takes seconds, not hours. With `splits`, a
+    text split before is not split again (Splits)."""
+    return splits.split(text, start, end) if splits is not None else _split(text, start, end)
+
+
+def _split(text: str, start: int, end: int) -> list[tuple[int, int]]:
     global _segmenter
     if _segmenter is None:
         import pysbd

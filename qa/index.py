@@ -10,6 +10,8 @@ On disk an index folder holds `CURRENT` (the name of the build in use) and one f
                                   index), when the graph was carried over from the previous build
                                   and extended rather than rebuilt (see Index.build)
     builds/<name>/meta.json       documents (with the text offsets refer to) and passages
+    builds/<name>/splits.json     each document's sentence splits by the text split (qa.corpus.Splits),
+                                  read only by the next build, to re-split only what changed
     builds/<name>/manifest.json   format, model, dimension, file hashes of the corpus, counts,
                                   index type, checksums of the files above
 A build is written to a temporary folder, fsynced, renamed into builds/ and only then named in
@@ -39,6 +41,7 @@ from qa.errors import IndexError_, UnknownDocument
 FORMAT_VERSION = 4
 ANN_FILE = "ann.faiss"
 ANN_ROWS_FILE = "ann_rows.npy"
+SPLITS_FILE = "splits.json"
 # An incremental build adds the new units to the previous HNSW graph (FAISS cannot remove from one);
 # the entries of removed or changed units stay as dead entries until they exceed this share.
 MAX_DEAD_SHARE = 0.25
@@ -164,6 +167,7 @@ class Index:
         self._vocabulary = None
         self._by_doc: dict[str, list[Passage]] | None = None
         self.build_name = ""  # the build folder it was loaded from (set by load and save)
+        self._splits: dict[str, dict] | None = None  # document id -> its Document.splits (read when asked)
 
     def embedded_texts(self) -> list[str]:
         """unit_texts(self.passages)[0], from the texts kept with the build (no Markdown parsing)."""
@@ -258,6 +262,21 @@ class Index:
                 self._by_doc.setdefault(p.doc_id, []).append(p)
         return self._by_doc.get(doc_id, [])
 
+    def splits_of(self, doc_id: str) -> dict:
+        """The sentence splits the document's text had in this build (qa.corpus.Splits); empty when
+        the build kept none (made before they were kept) or they cannot be read: they only save time."""
+        if self._splits is None:
+            self._splits = {}
+            path = self.build_dir / SPLITS_FILE if self.build_dir is not None else None
+            if path is not None and SPLITS_FILE in self.manifest.get("files", {}):
+                try:
+                    data = read_json(path)
+                    if sha256_file(path) == self.manifest["files"][SPLITS_FILE] and isinstance(data, dict):
+                        self._splits = {k: v for k, v in data.items() if isinstance(v, dict)}
+                except (IndexError_, OSError):
+                    pass
+        return self._splits.get(doc_id, {})
+
     def unit_rows(self) -> dict[str, list[int]]:
         """For each document, the rows of its units in `vectors`, in a fixed per-document order."""
         return unit_rows(self.passages)
@@ -300,6 +319,7 @@ class Index:
                     "documents": len(docs), "passages": len(passages), "units": len(texts),
                     "index_type": index_type(len(texts)), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         index = cls(manifest, docs, passages, vectors)
+        index._splits = {d.id: dict(d.splits) for d in documents}
         if manifest["index_type"] == "hnsw" and previous is not None and previous.manifest.get("index_type") == "hnsw":
             index.extend_graph(previous, moved, todo)
         return index, len(wanted)
@@ -351,6 +371,9 @@ class Index:
             os.fsync(f.fileno())
         write_json(tmp / "meta.json", self.meta())
         names = ["vectors.npy", "meta.json"]
+        if self._splits:
+            write_json(tmp / SPLITS_FILE, self._splits)
+            names.append(SPLITS_FILE)
         if self.manifest["index_type"] != "flat":
             import faiss
 
@@ -370,6 +393,7 @@ class Index:
         fsync_dir(builds)
         write_atomic(folder / "CURRENT", name + "\n")
         self.build_name, self.build_dir = name, builds / name
+        self._splits = None  # on disk now: read again only if a build asks (not held by a server)
         prune(builds, keep=name)
         return builds / name
 

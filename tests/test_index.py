@@ -688,3 +688,41 @@ def test_editing_one_paragraph_of_a_long_document_embeds_only_that_paragraph(wri
     assert f"; {len(emb.embedded)} units embedded" in lines[0]
     full = Index.build(second_docs(second, corpus), FakeEmbedder(fake_model).embed, {})[0]
     assert np.allclose(full.vectors, second.vectors)
+
+
+def test_editing_one_paragraph_splits_only_that_paragraphs_sentences_again(write_corpus, fake_model, tmp_path,
+                                                                           monkeypatch):
+    """The sentence splits of a document's unchanged text are kept with the index and reused when
+    the document is parsed again; what comes out is what a full parse makes."""
+    from conftest import FakeEmbedder
+    from qa import corpus as corpus_mod
+
+    paragraphs = [f"Paragraph {i} says something. It goes on about item {i}." for i in range(30)]
+    corpus = write_corpus({"long.md": "# Long\n\n" + "\n\n".join(paragraphs) + "\n", "faq.jsonl":
+                           "".join(f'{{"question": "Q{i}?", "answer": "A {i}. More on {i}."}}\n' for i in range(20))})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    build_index(s, FakeEmbedder(fake_model))
+    split, real = [], corpus_mod._split
+    monkeypatch.setattr(corpus_mod, "_split", lambda text, a, b: split.append(text[a:b]) or real(text, a, b))
+    paragraphs[7] = "Paragraph 7 now says something else. Entirely."
+    (corpus / "long.md").write_text("# Long\n\n" + "\n\n".join(paragraphs) + "\n")
+    with open(corpus / "faq.jsonl", "a") as f:
+        f.write('{"question": "New?", "answer": "A new answer. Two sentences."}\n')
+    second = build_index(s, FakeEmbedder(fake_model))
+    assert sorted(split) == ["A new answer. Two sentences.", paragraphs[7]]
+    monkeypatch.setattr(corpus_mod, "_split", real)
+    for doc_id in ("long.md", "faq.jsonl"):  # as parsed from scratch
+        fresh = corpus_mod.load_document(corpus / doc_id, doc_id)
+        assert second.passages_of(doc_id) == list(fresh.passages)
+        assert Index.load(s.index).splits_of(doc_id) == {k: list(v) for k, v in fresh.splits.items()}
+
+
+def test_a_kept_split_that_does_not_fit_its_text_is_made_again():
+    from qa.corpus import Splits, split_key, split_sentences
+
+    text = "One sentence. Another one."
+    right = split_sentences(text, 0, len(text))
+    for bad in ([0, 99], [0, 5, 9], ["0", "5"], [-1, 4]):
+        splits = Splits({split_key(text): bad})
+        assert splits.split(text, 0, len(text)) == right
+        assert splits.made[split_key(text)] == [o for span in right for o in span]
