@@ -1,43 +1,28 @@
-import json, re, csv, html, glob, os, sys
-B=os.path.dirname(os.path.abspath(__file__))
-docs={}
-for p in sorted(glob.glob(B+'/corpus/*')):
-    if p.endswith('.csv'): continue
-    docs[os.path.basename(p)]=open(p,encoding='utf-8').read()
-def visible_segments(raw):
-    raw=re.sub(r'(?is)<(style|script|head)\b.*?</\1>','\x00',raw)
-    return re.sub(r'<[^>]*>','\x00',raw)
-vis={n:(visible_segments(t) if n.endswith('.html') else t) for n,t in docs.items()}
-faq=list(csv.DictReader(open(B+'/corpus/faq.csv',encoding='utf-8')))
-faqtext=' '.join(r['answer'] for r in faq)
-ok=True; na=nu=0
-for i,line in enumerate(open(B+'/questions.jsonl',encoding='utf-8'),1):
-    d=json.loads(line)
-    assert set(d)=={'question','expected'}, d
-    e=d['expected']
-    if e is None: nu+=1; continue
-    na+=1
-    nw=len(e.split())
-    hits={n:v.count(e) for n,v in vis.items() if e in v}
-    rawhits={n:t.count(e) for n,t in docs.items() if e in t}
-    probs=[]
-    if '\n' in e: probs.append('newline')
-    if not 4<=nw<=15: probs.append(f'{nw} words')
-    if len(hits)!=1 or sum(hits.values())!=1: probs.append(f'hits={hits}')
-    if hits!=rawhits: probs.append(f'raw={rawhits}')
-    if any(c in e for c in '&<>') and any(n.endswith('.html') for n in hits): probs.append('html special char')
-    if any(n.endswith('.md') for n in hits) and re.search(r'[`*{}_]',e): probs.append('md markup')
-    infaq = e in faqtext
-    if probs: ok=False; print('LINE',i,probs,e)
-    else: print(f'{i:3} ok {list(hits)[0]:28} faq={infaq!s:5} {e}')
-def norm(n,t):
-    if n.endswith('.html'):
-        t=re.sub(r'(?is)<(style|script|head)\b.*?</\1>',' ',t); t=html.unescape(re.sub(r'<[^>]*>','',t))
-    if n.endswith('.md'): t=t.replace('`','')
-    return ' '.join(t.split())
-nd={n:norm(n,t) for n,t in docs.items()}
-for r in faq:
-    a=' '.join(r['answer'].split())
-    src=[n for n,t in nd.items() if a in t]
-    print('FAQ',r['id'],src if src else 'NOT FOUND'); ok&=bool(src)
-print('answerable',na,'unanswerable',nu,'faq rows',len(faq),'OK' if ok else 'PROBLEMS')
+"""Validator for the blind set.
+
+Checks: every line of questions.jsonl parses and has exactly the keys question/expected
+(no empty or duplicate questions); each non-null `expected` has 4-15 words, no newline, none
+of & < > when found in an HTML document and none of ` * { } _ when found in a Markdown one,
+occurs exactly once in the visible text of exactly one document (the FAQ file aside), within
+one line / HTML text segment, and the same number of times in that raw file and in no other;
+faq.csv (keys id/question/answer, unique ids, answers on one line) has each answer verbatim
+(whitespace-normalised) in the visible text of a corpus document. Prints OK or PROBLEMS.
+
+The checks themselves are tests/eval/setcheck.py's, with this set's options below.
+"""
+import os
+import sys
+
+B = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(B))
+from setcheck import check
+
+# corpus files; None: no byte check (this set's validator never had one)
+SOURCES = {n: None for n in ('npm-folders.html', 'npm-logging.html', 'openssh-README.Debian.txt',
+                             'pip-caching.md', 'pip-configuration.md')}
+FAQ_FILE = 'faq.csv'   # its answers are copied from the documents above
+
+sys.exit(0 if check(B, SOURCES, FAQ_FILE, None, N_ANS=(None, None), N_UNANS=(None, None),
+                    FILE_SIZE=None, TOTAL_SIZE=None, FAQ_ROWS=None, FAQ_COLLAPSE=True,
+                    FAQ_IN_CORPUS=True, FAQ_STR_FIELDS=True, MIN_PER_DOC=0,
+                    MARKUP={'.html': '&<>', '.md': '`*{}_'}) else 1)

@@ -1,18 +1,31 @@
 """Validate tests/eval/faqtext/questions.jsonl against corpus/ (adapted from tests/eval/blind/validate.py).
 
 Rules checked for every non-null `expected`:
-  * 4-15 whitespace-separated words, no newline
+  * 4-15 whitespace-separated words, no newline, no leading/trailing space
   * occurs exactly once in exactly one corpus file
   * lies within one source line, and that line belongs to an ANSWER of the FAQ
     (never to the FAQ's own question text or to headings/intros)
   * is not contained in the user's question
-Set-level rules: keys are exactly {question, expected}; questions lowercase and unique;
->= 8 answerable per corpus file; about 40 answerable (36-45); exactly 10 unanswerable.
+Set-level rules: the corpus is the four FAQ .txt files; keys are exactly {question, expected};
+questions lowercase and unique, an unanswerable one not copied from a corpus file, none
+copying a FAQ question line; >= 8 answerable per corpus file; about 40 answerable (36-45);
+exactly 10 unanswerable. Prints OK or PROBLEMS.
+
+The shared rules are tests/eval/setcheck.py's (no FAQ file, no markup rule, no byte or size
+checks here); the line roles and the question rules are this file's own.
 """
-import json, glob, os, re, sys
-from collections import Counter
+import glob
+import json
+import os
+import sys
+
 B = os.path.dirname(os.path.abspath(__file__))
-docs = {os.path.basename(p): open(p, encoding='utf-8').read() for p in sorted(glob.glob(B + '/corpus/*.txt'))}
+sys.path.insert(0, os.path.dirname(B))
+from setcheck import check
+
+# corpus files; None: no byte check (this set's validator never had one)
+SOURCES = {n: None for n in ('xz-faq.txt', 'procps-faq.txt', 'base-files-faq.txt', 'ncurses-faq.txt')}
+
 
 def roles(name, text):
     """Return a list with one role per line: 'Q' (FAQ question), 'A' (answer), 'O' (other)."""
@@ -32,7 +45,7 @@ def roles(name, text):
         for i, l in enumerate(L):
             if l.startswith('Q.'): st = 'Q'
             elif l.startswith('A.'): st = 'A'
-            elif l.startswith('* ') or l.startswith('Santiago Vila'): st = 'O'
+            elif l.startswith(('* ', 'Santiago Vila')): st = 'O'
             r[i] = st if l.strip() else 'O'
     elif name == 'ncurses-faq.txt':
         st = 'O'
@@ -49,48 +62,41 @@ def roles(name, text):
         sys.exit('no role parser for ' + name)
     return r
 
-R = {n: roles(n, t) for n, t in docs.items()}
-ok = True; na = nu = 0; per = Counter(); seen = set()
-for i, line in enumerate(open(B + '/questions.jsonl', encoding='utf-8'), 1):
-    d = json.loads(line); probs = []
-    if set(d) != {'question', 'expected'}: probs.append(f'keys {sorted(d)}')
-    q, e = d.get('question'), d.get('expected')
-    if not isinstance(q, str) or not q.strip(): probs.append('bad question')
-    else:
-        if q != q.lower(): probs.append('question not lowercase')
-        if q in seen: probs.append('duplicate question')
-        seen.add(q)
-    if e is None:
-        nu += 1
-        for n, t in docs.items():
-            if q and q in t: probs.append(f'unanswerable question copied from {n}')
-        if probs: ok = False; print('LINE', i, probs, q)
-        else: print(f'{i:3} ok {"(unanswerable)":20} {q}')
-        continue
-    if not isinstance(e, str): ok = False; print('LINE', i, 'expected not str/null'); continue
-    na += 1
-    nw = len(e.split())
-    hits = {n: t.count(e) for n, t in docs.items() if e in t}
-    if '\n' in e: probs.append('newline')
-    if e != e.strip(): probs.append('leading/trailing space')
-    if not 4 <= nw <= 15: probs.append(f'{nw} words')
-    if len(hits) != 1 or sum(hits.values()) != 1: probs.append(f'hits={hits}')
-    if e.lower() in q.lower(): probs.append('expected inside question')
-    if len(hits) == 1:
-        n = next(iter(hits)); t = docs[n]
+
+def question_rules(bad):
+    """This set's own rules: lowercase questions, line roles, nothing copied from the FAQs."""
+    docs = {}
+    for p in sorted(glob.glob(B + '/corpus/*.txt')):
+        with open(p, encoding='utf-8') as f:
+            docs[os.path.basename(p)] = f.read()
+    R = {n: roles(n, t) for n, t in docs.items()}
+    with open(B + '/questions.jsonl', encoding='utf-8') as f:
+        lines = list(f)
+    for i, line in enumerate(lines, 1):
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue   # reported by check()
+        if not isinstance(d, dict): continue
+        q, e = d.get('question'), d.get('expected')
+        if not isinstance(q, str) or not q.strip(): continue   # reported by check()
+        if q != q.lower(): bad('LINE', i, 'question not lowercase')
+        if e is None:
+            for n, t in docs.items():
+                if q in t: bad('LINE', i, f'unanswerable question copied from {n}')
+            continue
+        if not isinstance(e, str): continue
+        if e.lower() in q.lower(): bad('LINE', i, 'expected inside question', e)
+        hits = [n for n, t in docs.items() if e in t]
+        if len(hits) != 1: continue   # reported by check()
+        n = hits[0]; t = docs[n]
         ln = t[:t.index(e)].count('\n')
-        role = R[n][ln]
-        if role != 'A': probs.append(f'{n}:{ln+1} is a {role} line, not answer text')
+        if R[n][ln] != 'A': bad('LINE', i, f'{n}:{ln+1} is a {R[n][ln]} line, not answer text', e)
         # the user's question must not simply copy the FAQ's question line
         faqq = {' '.join(l.lower().split()) for l, r in zip(t.split('\n'), R[n]) if r == 'Q'}
-        if ' '.join(q.split()) in faqq: probs.append('question copied from FAQ')
-        per[n] += 1
-    if probs: ok = False; print('LINE', i, probs, e)
-    else: print(f'{i:3} ok {n:20} L{ln+1:<4} {e}')
-for n in docs:
-    if per[n] < 8: ok = False; print('TOO FEW answerable for', n, per[n])
-if not 36 <= na <= 45: ok = False; print('answerable count', na, 'not about 40')
-if nu != 10: ok = False; print('unanswerable count', nu, '!= 10')
-print('per file', dict(per))
-print('answerable', na, 'unanswerable', nu, 'OK' if ok else 'PROBLEMS')
-sys.exit(0 if ok else 1)
+        if ' '.join(q.split()) in faqq: bad('LINE', i, 'question copied from FAQ', e)
+
+
+sys.exit(0 if check(B, SOURCES, None, None, N_ANS=(36, 45), N_UNANS=(10, 10),
+                    FILE_SIZE=None, TOTAL_SIZE=None, NEED_EXTS=(('.txt', 1),), MARKUP='',
+                    STRIP_EXPECTED=True, MIN_PER_DOC=8, EXTRA=question_rules) else 1)

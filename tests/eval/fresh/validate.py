@@ -1,6 +1,7 @@
 """Check questions.jsonl against corpus/: every line parses; every non-null expected is 4-15 words,
-occurs exactly once in exactly one corpus file, within a single source line, with no markup characters."""
-import json, os, re, collections
+occurs exactly once in exactly one corpus file, within a single source line, with no markup characters.
+Prints OK (exit 0) or PROBLEMS (exit 1) last."""
+import json, os, re, collections, sys
 D = os.path.dirname(os.path.abspath(__file__))
 corpus = {n: open(os.path.join(D, "corpus", n), encoding="utf-8").read() for n in sorted(os.listdir(os.path.join(D, "corpus")))}
 bad = 0; na = nu = 0; perdoc = collections.Counter(); qs = set()
@@ -25,3 +26,5 @@ for i, line in enumerate(open(os.path.join(D, "questions.jsonl"), encoding="utf-
     if probs: bad += 1; print(i, e, probs)
     else: perdoc[files[0]] += 1
 print("answerable", na, "unanswerable", nu, "bad", bad, dict(perdoc))
+print("OK" if not bad else "PROBLEMS")
+sys.exit(1 if bad else 0)

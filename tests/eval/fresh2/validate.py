@@ -1,16 +1,20 @@
 """Validator for the fresh2 blind set (adapted from tests/eval/blind/validate.py).
 
-Checks: corpus formats and size, byte-for-byte copies (when the source is present on
-this machine), the hand-written FAQ file (columns, 8-12 rows, answers verbatim from their
-source and not copied from any corpus document), and every line of questions.jsonl
-(keys, counts, 4-15 words, exactly one occurrence in exactly one corpus file, within a
-single source line, no markup characters, visible text only for HTML, within one
+Checks: corpus formats and size (total 30-70 KB), byte-for-byte copies (when the source is
+present on this machine), the hand-written FAQ file (columns, 8-12 rows, answers verbatim
+from their source and not copied from any corpus document), and every line of
+questions.jsonl (keys, counts, 4-15 words, exactly one occurrence in exactly one corpus file,
+within a single source line, no markup characters, visible text only for HTML, within one
 answer field for the FAQ file). Prints OK or PROBLEMS.
+
+The checks themselves are tests/eval/setcheck.py's, with this set's limits below.
 """
-import csv, glob, gzip, html, json, os, re, sys
+import os
+import sys
 
 B = os.path.dirname(os.path.abspath(__file__))
-C = os.path.join(B, 'corpus')
+sys.path.insert(0, os.path.dirname(B))
+from setcheck import check
 
 # corpus file -> (source path on the dev machine, gzipped?)
 SOURCES = {
@@ -21,114 +25,7 @@ SOURCES = {
 }
 FAQ_FILE = 'sed-faq.csv'
 FAQ_SOURCE = '/usr/share/doc/sed/sedfaq.txt.gz'   # answers are verbatim from here
-MARKUP = set('`*_{}<>&[]')
 
-ok = True
-def bad(*a):
-    global ok
-    ok = False
-    print('PROBLEM', *a)
-
-# ---- corpus ---------------------------------------------------------------
-paths = sorted(glob.glob(C + '/*'))
-names = [os.path.basename(p) for p in paths]
-if set(names) != set(SOURCES) | {FAQ_FILE}:
-    bad('unexpected corpus files', names)
-exts = {os.path.splitext(n)[1] for n in names}
-for need in ('.md', '.txt', '.html'):
-    if need not in exts: bad('no', need, 'file')
-if not exts & {'.csv', '.jsonl'}: bad('no FAQ .csv/.jsonl file')
-total = sum(os.path.getsize(p) for p in paths)
-if not 30_000 <= total <= 70_000: bad('corpus size', total)
-for n, (src, gz) in SOURCES.items():
-    if not os.path.exists(src):
-        print('note: source not on this machine, byte check skipped:', src); continue
-    want = gzip.open(src).read() if gz else open(src, 'rb').read()
-    if open(os.path.join(C, n), 'rb').read() != want: bad('not a byte-for-byte copy', n, src)
-
-raw = {n: open(os.path.join(C, n), encoding='utf-8').read() for n in names}
-
-def visible(t):
-    t = re.sub(r'(?is)<(style|script|head)\b.*?</\1>', '\x00', t)
-    return re.sub(r'<[^>]*>', '\x00', t)
-
-# searchable text per file; units = the pieces an expected span must lie within
-text, units = {}, {}
-faq = list(csv.DictReader(open(os.path.join(C, FAQ_FILE), encoding='utf-8', newline='')))
-for n, t in raw.items():
-    if n.endswith('.html'):
-        v = visible(t); text[n] = v
-        units[n] = [l for seg in v.split('\x00') for l in seg.split('\n')]
-    elif n == FAQ_FILE:
-        text[n] = '\n'.join(r['answer'] for r in faq) + '\n' + t
-        units[n] = [r['answer'] for r in faq]
-    else:
-        text[n] = t; units[n] = t.split('\n')
-
-# ---- FAQ file ---------------------------------------------------------------
-if not faq or list(faq[0].keys()) != ['id', 'question', 'answer']: bad('faq columns')
-if not 8 <= len(faq) <= 12: bad('faq rows', len(faq))
-norm = lambda s: ' '.join(s.split())
-src_text = norm(gzip.open(FAQ_SOURCE).read().decode('utf-8')) if os.path.exists(FAQ_SOURCE) else None
-docs_norm = {}
-for n, t in raw.items():
-    if n == FAQ_FILE: continue
-    if n.endswith('.html'):
-        t = html.unescape(re.sub(r'<[^>]*>', '', re.sub(r'(?is)<(style|script|head)\b.*?</\1>', ' ', t)))
-    docs_norm[n] = norm(t.replace('`', '') if n.endswith('.md') else t)
-for r in faq:
-    a = norm(r['answer'])
-    if not r['question'].strip() or not a: bad('empty faq field', r)
-    if '\n' in r['answer']: bad('faq answer spans lines', r['id'])
-    if src_text is not None and a not in src_text: bad('faq answer not verbatim in', FAQ_SOURCE, r['id'])
-    dup = [n for n, t in docs_norm.items() if a in t]
-    if dup: bad('faq answer also in corpus doc', r['id'], dup)
-print('faq rows', len(faq), 'source check', 'done' if src_text is not None else 'skipped')
-
-# ---- questions ------------------------------------------------------------------
-per_doc = {n: 0 for n in names}
-na = nu = 0
-seen = set()
-for i, line in enumerate(open(os.path.join(B, 'questions.jsonl'), encoding='utf-8'), 1):
-    try:
-        d = json.loads(line)
-    except Exception as ex:
-        bad('LINE', i, 'bad json', ex); continue
-    if set(d) != {'question', 'expected'}: bad('LINE', i, 'keys', sorted(d))
-    q, e = d.get('question'), d.get('expected')
-    if not isinstance(q, str) or not q.strip(): bad('LINE', i, 'empty question')
-    elif q.lower() in seen: bad('LINE', i, 'duplicate question')
-    else: seen.add(q.lower())
-    if e is None:
-        nu += 1; continue
-    if not isinstance(e, str): bad('LINE', i, 'expected not str|null'); continue
-    na += 1
-    probs = []
-    nw = len(e.split())
-    if not 4 <= nw <= 15: probs.append(f'{nw} words')
-    if '\n' in e: probs.append('newline')
-    if MARKUP & set(e): probs.append('markup char ' + ''.join(sorted(MARKUP & set(e))))
-    hits = {n: t.count(e) for n, t in text.items() if e in t}
-    rawhits = {n: t.count(e) for n, t in raw.items() if e in t}
-    if len(hits) != 1: probs.append(f'in files {sorted(hits)}')
-    else:
-        (n, c), = hits.items()
-        if n == FAQ_FILE:
-            c = sum(a.count(e) for a in units[n])
-        if c != 1: probs.append(f'{c} occurrences in {n}')
-        if not any(e in u for u in units[n]): probs.append('not within one source line / segment')
-        if n in rawhits and n != FAQ_FILE and rawhits[n] != c: probs.append(f'raw count {rawhits[n]}')
-        if n not in rawhits: probs.append('not in raw file')
-        if not probs: per_doc[n] += 1
-    others = {m for m in rawhits if m not in hits}
-    if others: probs.append(f'also in raw {sorted(others)}')
-    if probs: bad('LINE', i, probs, e)
-
-print('answerable per document:', per_doc)
-print('answerable', na, 'unanswerable', nu)
-if na < 60: bad('fewer than 60 answerable')
-if nu < 18: bad('fewer than 18 unanswerable')
-for n, c in per_doc.items():
-    if c < 5: bad('too few answerable questions for', n, c)
-print('OK' if ok else 'PROBLEMS')
-sys.exit(0 if ok else 1)
+sys.exit(0 if check(B, SOURCES, FAQ_FILE, FAQ_SOURCE, N_ANS=(60, None), N_UNANS=(18, None),
+                    FILE_SIZE=None, TOTAL_SIZE=(30_000, 70_000), FAQ_ROWS=(8, 12),
+                    FAQ_COLLAPSE=True, FAQ_STR_FIELDS=True) else 1)
