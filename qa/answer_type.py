@@ -1,7 +1,7 @@
 """What kind of answer a question asks for, and whether a span can be one (classic QA typing).
 
 "who …" wants a name, "when …" a time, "how much/many …" and "which version …" a quantity (a
-number); "how do I …" a way,
+number); "what is X?" a definition of X (`defined`); "how do I …" a way,
 whatever it says after ("how do I see how big my cache is?"). A span that cannot be
 that kind of answer is weak evidence that the documents answer the question: the calibration
 uses the mismatch as one feature among others, never as a rule by itself.
@@ -50,6 +50,39 @@ def expected(question: str) -> str | None:
         if pattern.search(question):
             return name
     return None
+
+
+# "what is X?", "what's an X", "wat r Xs": asks what X is, X named in at most DEFINED_WORDS words
+_DEFINE = re.compile(r"^\W*(?:(?:what|wat)\s+(?:is|are|r)|whats|what['’]s|wats)\s+(?:an?\s+|the\s+)?(?P<x>[^?]+?)[\s?.!]*$",
+                     re.I)
+DEFINED_WORDS = 4
+
+
+def defined(question: str) -> str | None:
+    """What a question asking for a definition asks about ("what is a split-priced round?" ->
+    "split-priced round"), or None: a longer question ("what is npm prefix set to if …") asks
+    something else about it."""
+    m = _DEFINE.match(question)
+    x = m.group("x").strip() if m else ""
+    return x if x and len(_WORDS.findall(x)) <= DEFINED_WORDS else None
+
+
+# what follows the thing named in a sentence that defines it: "X is a/an/the …", "X (…) are …",
+# "X, a …" (an apposition), "X means / refers to / stands for …"
+_DEFINES = (r"\s*(?:\([^)]{0,80}\)\s*)?(?:,\s*(?:which\s+is\s+)?(?:a|an|the)\b|(?:is|are|was)\s+(?:a|an|the|one)\b"
+            r"|means\b|refers\s+to\b|stands\s+for\b)")
+
+
+def definition(thing: str) -> re.Pattern | None:
+    """A pattern finding a sentence that defines `thing`: its words in order, apart by spaces or
+    hyphens ("split priced round" finds "split-priced round"), the last one singular or plural,
+    then what _DEFINES allows."""
+    words = re.findall(r"[^\W_]+", thing)
+    if not words:
+        return None
+    last = words[-1][:-1] if len(words[-1]) > 3 and words[-1][-1] in "sS" else words[-1]
+    name = r"(?:['’]s)?[\s-]+".join([*map(re.escape, words[:-1]), re.escape(last) + r"(?:e?s)?"])  # one or many
+    return re.compile(r"(?<![\w-])" + name + r"(?:['’]s?)?(?![\w-])" + _DEFINES, re.I)
 
 
 def fits(kind: str | None, span: str, question: str) -> bool:

@@ -412,6 +412,33 @@ def test_a_passage_that_holds_more_of_the_question_outranks_one_that_matches_as_
     assert hits[0].score - hits[0].bonus == pytest.approx(hits[1].score - hits[1].bonus)  # only coverage differs
 
 
+def test_asked_what_something_is_the_passage_defining_it_gains_the_definition_weight(fake_engine):
+    """"what is a widget?": of passages that hold the same words, the one with a sentence saying
+    what a widget is gains Weights.definition, and nothing else changes; it is a candidate even
+    when neither the dense search nor BM25 offered it; other questions find no definition."""
+    from qa import retrieve
+
+    filler = "".join(f"# Part {i}\n\nThe widget {i} ships with the kit.\n\n" for i in range(60))
+    engine = fake_engine({"a.md": "# Use\n\nThe widget, as used, comes boxed.\n\n" + filler +
+                          "# Basics\n\nThe widget is a small gadget, boxed.\n\n"})
+    hits = engine.search("what is a widget?", 3)[2]
+    top = engine.index.passages[hits[0].passage]
+    assert top.section == "Basics" and hits[0].bonus > retrieve.Weights().definition
+    defines = retrieve.definitions(engine.index, "what is a widget?")
+    assert [engine.index.sentence_text[i] for i in defines] == ["The widget is a small gadget, boxed."]
+    assert len(retrieve.definitions(engine.index, "how is a widget boxed?")) == 0
+    qvec = engine.search("what is a widget?", 1)[1]
+    with pytest.MonkeyPatch.context() as m:  # neither FAISS nor BM25 offers it: the definition still does
+        m.setattr(retrieve, "candidate_passages", lambda *a, **k: [0])
+        assert [h.passage for h in retrieve.search(engine.index, qvec, "what is a widget?", 2)] == [hits[0].passage, 0]
+    no_def = retrieve.search(engine.index, qvec, "what is a widget?", 3, retrieve.Weights(definition=0.0))
+    gained = {h.passage: h.score for h in hits}
+    for h in no_def:
+        if h.passage in gained:
+            assert gained[h.passage] - h.score == pytest.approx(retrieve.Weights().definition if
+                                                                h.passage == hits[0].passage else 0.0, abs=1e-6)
+
+
 @pytest.mark.parametrize("values, expect_mean", [([], 1.2), ([2.0] * 1000, 2.0)])
 def test_null_scores_lean_on_the_prior_only_when_the_corpus_has_few_probes(values, expect_mean):
     from qa import selfcal
