@@ -67,22 +67,30 @@ def defined(question: str) -> str | None:
     return x if x and len(_WORDS.findall(x)) <= DEFINED_WORDS else None
 
 
-# what follows the thing named in a sentence that defines it: "X is a/an/the …", "X (…) are …",
-# "X, a …" (an apposition), "X means / refers to / stands for …"
-_DEFINES = (r"\s*(?:\([^)]{0,80}\)\s*)?(?:,\s*(?:which\s+is\s+)?(?:a|an|the)\b|(?:is|are|was)\s+(?:a|an|the|one)\b"
-            r"|means\b|refers\s+to\b|stands\s+for\b)")
-
-
 def definition(thing: str) -> re.Pattern | None:
-    """A pattern finding a sentence that defines `thing`: its words in order, apart by spaces or
-    hyphens ("split priced round" finds "split-priced round"), the last one singular or plural,
-    then what _DEFINES allows."""
-    words = re.findall(r"[^\W_]+", thing)
+    """A pattern finding a sentence that says what `thing` is: one that opens with it (after an
+    article, markup, or a qualifier that is an acronym or holds a digit: "AI inference") and goes on "is a/an/the …", "are …", "means …", "refers to …", "stands for
+    …" ("A lockfile records …" is not one: it says what it does), or one that names it after an
+    article and defines it in apposition ("… this is a split-priced round, a tactic …"). Its words
+    are matched in order, apart by spaces or hyphens ("split priced round" finds "split-priced
+    round"), a lower-case last word singular or plural; punctuation inside a word counts
+    ("C++", "Node.js")."""
+    words = [w.strip("\"'`“”‘’()[]{}<>,;:!?") for w in re.split(r"[\s-]+", thing)]
+    words = [w for w in words if w]
     if not words:
         return None
-    last = words[-1][:-1] if len(words[-1]) > 3 and words[-1][-1] in "sS" else words[-1]
-    name = r"(?:['’]s)?[\s-]+".join([*map(re.escape, words[:-1]), re.escape(last) + r"(?:e?s)?"])  # one or many
-    return re.compile(r"(?<![\w-])" + name + r"(?:['’]s?)?(?![\w-])" + _DEFINES, re.I)
+    last = words[-1]
+    if last.isalpha() and last.islower() and len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        last = last[:-1]
+    plural = r"(?:e?s)?" if last.isalpha() else ""
+    name = (r"(?<![\w-])" + r"[\s-]+".join([*map(re.escape, words[:-1]), re.escape(last) + plural])
+            + r"(?:['’]s?)?(?![\w+#-])")
+    # a qualifier naming a kind of it may come first: an acronym or a word with a digit ("AI inference")
+    opens = (r"^\W{0,4}(?:(?:a|an|the)\s+)?(?:(?-i:[A-Z][A-Z0-9/.+-]+)\s+|[\w/.+-]*\d[\w/.+-]*\s+)?" + name
+             + r"\W{0,3}\s*(?:\([^)]{0,80}\)\s*)?"
+             r"(?:(?:is|are|was)\s+(?:a|an|the|one)\b|means\b|refers\s+to\b|stands\s+for\b|is\s+short\s+for\b)")
+    apposition = r"\b(?:a|an|the|this|that)\s+" + name + r"\W{0,2},\s*(?:which\s+is\s+)?(?:a|an)\s"
+    return re.compile(f"{opens}|{apposition}", re.I)
 
 
 def fits(kind: str | None, span: str, question: str) -> bool:

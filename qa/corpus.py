@@ -406,11 +406,25 @@ class Splits:
     def split(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         key = split_key(text[start:end])
         rel = self.known.get(key)
-        if rel is None or len(rel) % 2 or any(not isinstance(o, int) or not 0 <= o <= end - start for o in rel):
-            spans = _split(text, start, end)  # new text (or a kept split that does not fit it)
+        if not fits(rel, end - start):  # new text, or a kept split that cannot be this text's
+            spans = _split(text, start, end)
             rel = [o - start for span in spans for o in span]
         self.made[key] = rel
         return [(start + rel[i], start + rel[i + 1]) for i in range(0, len(rel), 2)]
+
+
+def fits(rel: object, length: int) -> bool:
+    """Whether a kept split can be one of a text of `length` characters: a flat list of whole numbers,
+    pairs of start < end, in order, none overlapping, all within the text (a hand-edited or damaged
+    splits.json is split again, never believed)."""
+    if not isinstance(rel, (list, tuple)) or len(rel) % 2 or any(type(o) is not int for o in rel):
+        return False
+    last = 0
+    for i in range(0, len(rel), 2):
+        if not last <= rel[i] < rel[i + 1] <= length:
+            return False
+        last = rel[i + 1]
+    return True
 
 
 def split_key(chunk: str) -> str:

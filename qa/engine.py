@@ -134,13 +134,13 @@ class Engine:
         oldest first, each with .question and .answer), a follow-up question is searched with the
         salient terms of those turns added (qa.conversation); a standalone one exactly as without."""
         state = state or self.state
-        query = state.speller.correct(clean_question(question))
+        asked = query = state.speller.correct(clean_question(question))
         if history:  # before the synonyms, which could make a follow-up look like a standalone question
             query = conversation.search_text(query, history, state.index.vocabulary)
         query = state.alternates.expand(query)
         scope = state.index.scope(self.document_ids(documents, state)) if documents else None
         qvec = self._embedder().embed([query])[0]
-        return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope)
+        return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope, asked=asked)
 
     def ask(self, question: str, top_k: int | None = None, documents: list[str] | None = None,
             history: list | None = None, state: State | None = None) -> AskResponse:

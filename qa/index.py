@@ -11,7 +11,9 @@ On disk an index folder holds `CURRENT` (the name of the build in use) and one f
                                   and extended rather than rebuilt (see Index.build)
     builds/<name>/meta.json       documents (with the text offsets refer to) and passages
     builds/<name>/splits.json     each document's sentence splits by the text split (qa.corpus.Splits),
-                                  read only by the next build, to re-split only what changed
+                                  read only by the next build, to re-split only what changed; a
+                                  cache: its checksum is checked when it is read, and a damaged one
+                                  only means everything is split again
     builds/<name>/manifest.json   format, model, dimension, file hashes of the corpus, counts,
                                   index type, checksums of the files above
 A build is written to a temporary folder, fsynced, renamed into builds/ and only then named in
@@ -268,13 +270,14 @@ class Index:
         if self._splits is None:
             self._splits = {}
             path = self.build_dir / SPLITS_FILE if self.build_dir is not None else None
-            if path is not None and SPLITS_FILE in self.manifest.get("files", {}):
+            digest = (self.manifest.get("cache_files") or {}).get(SPLITS_FILE)
+            if path is not None and digest:
                 try:
                     data = read_json(path)
-                    if sha256_file(path) == self.manifest["files"][SPLITS_FILE] and isinstance(data, dict):
+                    if sha256_file(path) == digest and isinstance(data, dict):
                         self._splits = {k: v for k, v in data.items() if isinstance(v, dict)}
                 except (IndexError_, OSError):
-                    pass
+                    pass  # damaged or gone (pruned by a newer build): everything is split again
         return self._splits.get(doc_id, {})
 
     def unit_rows(self) -> dict[str, list[int]]:
@@ -371,9 +374,10 @@ class Index:
             os.fsync(f.fileno())
         write_json(tmp / "meta.json", self.meta())
         names = ["vectors.npy", "meta.json"]
+        cache = {}  # files that only save time: checked when read, never a reason to refuse the build
         if self._splits:
             write_json(tmp / SPLITS_FILE, self._splits)
-            names.append(SPLITS_FILE)
+            cache[SPLITS_FILE] = sha256_file(tmp / SPLITS_FILE)
         if self.manifest["index_type"] != "flat":
             import faiss
 
@@ -386,7 +390,8 @@ class Index:
                     os.fsync(f.fileno())
                 names.append(ANN_ROWS_FILE)
         files = {name: sha256_file(tmp / name) for name in names}
-        write_json(tmp / "manifest.json", {**self.manifest, "files": files})
+        self.manifest = {**self.manifest, "files": files, "cache_files": cache}  # as loading it would give
+        write_json(tmp / "manifest.json", self.manifest)
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6:06d}"
         fsync_dir(tmp)
         os.rename(tmp, builds / name)

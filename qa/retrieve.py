@@ -19,8 +19,9 @@ weights 0.25 / 0.5 / 0.75 / 1.0): 0.5 gains 9 right citations over about 410 que
 paper protocol 0.960 / 0.971 -> 0.962 / 0.974; 0.25 gains 3, 0.75 gains 8, 1.0 gains 5.
 
 Asked "what is X?" (qa.answer_type.defined), a passage whose sentence says what X is ("X is a …",
-"X, a …", "X means …") gains w_definition and joins the candidates: such a sentence and one that
-merely mentions X ("the use of a split-priced round suggests …") are alike to MiniLM and to BM25.
+"X means …", "… a X, a …"; qa.answer_type.definition) gains w_definition and joins the candidates
+(definitions: at most MAX_DEFINING of them): such a sentence and one that merely mentions X ("the
+use of a split-priced round suggests …") are alike to MiniLM and to BM25.
 Development sets: 4 of 5 such questions were missed; with 0.6 (0.3 too little; 0.6 and 1.0 alike)
 2 are right (the article's dev2, READMEs) and nothing else changes on any set or on StackFAQ.
 
@@ -68,7 +69,7 @@ class Hit:
     # what passage_pair_leads needs, kept so that it runs only for the passages that are answered
     qvec: np.ndarray | None = None
     bm25: np.ndarray | None = None  # the passage's sentences' normalised BM25
-    bonus: float = 0.0  # what the passage's coverage of the question's terms adds to `score` (Weights.coverage)
+    bonus: float = 0.0  # what coverage of the question's terms (Weights.coverage) and a definition add to `score`
 
 
 # An index's null scores (qa.selfcal) were measured with the scoring of its day: this names it, so
@@ -80,21 +81,19 @@ SCORING_VERSION = "6-" + hashlib.sha256(repr((Weights(), CANDIDATE_UNITS, CANDID
 
 
 def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = Weights(),
-           scope: np.ndarray | None = None) -> list[Hit]:
-    """The k best passages; with `scope` (a boolean mask over passages) only passages inside it."""
+           scope: np.ndarray | None = None, asked: str | None = None) -> list[Hit]:
+    """The k best passages; with `scope` (a boolean mask over passages) only passages inside it.
+    `asked`: the question as asked, when `question` (what is searched) has words added to it
+    (synonyms, a follow-up's borrowed words): what it asks for is read from it (definitions)."""
     bm25_s = sentence_bm25(index, question)
     cov = passage_coverage(index, question)
-    defines = definitions(index, question)
-    if len(defines):  # a passage that defines what "what is X?" asks about gains w.definition
-        cov = cov.copy()
-        cov[index.sentence_owner[defines]] += w.definition / w.coverage
+    defining = definitions(index, asked if asked is not None else question, bm25_s)
     if scope is not None and scope.sum() <= SCOPE_WHOLE:  # every passage in scope, scored at once
-        candidates = best_in_scope(index, qvec, bm25_s, scope, max(k, CANDIDATE_PASSAGES), w, cov)
+        candidates = best_in_scope(index, qvec, bm25_s, scope, max(k, CANDIDATE_PASSAGES), w, cov, defining)
     else:
         candidates = candidate_passages(index, qvec, question, scope)
-        owners = index.sentence_owner[defines]
-        candidates += [int(i) for i in dict.fromkeys(owners) if (scope is None or scope[i]) and i not in candidates]
-    hits = [score_passage(index, i, qvec, bm25_s, w, cov) for i in candidates]
+        candidates += [i for i in defining if (scope is None or scope[i]) and i not in candidates]
+    hits = [score_passage(index, i, qvec, bm25_s, w, cov, defining) for i in candidates]
     hits.sort(key=lambda h: -h.score)
     return hits[:k]
 
@@ -105,10 +104,16 @@ def sentence_bm25(index: Index, question: str) -> np.ndarray:
     return bm25_s / bm25_s.max() if bm25_s.max() > 0 else bm25_s
 
 
-def definitions(index: Index, question: str) -> np.ndarray:
-    """The sentences that define what a "what is X?" question asks about (qa.answer_type.defined):
-    X, then "is a …", "means …", ", a …" (sentence numbers, in order; empty for other questions).
-    Only sentences holding every term of X are read, found through the sentence BM25's index."""
+MAX_DEFINING = 8  # passages a definition brings in: the ones whose defining sentence matches best by BM25
+DEFINITION_READS = 200  # sentences holding the thing's terms that are read for a definition, best BM25 first
+
+
+def definitions(index: Index, question: str, bm25_s: np.ndarray) -> list[int]:
+    """The passages (at most MAX_DEFINING) with a sentence that says what a "what is X?" question asks
+    about (qa.answer_type.defined and .definition: "X is a …", "X means …", "… a X, a …"); empty
+    for other questions. Of the sentences holding every term of X (the sentence BM25's index
+    finds them), the DEFINITION_READS that match the question best are read, so a thing named in
+    every sentence of a large corpus costs no more than a rare one."""
     from qa.answer_type import defined, definition
     from qa.lexical import terms
 
@@ -116,12 +121,21 @@ def definitions(index: Index, question: str) -> np.ndarray:
     pattern = definition(thing) if thing else None
     x_terms = terms(thing) if pattern else []
     if not x_terms:
-        return np.zeros(0, dtype=np.int64)
+        return []
     bm25 = index.bm25("sentence")
     held = bm25.holders(x_terms[0])
     for t in x_terms[1:]:
         held = np.intersect1d(held, bm25.holders(t))
-    return np.array(sorted(int(i) for i in held if pattern.search(index.sentence_text[i])), dtype=np.int64)
+    if len(held) > DEFINITION_READS:
+        held = held[np.argpartition(-bm25_s[held], DEFINITION_READS)[:DEFINITION_READS]]
+    held = sorted((int(i) for i in held), key=lambda i: (-bm25_s[i], i))
+    owners: dict[int, None] = {}
+    for i in held:
+        if pattern.search(index.sentence_text[i]):
+            owners.setdefault(int(index.sentence_owner[i]))
+            if len(owners) == MAX_DEFINING:
+                break
+    return list(owners)
 
 
 def candidate_passages(index: Index, qvec: np.ndarray, question: str, scope: np.ndarray | None = None) -> list[int]:
@@ -166,7 +180,7 @@ def passage_coverage(index: Index, question: str) -> np.ndarray:
 
 
 def best_in_scope(index: Index, qvec: np.ndarray, bm25_s: np.ndarray, scope: np.ndarray, n: int,
-                  w: Weights = Weights(), cov: np.ndarray | None = None) -> list[int]:
+                  w: Weights = Weights(), cov: np.ndarray | None = None, defining: list[int] = ()) -> list[int]:
     """The n passages of `scope` that score best, every passage in it scored by score_passage's formula
     in one pass of array arithmetic: a scope of hundreds of passages (a question limited to some
     documents; each of qa.selfcal's leave-one-out probes) costs a few matrix products, not a Python
@@ -202,6 +216,10 @@ def best_in_scope(index: Index, qvec: np.ndarray, bm25_s: np.ndarray, scope: np.
     best = np.maximum.reduceat(fused, starts)
     if cov is not None:
         best = best + w.coverage * cov[passages]
+    if len(defining):  # `passages` is sorted: those of it that define what was asked gain the bonus
+        d = np.asarray(defining, dtype=np.int64)
+        at = np.minimum(np.searchsorted(passages, d), len(passages) - 1)
+        best[at[passages[at] == d]] += w.definition
     if len(passages) > len(inside):
         best = best[inside]
     top = np.lexsort((inside, -best))[:n]  # ties in document order, as when scoring one by one
@@ -209,7 +227,7 @@ def best_in_scope(index: Index, qvec: np.ndarray, bm25_s: np.ndarray, scope: np.
 
 
 def score_passage(index: Index, i: int, qvec: np.ndarray, bm25_s: np.ndarray, w: Weights,
-                  cov: np.ndarray | None = None) -> Hit:
+                  cov: np.ndarray | None = None, defining: list[int] = ()) -> Hit:
     first, last = index.first_sentence[i], index.first_sentence[i + 1]
     v = index.vectors
     sent_cos = v[first:last] @ qvec
@@ -226,7 +244,7 @@ def score_passage(index: Index, i: int, qvec: np.ndarray, bm25_s: np.ndarray, w:
         fused = sentence + w.passage * passage_cos
     fused = fused + w.question * max(0.0, q_cos - w.q_floor)
     best = int(np.argmax(fused))
-    bonus = w.coverage * float(cov[i]) if cov is not None else 0.0
+    bonus = (w.coverage * float(cov[i]) if cov is not None else 0.0) + (w.definition if i in defining else 0.0)
     return Hit(i, float(fused[best]) + bonus, int(first + best), fused, float(sent_cos.max()), q_cos,
                qvec, bm25_s[first:last], bonus)
 

@@ -30,6 +30,16 @@ def test_a_question_asking_what_something_is_names_it(question, thing):
     ("widget", "The widget is broken on Windows.", False),  # says something of it, not what it is
     ("widget", "A superwidget is a bigger widget.", False),
     ("widget", "Configure the widget-factory, a helper.", False),
+    ("lockfile", "When you delete the lockfile, the next install resolves again.", False),  # mentions it
+    ("lockfile", "A lockfile records the exact version of every package.", False),  # says what it does
+    ("rebase", "Aborting the rebase is a safe way out.", False),
+    ("C++", "C++ is a programming language.", True),
+    ("C++", "C is a programming language.", False),
+    ("Node.js", "Node.js is a JavaScript runtime.", True),
+    ("CORS", "CORS (cross-origin resource sharing) is a mechanism.", True),
+    ("status", "The status is a number from 0 to 255.", True),
+    ("inference", "AI inference is the process where a model makes a prediction.", True),
+    ("lockfiles", "Deleting lockfiles is a bad idea.", False),
 ])
 def test_a_definition_names_the_thing_then_says_what_it_is(thing, sentence, defines):
     assert bool(answer_type.definition(thing).search(sentence)) is defines

@@ -61,3 +61,33 @@ def test_validator_without_sources(validator: Path):
     if HIDDEN in validator.read_text(encoding="utf-8"):
         # the sources really were hidden, and their comparisons skipped with a note
         assert skipped, summary
+
+
+# Runs a validator as __main__ with every installed source reported as differing from its copy, as
+# on a machine with other package versions.
+SOURCES_DIFFER = """
+import os, runpy, sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(sys.argv[1]))))
+import setcheck
+setcheck.same_bytes = lambda path, ref: (False, "differs")
+sys.argv = [sys.argv[1]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+SHARED = [v for v in VALIDATORS if "setcheck" in v.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("validator", SHARED, ids=[v.parent.name for v in SHARED])
+def test_a_source_of_another_version_is_noted_when_the_copy_is_as_recorded(validator: Path, tmp_path):
+    """An installed source that differs (another package version) does not fail a set whose copy
+    still matches its recorded sha256; a copy that changed fails it, with or without sources."""
+    code, lines, summary = run(["-c", SOURCES_DIFFER, str(validator)])
+    assert code == 0 and lines[-1] == "OK", summary
+    import shutil
+
+    copy = tmp_path / validator.parent.name
+    shutil.copytree(validator.parent, copy)
+    shutil.copy(validator.parent.parent / "setcheck.py", tmp_path / "setcheck.py")
+    doc = sorted((copy / "corpus").iterdir())[0]
+    doc.write_bytes(doc.read_bytes() + b"\n")
+    code, lines, summary = run(["-c", SOURCES_DIFFER, str(copy / "validate.py")])
+    assert code != 0 and lines[-1] == "PROBLEMS", summary

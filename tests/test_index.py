@@ -424,19 +424,51 @@ def test_asked_what_something_is_the_passage_defining_it_gains_the_definition_we
     hits = engine.search("what is a widget?", 3)[2]
     top = engine.index.passages[hits[0].passage]
     assert top.section == "Basics" and hits[0].bonus > retrieve.Weights().definition
-    defines = retrieve.definitions(engine.index, "what is a widget?")
-    assert [engine.index.sentence_text[i] for i in defines] == ["The widget is a small gadget, boxed."]
-    assert len(retrieve.definitions(engine.index, "how is a widget boxed?")) == 0
+    def defining(q):
+        return retrieve.definitions(engine.index, q, retrieve.sentence_bm25(engine.index, q))
+
+    assert [engine.index.passages[i].section for i in defining("what is a widget?")] == ["Basics"]
+    assert defining("how is a widget boxed?") == []
+    # what is asked is read from the question as asked, not from the words added to what is searched
+    assert retrieve.search(engine.index, hits[0].qvec, "what is a widget? gadget device", 1,
+                           asked="what is a widget?")[0].passage == hits[0].passage
     qvec = engine.search("what is a widget?", 1)[1]
     with pytest.MonkeyPatch.context() as m:  # neither FAISS nor BM25 offers it: the definition still does
         m.setattr(retrieve, "candidate_passages", lambda *a, **k: [0])
         assert [h.passage for h in retrieve.search(engine.index, qvec, "what is a widget?", 2)] == [hits[0].passage, 0]
     no_def = retrieve.search(engine.index, qvec, "what is a widget?", 3, retrieve.Weights(definition=0.0))
+    assert retrieve.search(engine.index, qvec, "what is a widget?", 3, retrieve.Weights(coverage=0.0))  # no division
     gained = {h.passage: h.score for h in hits}
     for h in no_def:
         if h.passage in gained:
             assert gained[h.passage] - h.score == pytest.approx(retrieve.Weights().definition if
                                                                 h.passage == hits[0].passage else 0.0, abs=1e-6)
+
+
+def test_a_thing_defined_everywhere_brings_in_few_passages_and_reads_few_sentences(fake_engine, monkeypatch):
+    """MAX_DEFINING passages at most join the candidates, found among the DEFINITION_READS sentences
+    that match the question best: a large corpus that says "The cache is a …" everywhere is not
+    read whole for "what is the cache?"."""
+    from qa import answer_type, retrieve
+
+    engine = fake_engine({"a.md": "".join(f"# Part {i}\n\nThe cache is a store number {i}.\n\n" for i in range(300))})
+    q = "what is the cache?"
+    read = []
+    real = answer_type.definition
+    monkeypatch.setattr(answer_type, "definition", lambda thing: _Counting(real(thing), read))
+    found = retrieve.definitions(engine.index, q, retrieve.sentence_bm25(engine.index, q))
+    assert len(found) == retrieve.MAX_DEFINING and len(set(found)) == len(found)
+    assert len(read) <= retrieve.DEFINITION_READS
+    assert len(engine.search(q, 3)[2]) == 3
+
+
+class _Counting:
+    def __init__(self, pattern, log):
+        self.pattern, self.log = pattern, log
+
+    def search(self, text):
+        self.log.append(text)
+        return self.pattern.search(text)
 
 
 @pytest.mark.parametrize("values, expect_mean", [([], 1.2), ([2.0] * 1000, 2.0)])
@@ -749,7 +781,33 @@ def test_a_kept_split_that_does_not_fit_its_text_is_made_again():
 
     text = "One sentence. Another one."
     right = split_sentences(text, 0, len(text))
-    for bad in ([0, 99], [0, 5, 9], ["0", "5"], [-1, 4]):
+    for bad in ([0, 99], [0, 5, 9], ["0", "5"], [-1, 4], 7, [3, 1], [True, 5], [0, 5, 4, 9], [0, None], {"a": 1}):
         splits = Splits({split_key(text): bad})
         assert splits.split(text, 0, len(text)) == right
         assert splits.made[split_key(text)] == [o for span in right for o in span]
+
+
+def test_a_damaged_splits_file_costs_only_the_splitting_never_the_index(write_corpus, fake_model, tmp_path, monkeypatch):
+    """splits.json is a cache: truncated, it does not make the build unreadable or stale (nothing is
+    embedded again); the next re-index splits everything again and is what a fresh parse makes."""
+    from conftest import FakeEmbedder
+    from qa import corpus as corpus_mod
+    from qa.index import SPLITS_FILE
+
+    corpus = write_corpus({"a.md": "# A\n\nFirst para. Has two.\n\nSecond para here.\n", "b.txt": "Plain text. Two.\n"})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    build_index(s, FakeEmbedder(fake_model))
+    path = current_build(s.index) / SPLITS_FILE
+    path.write_text(path.read_text()[:20])
+    loaded = Index.load(s.index)  # checksums of the index proper still hold
+    assert stale_reason(s) is None and loaded.splits_of("a.md") == {}
+    (corpus / "a.md").write_text("# A\n\nFirst para. Has two.\n\nSecond para changed.\n")
+    split, real = [], corpus_mod._split
+    monkeypatch.setattr(corpus_mod, "_split", lambda text, a, b: split.append(text[a:b]) or real(text, a, b))
+    emb = FakeEmbedder(fake_model)
+    rebuilt = build_index(s, emb)
+    assert sorted(split) == ["First para. Has two.", "Second para changed."]  # nothing kept to reuse
+    assert "Second para changed." in emb.embedded and "First para." not in emb.embedded  # vectors still reused
+    monkeypatch.setattr(corpus_mod, "_split", real)
+    assert rebuilt.passages_of("a.md") == list(corpus_mod.load_document(corpus / "a.md", "a.md").passages)
+    assert Index.load(s.index).splits_of("a.md")  # and the cache is whole again

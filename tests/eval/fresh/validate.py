@@ -6,9 +6,16 @@ D = os.path.dirname(os.path.abspath(__file__))
 corpus = {n: open(os.path.join(D, "corpus", n), encoding="utf-8").read() for n in sorted(os.listdir(os.path.join(D, "corpus")))}
 bad = 0; na = nu = 0; perdoc = collections.Counter(); qs = set()
 for i, line in enumerate(open(os.path.join(D, "questions.jsonl"), encoding="utf-8"), 1):
-    r = json.loads(line)
-    assert set(r) == {"question", "expected"}, i
-    assert r["question"] not in qs, ("dup question", i); qs.add(r["question"])
+    try:
+        r = json.loads(line)
+    except ValueError as ex:
+        bad += 1; print(i, "bad json", ex); continue
+    if not isinstance(r, dict) or set(r) != {"question", "expected"} or not isinstance(r["question"], str) \
+            or not (r["expected"] is None or isinstance(r["expected"], str)):
+        bad += 1; print(i, "keys or types"); continue
+    if r["question"] in qs:
+        bad += 1; print(i, "dup question"); continue
+    qs.add(r["question"])
     e = r["expected"]
     if e is None:
         nu += 1; continue
