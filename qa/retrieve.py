@@ -74,9 +74,10 @@ class Hit:
 
 # An index's null scores (qa.selfcal) were measured with the scoring of its day: this names it, so
 # that a change re-measures them. Bump the number when score_passage's formula or what BM25 counts
-# changes (4: Index.sentence_terms; 5: passage coverage; 6: definitions); a change
+# changes (4: Index.sentence_terms; 5: passage coverage; 6: definitions; 7: a definition opens its
+# sentence, at most MAX_DEFINING); a change
 # of weights or candidate counts changes the version by itself.
-SCORING_VERSION = "6-" + hashlib.sha256(repr((Weights(), CANDIDATE_UNITS, CANDIDATE_PASSAGES, SCOPE_WHOLE))
+SCORING_VERSION = "7-" + hashlib.sha256(repr((Weights(), CANDIDATE_UNITS, CANDIDATE_PASSAGES, SCOPE_WHOLE))
                                         .encode()).hexdigest()[:12]
 
 
