@@ -69,9 +69,11 @@ def defined(question: str) -> str | None:
 
 def definition(thing: str) -> re.Pattern | None:
     """A pattern finding a sentence that says what `thing` is: one that opens with it (after an
-    article, markup, or a qualifier that is an acronym or holds a digit: "AI inference") and goes on "is a/an/the …", "are …", "means …", "refers to …", "stands for
-    …" ("A lockfile records …" is not one: it says what it does), or one that names it after an
-    article and defines it in apposition ("… this is a split-priced round, a tactic …"). Its words
+    article, markup, or a qualifier that is an acronym or holds a digit: "AI inference") and goes
+    on "is a/an/the …", "are …", "means …", "refers to …", "stands for …" ("A lockfile records …"
+    is not one: it says what it does; "Aborting the rebase is …" only mentions it), or one that
+    names it after an article and defines it in apposition ("… this is a split-priced round, a
+    tactic …"). Its words
     are matched in order, apart by spaces or hyphens ("split priced round" finds "split-priced
     round"), a lower-case last word singular or plural; punctuation inside a word counts
     ("C++", "Node.js")."""
