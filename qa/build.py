@@ -131,12 +131,12 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     c = changes(previous, files)
     # documents parsed by another version of qa's splitting are parsed again (vectors of texts
     # that come out the same are still reused by Index.build)
-    keep = set(c.unchanged) if previous is not None and previous.manifest.get("parser") == PARSER_VERSION else set()
+    same_parser = previous is not None and previous.manifest.get("parser") == PARSER_VERSION
+    keep = set(c.unchanged) if same_parser else set()
     # an edited document is parsed again, but the sentence splits of its unchanged text are reused
-    splits = (previous.splits_of if previous is not None and previous.manifest.get("parser") == PARSER_VERSION
-              else lambda doc_id: {})
     docs = [reuse(previous, doc_id, settings.corpus) if doc_id in keep else
-            parse(settings.corpus / doc_id, doc_id, warn, settings.corpus, splits(doc_id)) for doc_id in files]
+            parse(settings.corpus / doc_id, doc_id, warn, settings.corpus,
+                  previous.splits_of(doc_id) if same_parser else None) for doc_id in files]
     docs = unique_ids([d for d in docs if d is not None], warn)
     alts = load_alternates(settings.corpus, warn)
     docs = [with_phrasings(d, alts) for d in docs]

@@ -406,14 +406,14 @@ class Splits:
     def split(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         key = split_key(text[start:end])
         rel = self.known.get(key)
-        if not fits(rel, end - start):  # new text, or a kept split that cannot be this text's
+        if not usable_split(rel, end - start):  # new text, or a kept split that cannot be this text's
             spans = _split(text, start, end)
             rel = [o - start for span in spans for o in span]
         self.made[key] = rel
         return [(start + rel[i], start + rel[i + 1]) for i in range(0, len(rel), 2)]
 
 
-def fits(rel: object, length: int) -> bool:
+def usable_split(rel: object, length: int) -> bool:
     """Whether a kept split can be one of a text of `length` characters: a flat list of whole numbers,
     pairs of start < end, in order, none overlapping, all within the text (a hand-edited or damaged
     splits.json is split again, never believed)."""

@@ -273,10 +273,11 @@ class Index:
             digest = (self.manifest.get("cache_files") or {}).get(SPLITS_FILE)
             if path is not None and digest:
                 try:
-                    data = read_json(path)
-                    if sha256_file(path) == digest and isinstance(data, dict):
+                    raw = path.read_bytes()
+                    data = json.loads(raw) if hashlib.sha256(raw).hexdigest() == digest else None
+                    if isinstance(data, dict):
                         self._splits = {k: v for k, v in data.items() if isinstance(v, dict)}
-                except (IndexError_, OSError):
+                except (OSError, ValueError):
                     pass  # damaged or gone (pruned by a newer build): everything is split again
         return self._splits.get(doc_id, {})
 

@@ -39,7 +39,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.answer_type import defined, definition
 from qa.index import Index
+from qa.lexical import terms
 
 CANDIDATE_UNITS = 256  # nearest units asked of FAISS (HNSW efSearch matches it)
 CANDIDATE_PASSAGES = 32
@@ -115,9 +117,6 @@ def definitions(index: Index, question: str, bm25_s: np.ndarray) -> list[int]:
     for other questions. Of the sentences holding every term of X (the sentence BM25's index
     finds them), the DEFINITION_READS that match the question best are read, so a thing named in
     every sentence of a large corpus costs no more than a rare one."""
-    from qa.answer_type import defined, definition
-    from qa.lexical import terms
-
     thing = defined(question)
     pattern = definition(thing) if thing else None
     x_terms = terms(thing) if pattern else []
@@ -175,8 +174,6 @@ def unit_owner(index: Index, unit: int) -> int:
 def passage_coverage(index: Index, question: str) -> np.ndarray:
     """Per passage, the IDF-weighted share of the question's terms it holds, headings and FAQ
     question included (qa.lexical: the same terms as BM25)."""
-    from qa.lexical import terms
-
     return index.bm25("passage").coverage(terms(question), index.vocabulary)
 
 

@@ -134,7 +134,7 @@ def check(B, SOURCES, FAQ_FILE, FAQ_SOURCE, N_ANS, N_UNANS=(15, 20), WHOLE_PARAG
     UNIQUE_EXPECTED: two questions with the same `expected` are a problem.
     MIN_PER_DOC: the fewest answerable questions each corpus file must have.
     DIALOGUES: None, or dict(N_ANS=range, N_UNANS=range, TURNS=range) to check
-    dialogues.jsonl too (keys turns/expected; each `expected` as for questions).
+    dialogues.jsonl too (keys turns/expected, no two dialogues alike; each `expected` as for questions).
     EXTRA: None, or a function the set's own further checks are in, called with bad (which
     reports a problem) before the verdict.
     """
@@ -303,6 +303,7 @@ def check(B, SOURCES, FAQ_FILE, FAQ_SOURCE, N_ANS, N_UNANS=(15, 20), WHOLE_PARAG
     if DIALOGUES is not None:
         dper = {n: 0 for n in searched}
         da = du = 0
+        seen = set()
         for i, d in read_jsonl(os.path.join(B, 'dialogues.jsonl'), bad, 'dialogues LINE'):
             if not isinstance(d, dict): bad('dialogues LINE', i, 'not an object'); continue
             if set(d) != {'turns', 'expected'}: bad('dialogues LINE', i, 'keys', sorted(d))
@@ -310,6 +311,10 @@ def check(B, SOURCES, FAQ_FILE, FAQ_SOURCE, N_ANS, N_UNANS=(15, 20), WHOLE_PARAG
             if not check_turns(t, DIALOGUES['TURNS']):
                 lo, hi = DIALOGUES['TURNS']
                 bad('dialogues LINE', i, f'turns must be {lo}-{hi} non-empty strings')
+            else:
+                key = tuple(x.lower() for x in t)
+                if key in seen: bad('dialogues LINE', i, 'duplicate dialogue')
+                seen.add(key)
             if e is None:
                 du += 1; continue
             if not isinstance(e, str): bad('dialogues LINE', i, 'expected not str|null'); continue
