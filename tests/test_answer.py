@@ -445,3 +445,39 @@ def check_scope(index, question, qvec, bm25_s, cov, scope):
     assert sorted(exact[i] for i in best) == pytest.approx(top5[::-1])
     if top5[0] > top5[1] + 1e-4:  # a clear winner ("quince": only its heading names the fruit) is the one kept
         assert retrieve.best_in_scope(index, qvec, bm25_s, scope, 1, cov=cov) == [max(exact, key=exact.get)]
+
+
+@pytest.mark.parametrize("sentence, is_label", [
+    ("libvirt", True), ("--profile or --norman", True), ("`--with-db=LIBRARY`", True), ("Bug Tracker", True),
+    ("https://gitlab.com/man-db/man-db/-/issues/a-very-long-link-that-is-one-word", True),
+    ("No.", False), ("These are:", False), ("Is it safe?", False),  # a reply, an introduction, a question
+    ("Some web servers run as www-data.", False), ("the maximum number of open files per user", False),
+    ("| --foo | 10 |", False), ("return 0;\n}", False), ("}", False), ("42", False),  # a table row, code, numbers
+])
+def test_a_label(sentence, is_label):
+    from qa.span import label
+
+    assert label(sentence) is is_label
+
+
+def test_an_answer_opening_with_a_label_takes_in_the_sentence_after(fake_engine):
+    """A term of a definition list may match the question best; alone, or with only the first
+    sentence of what it labels, it says little: it does not count as one of the answer's sentences."""
+    import numpy as np
+
+    from qa.answer import span_text
+    from qa.retrieve import Hit
+    from qa.span import answer_span
+
+    text = ("sync\n\nThe shell of user sync is /bin/sync. Thus anyone can sync the system at the console. "
+            "It is explained in Debian Policy.\n")
+    engine = fake_engine({"groups.txt": text})
+    index = engine.index
+    (passage,) = range(len(index.passages))
+    assert len(index.passages[passage].sentences) == 4
+    first, second = "The shell of user sync is /bin/sync.", "Thus anyone can sync the system at the console."
+    for scores, want in [([1.0, 0.5, 0.4, 0.3], f"sync\n\n{first}"),  # the label alone: it and the next
+                         ([1.0, 0.99, 0.4, 0.3], f"sync\n\n{first} {second}"),  # the label and the next: one more
+                         ([0.2, 1.0, 0.4, 0.3], first)]:  # no label: as before
+        hit = Hit(passage, 1.0, index.first_sentence[passage], np.array(scores), 0.5, 0.0)
+        assert span_text(index, hit, answer_span(index, hit)) == want
