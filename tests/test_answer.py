@@ -481,3 +481,12 @@ def test_an_answer_opening_with_a_label_takes_in_the_sentence_after(fake_engine)
                          ([0.2, 1.0, 0.4, 0.3], first)]:  # no label: as before
         hit = Hit(passage, 1.0, index.first_sentence[passage], np.array(scores), 0.5, 0.0)
         assert span_text(index, hit, answer_span(index, hit)) == want
+
+
+def test_an_answer_opening_with_a_question_of_the_text_takes_in_one_more_sentence(fake_engine):
+    """The question and the first sentence of its answer often match best together; the question
+    does not count as one of the answer's sentences."""
+    engine = fake_engine({"faq.txt": "Q:  Can I recover parts of a broken xz file?\n\nA:  It may be possible if the "
+                                     "file has many blocks. There is no recovery program yet. Keep backups.\n"})
+    answer = engine.ask("can i recover parts of a broken xz file").answer
+    assert answer.startswith("Q:") and answer.endswith("There is no recovery program yet."), answer
