@@ -59,6 +59,8 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     of its sentences: Debian/Node documents (fresh) 0.630 -> 0.667, apt/man-db/valgrind/xsltproc
     documents (fresh2) 0.755 -> 0.766, nothing else changed; 12 of 464 answers changed. Nor one
     opening with a question of the text: plain-text FAQs 0.775 -> 0.825, nothing else changed.
+    A fix is also asked for by "what do i use instead", "the right way", "any options left", "how do
+    I avoid/stop …": Debian/npm/pip 0.485 -> 0.500, nothing else changed (2 answers changed).
     """
     p = index.passages[hit.passage]
     text = index.doc_by_id[p.doc_id].text
@@ -144,7 +146,8 @@ _YES_NO = re.compile(r"^\W*(is|are|was|were|am|do|does|did|can|could|will|would|
 
 
 _FIX = re.compile(r"\b(work ?arounds?|fix(es)?|solutions?|what (do|should|can) i do|now what|what now|get around|"
-                  r"should i (worry|care)|is (that|this|it) a problem)\b", re.I)
+                  r"should i (worry|care)|is (that|this|it) a problem|(the )?right way|options? left|(use|do) instead|"
+                  r"what (can|should) i (tweak|change|try)|how (do|can|should) i (avoid|prevent|stop))\b", re.I)
 
 
 _EXPLAIN = re.compile(r"(^|\W)(why|how|what happens|what if|can i|should i)\b", re.I)

@@ -303,6 +303,9 @@ def test_a_reply_of_a_few_words_is_joined_by_what_follows(fake_engine, files, qu
     ("LD_LIBRARY_PATH gets dropped under ssh-agent, workaround?", True), ("scp breaks, any fix", True),
     ("go live fails, what should i do", True), ("i got into someone's data, now what", True),
     ("youtube warns the bitrate is low, should i worry", True), ("who do i ask for a fixed uid", False),
+    ("scp -L isnt supported, what do i use instead", True), ("whats the right way to set the terminal", True),
+    ("nothing resolves, any options left", True), ("how can i avoid the rebuild", True),
+    ("what does instead mean here", False), ("how do i stop being asked", True), ("what is the left option", False),
     ("what does the timing flag do", False),
 ])
 def test_a_question_that_asks_for_a_fix(question, fix):
