@@ -58,14 +58,16 @@ class QueryFacts:
 
 def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0) -> list[float]:
     h = hits[i]
-    # its lead over the best other passage: the runner-up for the top passage, the top for the others
-    nxt = max((o.score for j, o in enumerate(hits) if j != i), default=0.0)
+    # its lead over the best other passage: the runner-up for the top passage, the top for the others;
+    # a follow-up's prior for the last answer's passage (Hit.prior) ranks, it is not evidence
+    score = h.score - h.prior
+    nxt = max((o.score - o.prior for j, o in enumerate(hits) if j != i), default=0.0)
     top_terms = set(index.passage_terms[h.passage])
     null = index.manifest.get("null_scores") or {"mean": 0.0, "sd": 1.0}
     qnull = null.get("question") or {"mean": QUESTION_PRIOR[0], "sd": QUESTION_PRIOR[1]}
     faq = index.question_unit[h.passage] >= 0 and faq_corpus(index)
     question_z = (h.question - qnull["mean"]) / qnull["sd"] if faq else 0.0
-    return [(h.score - null["mean"]) / null["sd"], (h.score - nxt) / null["sd"], question_z, float(faq), q.coverage,
+    return [(score - null["mean"]) / null["sd"], (score - nxt) / null["sd"], question_z, float(faq), q.coverage,
             index.vocabulary.coverage(q.terms, lambda t: t in top_terms),
             0.0 if answer_type.fits(q.kind, span, q.text) else 1.0]
 

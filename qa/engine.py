@@ -132,15 +132,20 @@ class Engine:
         """The searched text (cleaned, typos repaired), its vector and the k best passages,
         from the named documents only when `documents` is given. With `history` (earlier turns,
         oldest first, each with .question and .answer), a follow-up question is searched with the
-        salient terms of those turns added (qa.conversation); a standalone one exactly as without."""
+        salient terms of those turns added (qa.conversation), and the passage the last answer came
+        from is preferred a little (qa.retrieve's `previous`); a standalone one exactly as without."""
         state = state or self.state
         asked = query = state.speller.correct(clean_question(question))
+        previous = None
         if history:  # before the synonyms, which could make a follow-up look like a standalone question
             query = conversation.search_text(query, history, state.index.vocabulary)
+            if query != asked:  # a follow-up: where the last answer came from is a candidate too
+                past = conversation.turns(history)
+                previous = state.index.passage_holding(past[-1].answer) if past else None
         query = state.alternates.expand(query)
         scope = state.index.scope(self.document_ids(documents, state)) if documents else None
         qvec = self._embedder().embed([query])[0]
-        return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope, asked=asked)
+        return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope, asked=asked, previous=previous)
 
     def ask(self, question: str, top_k: int | None = None, documents: list[str] | None = None,
             history: list | None = None, state: State | None = None) -> AskResponse:

@@ -168,6 +168,7 @@ class Index:
         self._passage_terms: list[list[str]] | None = None
         self._vocabulary = None
         self._by_doc: dict[str, list[Passage]] | None = None
+        self._rows_by_doc: dict[str, list[int]] | None = None
         self.build_name = ""  # the build folder it was loaded from (set by load and save)
         self._splits: dict[str, dict] | None = None  # document id -> its Document.splits (read when asked)
 
@@ -256,6 +257,27 @@ class Index:
                                   "(GET /api/documents lists them all).")
         wanted = set(doc_ids)
         return np.array([p.doc_id in wanted for p in self.passages], dtype=bool)
+
+    def passage_holding(self, text: str) -> int | None:
+        """The passage whose text holds `text` verbatim (an answer given from it), the first such
+        in corpus order; None when no passage does."""
+        text = text.strip()
+        if not text:
+            return None
+        if self._rows_by_doc is None:
+            self._rows_by_doc = {}
+            for i, p in enumerate(self.passages):
+                self._rows_by_doc.setdefault(p.doc_id, []).append(i)
+        for doc_id, rows in self._rows_by_doc.items():
+            doc_text = self.doc_by_id[doc_id].text
+            at = doc_text.find(text)
+            while at >= 0:
+                for i in rows:
+                    p = self.passages[i]
+                    if p.start <= at and at + len(text) <= p.end and text in p.text:
+                        return i
+                at = doc_text.find(text, at + 1)
+        return None
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         if self._by_doc is None:

@@ -493,3 +493,23 @@ def test_an_answer_opening_with_a_question_of_the_text_takes_in_one_more_sentenc
                                      "file has many blocks. There is no recovery program yet. Keep backups.\n"})
     answer = engine.ask("can i recover parts of a broken xz file").answer
     assert answer.startswith("Q:") and answer.endswith("There is no recovery program yet."), answer
+
+
+def test_the_last_answers_passage_is_a_candidate_however_low_it_ranks(fake_engine):
+    """Among many passages, one that matches nothing is not a candidate; named as `previous` (a
+    follow-up's last answer came from it), it is, with Weights.previous added to its score."""
+    from qa import retrieve
+
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima"]
+    paras = [f"The {a} unit talks to the {b} unit over port {n}. It logs to the {a} file." for n, (a, b) in
+             enumerate((a, b) for a in words for b in words if a != b)]
+    paras.append("Quartz sandwiches are unrelated to everything else here.")
+    engine = fake_engine({"units.md": "".join(f"## Part {n}\n\n{text}\n\n" for n, text in enumerate(paras))})
+    index = engine.index
+    odd = index.passage_holding("Quartz sandwiches are unrelated to everything else here.")
+    assert odd is not None and len(index.passages) > 3 * retrieve.CANDIDATE_PASSAGES
+    query, qvec, hits = engine.search("which port does the alpha unit use to reach bravo", len(index.passages))
+    assert odd not in [h.passage for h in hits]
+    hits = retrieve.search(index, qvec, query, len(index.passages), previous=odd)
+    (hit,) = [h for h in hits if h.passage == odd]
+    assert hit.prior == retrieve.Weights().previous

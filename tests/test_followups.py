@@ -117,3 +117,48 @@ def test_chat_carries_the_conversation_until_new(engine):
 def test_chat_ends_at_end_of_input(engine):
     result = CliRunner().invoke(app, ["chat", "--index", str(engine.settings.index)], input="what is inference?\n")
     assert result.exit_code == 0 and "inference" in result.stdout
+
+
+def test_the_passage_an_answer_came_from(engine):
+    index = engine.index
+    r = engine.ask("what is inference?")
+    at = index.passage_holding(r.answer)
+    assert at is not None and index.passages[at].id == r.citations[0].id
+    assert index.passage_holding("  " + r.answer + "\n") == at  # white space around it is not part of it
+    assert index.passage_holding("Sorry, I couldn't find an answer to that in the documents.") is None
+    assert index.passage_holding("") is None and index.passage_holding("   ") is None
+
+
+def test_a_follow_up_prefers_the_last_answers_passage_without_more_confidence(engine):
+    """The passage the last answer came from is a candidate and gains Weights.previous in the ranking;
+    the confidence reads the score without it (Hit.prior)."""
+    from qa import retrieve
+    from qa.calibration import QueryFacts, features
+
+    index = engine.index
+    query, qvec, hits = engine.search("what did they back before? investors betting", 40)
+    last = hits[-1].passage  # a passage far down the ranking
+    with_prior = retrieve.search(index, qvec, query, 40, previous=last)
+    prior = next(h for h in with_prior if h.passage == last)
+    plain = next(h for h in hits if h.passage == last)
+    assert prior.prior == retrieve.Weights().previous > 0 and plain.prior == 0
+    assert prior.score == pytest.approx(plain.score + prior.prior)
+    q = QueryFacts.of(index, query)
+    i = [h.passage for h in with_prior].index(last)
+    j = [h.passage for h in hits].index(last)
+    assert features(index, with_prior, q, "x", i)[0] == pytest.approx(features(index, hits, q, "x", j)[0])
+
+
+def test_a_follow_up_searches_near_the_last_answer_only_when_it_is_one(engine, monkeypatch):
+    """The last answer's passage is looked up for a follow-up only: a standalone question after it is
+    searched exactly as alone."""
+    from qa import retrieve
+
+    seen = []
+    real = retrieve.search
+    monkeypatch.setattr(retrieve, "search", lambda *a, **kw: seen.append(kw.get("previous")) or real(*a, **kw))
+    first = engine.ask("how fast has baseten been raising money?")
+    history = [Turn(question=first.question, answer=first.answer)]
+    engine.ask("does that worry anyone?", history=history)
+    engine.ask("who are the co-leads of the round?", history=history)
+    assert seen[-2] == engine.index.passage_holding(first.answer) is not None and seen[-1] is None
