@@ -67,7 +67,8 @@ class Passage:
 # 17: HTML: a <dt> that asks nothing heads its <dd> as a subheading (section path), not a sentence.
 # 18: ... unless it is inside an FAQ answer, long, without a <dd>, or nested deep; terms in a row head one <dd>.
 # 19: ... and the term stays the first paragraph of its definition's passage (it names what the passage is about).
-PARSER_VERSION = 19
+# 20: no sentence end after "eg." or "ie." (pysbd knows "e.g." and "i.e." only).
+PARSER_VERSION = 20
 
 
 @dataclass(frozen=True)
@@ -468,6 +469,9 @@ def _split(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for s, e in spans:
         if merged and merged[-1][1] == s and text[s - 1] in ".?!:":  # "~/.ssh", "1:7.1p1": one sentence
             merged[-1] = (merged[-1][0], e)  # (not after "。": Chinese and Japanese put no space there)
+        elif merged and _ABBREVIATION.search(text, merged[-1][0], merged[-1][1]) \
+                and not _BLANK.search(text, merged[-1][1], s):  # "…, eg. combining …": one sentence
+            merged[-1] = (merged[-1][0], e)
         else:
             merged.append((s, e))
     out = []
@@ -497,6 +501,8 @@ def windows(chunk: str) -> list[tuple[int, int]]:
 # a line break inside a paragraph (LF or CRLF), unless a blank line or a list item follows it
 _WRAP = re.compile(r"(?<![\r\n])[ \t]*(?:\r\n?|\n)[ \t]*(?![\r\n \t]*[\r\n]|[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t])")
 _MARKER = re.compile(r"(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_ABBREVIATION = re.compile(r"(?<![\w.])(?:eg|ie)\.$", re.I)  # ends a piece: "eg.", "ie." (no sentence ends there)
+_BLANK = re.compile(r"\n[ \t]*\r?\n")
 _ORNAMENT = re.compile(r"[\W_]*")
 
 

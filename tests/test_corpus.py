@@ -135,6 +135,20 @@ def test_no_sentence_ends_without_a_space_after_it(text: str, sentences: list[st
     assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == sentences
 
 
+@pytest.mark.parametrize("text, sentences", [
+    ("Edit them if you like, eg. combining similar ones. Next.", ["Edit them if you like, eg. combining similar ones.",
+                                                                  "Next."]),
+    ("Use a tool, ie. gzip, to do it. Next.", ["Use a tool, ie. gzip, to do it.", "Next."]),
+    ("Done. Eg. if it fails, retry. Next.", ["Done.", "Eg. if it fails, retry.", "Next."]),
+    ("Make a veggie. Next.", ["Make a veggie.", "Next."]),  # a word that ends in "ie" is not the abbreviation
+    ("A list, eg.\n\nA new paragraph.", ["A list, eg.", "A new paragraph."]),  # a blank line still ends it
+])
+def test_no_sentence_ends_after_eg_or_ie(text: str, sentences: list[str]):
+    from qa.corpus import split_sentences
+
+    assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == sentences
+
+
 def test_long_text_without_punctuation_is_split_in_windows_with_exact_offsets():
     from qa.corpus import SPLIT_WINDOW, split_sentences
 
