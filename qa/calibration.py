@@ -10,7 +10,8 @@ Features, each meaningful whatever the corpus:
   score_z       fused retrieval score of the top passage, relative to the corpus's own null
                 scores (qa.selfcal: what questions it cannot answer score on it)
   margin_z      its lead over the best other passage, in the same units (negative for a
-                passage below the top: a later citation is scored by how far it trails)
+                passage below the top: a later citation is scored by how far it trails; 0 for a
+                top passage that a follow-up's prior, Hit.prior, lifted above a better-scoring one)
   question_z    cosine to the top passage's FAQ question, relative to how close the corpus's FAQ
                 questions come to each other (0 unless `faq`)
   faq           1 when the top passage is an FAQ entry of an FAQ collection: at least half the
@@ -58,16 +59,18 @@ class QueryFacts:
 
 def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0) -> list[float]:
     h = hits[i]
-    # its lead over the best other passage: the runner-up for the top passage, the top for the others;
-    # a follow-up's prior for the last answer's passage (Hit.prior) ranks, it is not evidence
+    # its lead over the best other passage: the runner-up for the top passage, the top for the others.
+    # A follow-up's prior for the last answer's passage (Hit.prior) ranks, it is no evidence: scores
+    # are read without it, and a passage it lifted to the top leads by nothing (not by less than that)
     score = h.score - h.prior
     nxt = max((o.score - o.prior for j, o in enumerate(hits) if j != i), default=0.0)
+    lead = max(score - nxt, 0.0) if i == 0 else score - nxt
     top_terms = set(index.passage_terms[h.passage])
     null = index.manifest.get("null_scores") or {"mean": 0.0, "sd": 1.0}
     qnull = null.get("question") or {"mean": QUESTION_PRIOR[0], "sd": QUESTION_PRIOR[1]}
     faq = index.question_unit[h.passage] >= 0 and faq_corpus(index)
     question_z = (h.question - qnull["mean"]) / qnull["sd"] if faq else 0.0
-    return [(score - null["mean"]) / null["sd"], (score - nxt) / null["sd"], question_z, float(faq), q.coverage,
+    return [(score - null["mean"]) / null["sd"], lead / null["sd"], question_z, float(faq), q.coverage,
             index.vocabulary.coverage(q.terms, lambda t: t in top_terms),
             0.0 if answer_type.fits(q.kind, span, q.text) else 1.0]
 

@@ -136,14 +136,14 @@ class Engine:
         from is preferred a little (qa.retrieve's `previous`); a standalone one exactly as without."""
         state = state or self.state
         asked = query = state.speller.correct(clean_question(question))
+        scope = state.index.scope(self.document_ids(documents, state)) if documents else None
         previous = None
         if history:  # before the synonyms, which could make a follow-up look like a standalone question
             query = conversation.search_text(query, history, state.index.vocabulary)
             if query != asked:  # a follow-up: where the last answer came from is a candidate too
                 past = conversation.turns(history)
-                previous = state.index.passage_holding(past[-1].answer) if past else None
+                previous = state.index.passage_holding(past[-1].answer, scope) if past else None
         query = state.alternates.expand(query)
-        scope = state.index.scope(self.document_ids(documents, state)) if documents else None
         qvec = self._embedder().embed([query])[0]
         return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope, asked=asked, previous=previous)
 

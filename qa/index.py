@@ -168,7 +168,7 @@ class Index:
         self._passage_terms: list[list[str]] | None = None
         self._vocabulary = None
         self._by_doc: dict[str, list[Passage]] | None = None
-        self._rows_by_doc: dict[str, list[int]] | None = None
+        self._openings: dict[str, list[int]] | None = None
         self.build_name = ""  # the build folder it was loaded from (set by load and save)
         self._splits: dict[str, dict] | None = None  # document id -> its Document.splits (read when asked)
 
@@ -192,7 +192,7 @@ class Index:
 
     def warm(self) -> Index:
         """Build the lazy parts now (a server does this once at start-up)."""
-        self.faiss, self.bm25("passage"), self.bm25("sentence"), self.vocabulary
+        self.faiss, self.bm25("passage"), self.bm25("sentence"), self.vocabulary, self.openings()
         return self
 
     def bm25(self, level: str):
@@ -258,32 +258,44 @@ class Index:
         wanted = set(doc_ids)
         return np.array([p.doc_id in wanted for p in self.passages], dtype=bool)
 
-    def passage_holding(self, text: str) -> int | None:
-        """The passage whose text holds `text` verbatim (an answer given from it), the first such
-        in corpus order; None when no passage does."""
+    def passage_holding(self, text: str, scope: np.ndarray | None = None) -> int | None:
+        """The passage an answer was given from: the one passage (of `scope`, a mask over passages,
+        when given) whose text holds `text` verbatim from one of its sentences' starts, as every
+        answer starts; None when none does, or when several do (an answer such as "Yes." that more
+        than one FAQ entry gives names none of them). A prefix of an answer finds it too. Looked up
+        by the text's first words (openings), so it costs about the same on any corpus."""
         text = text.strip()
-        if not text:
+        words = text.split(maxsplit=2)
+        if not words:
             return None
-        if self._rows_by_doc is None:
-            self._rows_by_doc = {}
+        table = self.openings()
+        rows = table.get(" ".join(words[:2]), []) + (table.get(words[0], []) if len(words) > 1 else [])
+        found = {i for i in rows if (scope is None or scope[i]) and text in self.passages[i].text}
+        return found.pop() if len(found) == 1 else None
+
+    def openings(self) -> dict[str, list[int]]:
+        """How the sentences of the passages open -> the passages: a sentence's first two words
+        (its only word when it has one: "libvirt", "Yes."), the passage's own start included;
+        built on first use."""
+        if self._openings is None:
+            out: dict[str, list[int]] = {}
             for i, p in enumerate(self.passages):
-                self._rows_by_doc.setdefault(p.doc_id, []).append(i)
-        for doc_id, rows in self._rows_by_doc.items():
-            doc_text = self.doc_by_id[doc_id].text
-            at = doc_text.find(text)
-            while at >= 0:
-                for i in rows:
-                    p = self.passages[i]
-                    if p.start <= at and at + len(text) <= p.end and text in p.text:
-                        return i
-                at = doc_text.find(text, at + 1)
-        return None
+                text = self.doc_by_id[p.doc_id].text
+                for a, b in ((p.start, p.sentences[0][1] if p.sentences else p.end), *p.sentences):
+                    words = text[a:b].split(maxsplit=2)
+                    if words:
+                        rows = out.setdefault(" ".join(words[:2]), [])
+                        if not rows or rows[-1] != i:
+                            rows.append(i)
+            self._openings = out  # assigned whole: a concurrent request sees none or all of it
+        return self._openings
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         if self._by_doc is None:
-            self._by_doc = {}
+            by_doc: dict[str, list[Passage]] = {}
             for p in self.passages:
-                self._by_doc.setdefault(p.doc_id, []).append(p)
+                by_doc.setdefault(p.doc_id, []).append(p)
+            self._by_doc = by_doc  # assigned whole: a concurrent request sees none or all of it
         return self._by_doc.get(doc_id, [])
 
     def splits_of(self, doc_id: str) -> dict:

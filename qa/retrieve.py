@@ -27,9 +27,11 @@ Development sets: 4 of 5 such questions were missed; with 0.6 (0.3 too little; 0
 
 A follow-up (qa.conversation) most often asks about what the last answer said, or next to it (of 71
 development dialogues, 40 expected answers lie in the last answer's passage, 13 beside it): the
-passage the last answer came from (`previous`) is a candidate and gains w_previous in the ranking,
-not in the confidence (Hit.prior). Dialogue hit@1 with 0.03: article dev 0.684 -> 0.737, READMEs
-0.60 -> 0.65, the others unchanged; 0.05 loses one on pip/npm/ssh, 0.1 more; its neighbours too: no gain.
+passage the last answer came from (`previous`) is a candidate and gains w_previous in the ranking.
+It is no evidence that the passage answers: the confidence reads scores without it (Hit.prior), a
+passage it lifted to the top as level with the one it passed. Dialogue hit@1 with 0.03: article dev
+0.684 -> 0.737, READMEs 0.60 -> 0.65, the others unchanged; 0.05 loses one on pip/npm/ssh, 0.1 more;
+its neighbours too: no gain.
 
 A passage scores as its best sentence. An FAQ entry's answer was written whole for its question,
 so for FAQ passages the whole entry and its question weigh more and any one sentence less
@@ -41,7 +43,7 @@ to 0.3, which matters for prose only where alternates.yaml gives a passage curat
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -86,9 +88,10 @@ class Hit:
 # that a change re-measures them. Bump the number when score_passage's formula or what BM25 counts
 # changes (4: Index.sentence_terms; 5: passage coverage; 6: definitions; 7: a definition opens its
 # sentence, at most MAX_DEFINING); a change
-# of weights or candidate counts changes the version by itself.
-SCORING_VERSION = "7-" + hashlib.sha256(repr((Weights(), CANDIDATE_UNITS, CANDIDATE_PASSAGES, SCOPE_WHOLE))
-                                        .encode()).hexdigest()[:12]
+# of weights or candidate counts changes the version by itself (not Weights.previous: null scores
+# are measured on questions asked alone).
+SCORING_VERSION = "7-" + hashlib.sha256(repr((replace(Weights(), previous=0.0), CANDIDATE_UNITS, CANDIDATE_PASSAGES,
+                                              SCOPE_WHOLE)).encode()).hexdigest()[:12]
 
 
 def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = Weights(),
@@ -97,15 +100,14 @@ def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = W
     `asked`: the question as asked, when `question` (what is searched) has words added to it
     (synonyms, a follow-up's borrowed words): what it asks for is read from it (definitions).
     `previous`: for a follow-up, the passage the conversation's last answer came from; it is a
-    candidate and gains w.previous."""
+    candidate and gains w.previous (ignored when it lies outside `scope`)."""
     bm25_s = sentence_bm25(index, question)
     cov = passage_coverage(index, question)
     defining = definitions(index, asked if asked is not None else question, bm25_s)
     if previous is not None and scope is not None and not scope[previous]:
         previous = None
     if scope is not None and scope.sum() <= SCOPE_WHOLE:  # every passage in scope, scored at once
-        candidates = best_in_scope(index, qvec, bm25_s, scope, max(k, CANDIDATE_PASSAGES), w, cov, defining,
-                                   previous)
+        candidates = best_in_scope(index, qvec, bm25_s, scope, max(k, CANDIDATE_PASSAGES), w, cov, defining)
     else:
         candidates = candidate_passages(index, qvec, question, scope)
         candidates += [i for i in defining if (scope is None or scope[i]) and i not in candidates]
@@ -193,8 +195,7 @@ def passage_coverage(index: Index, question: str) -> np.ndarray:
 
 
 def best_in_scope(index: Index, qvec: np.ndarray, bm25_s: np.ndarray, scope: np.ndarray, n: int,
-                  w: Weights = Weights(), cov: np.ndarray | None = None, defining: list[int] = (),
-                  previous: int | None = None) -> list[int]:
+                  w: Weights = Weights(), cov: np.ndarray | None = None, defining: list[int] = ()) -> list[int]:
     """The n passages of `scope` that score best, every passage in it scored by score_passage's formula
     in one pass of array arithmetic: a scope of hundreds of passages (a question limited to some
     documents; each of qa.selfcal's leave-one-out probes) costs a few matrix products, not a Python
@@ -234,10 +235,6 @@ def best_in_scope(index: Index, qvec: np.ndarray, bm25_s: np.ndarray, scope: np.
         d = np.asarray(defining, dtype=np.int64)
         at = np.minimum(np.searchsorted(passages, d), len(passages) - 1)
         best[at[passages[at] == d]] += w.definition
-    if previous is not None:
-        at = int(np.searchsorted(passages, previous))
-        if at < len(passages) and passages[at] == previous:
-            best[at] += w.previous
     if len(passages) > len(inside):
         best = best[inside]
     top = np.lexsort((inside, -best))[:n]  # ties in document order, as when scoring one by one

@@ -46,7 +46,7 @@ class Turn(BaseModel):
     """An earlier turn of the conversation: what was asked and what the bot answered."""
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    answer: str = Field(default="", max_length=MAX_ANSWER_CHARS, description="the answer given (its `answer` field)")
+    answer: str = Field(default="", max_length=MAX_ANSWER_CHARS, description="the answer given (its `answer` field, as it came or a prefix of it)")
 
 
 class AskRequest(BaseModel):

@@ -59,8 +59,8 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     of its sentences: Debian/Node documents (fresh) 0.630 -> 0.667, apt/man-db/valgrind/xsltproc
     documents (fresh2) 0.755 -> 0.766, nothing else changed; 12 of 464 answers changed. Nor one
     opening with a question of the text: plain-text FAQs 0.775 -> 0.825, nothing else changed.
-    A fix is also asked for by "what do i use instead", "the right way", "any options left", "how do
-    I avoid/stop …": Debian/npm/pip 0.485 -> 0.500, nothing else changed (2 answers changed).
+    A fix is also asked for by "… what do i use instead", "the right way", "any options left", "how do
+    I avoid/prevent …": Debian/npm/pip 0.485 -> 0.500, nothing else changed (2 answers changed).
     """
     p = index.passages[hit.passage]
     text = index.doc_by_id[p.doc_id].text
@@ -94,20 +94,33 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
             j = max(neighbours, key=lambda j: scores[j])
             if scores[j] >= scores[best] - SPAN_EXTEND:
                 lo, hi = min(best, j), max(best, j)
-    # an answer opening with a label ("libvirt", "--profile or --norman": what the next sentence
-    # is about) or with a question of the text keeps it and takes in one more sentence
-    if pairs and hi - lo < 2 and hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] \
-            and (label(text[slice(*p.sentences[lo])]) or not answers[lo]):
-        hi += 1
+    # an answer opening with a label ("libvirt", "--nonet": what the next sentence is about) or a
+    # question of the text keeps it but does not count it as one of its sentences: `own` is where
+    # its own sentences begin. A label alone takes in what it labels; a pair of it and one
+    # sentence stands for a pair of sentences, and goes on to the next one of that paragraph
+    own = lo
+    labels = [label(text[a:b]) for a, b in p.sentences] if pairs else []
+    if pairs and (labels[lo] or not answers[lo]):
+        goes_on = hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] and not labels[hi + 1]
+        if lo == hi and goes_on:
+            hi = own = hi + 1
+        elif lo == hi:  # a label that labels nothing here (the passage ends): the best other sentence
+            others = np.where(answers & ~np.array(labels), hit.sentence_scores, -np.inf)
+            if np.isfinite(others.max()):
+                lo = hi = own = int(np.argmax(others))
+        else:
+            own = lo + 1
+            if goes_on and same_paragraph[hi]:
+                hi += 1
     # a sentence that only says again what was asked is joined by the next one (in the next
     # paragraph too: a problem stated, then solved), unless the question asks yes or no (then
     # saying it again is the answer) or the next one introduces something left out ("These are:")
-    if asked and lo == hi and hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] \
+    if asked and own == hi and hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] \
             and not yes_no(question) and not text[slice(*p.sentences[hi + 1])].rstrip().endswith((":", "：")) \
             and restates(index, text[slice(*p.sentences[hi])], asked):
         hi += 1
     def may_go_on(hi: int) -> bool:  # the answer may take in the sentence after sentence `hi`
-        return pairs and hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] and answers[lo:hi + 1].sum() < 3
+        return pairs and hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] and answers[own:hi + 1].sum() < 3
 
     # asked for a fix ("…, workaround?", "should i worry?"), the sentence that matches best is most
     # often the problem as the text states it: the next one is the fix; in the next paragraph too
@@ -118,7 +131,7 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
         hi += 1
     # asked why, how, what happens, what if, can or should I: the answer is an explanation, which
     # seldom fits in one sentence; a lone sentence takes in the next one of its paragraph
-    if lo == hi and may_go_on(hi) and same_paragraph[hi] and explains(question):
+    if own == hi and may_go_on(hi) and same_paragraph[hi] and explains(question):
         hi += 1
     # a reply of a word or three ("No.", "No, sorry.", "Yes, it is.") says little alone: the
     # sentences after it in its paragraph say why or what to do instead
@@ -146,8 +159,9 @@ _YES_NO = re.compile(r"^\W*(is|are|was|were|am|do|does|did|can|could|will|would|
 
 
 _FIX = re.compile(r"\b(work ?arounds?|fix(es)?|solutions?|what (do|should|can) i do|now what|what now|get around|"
-                  r"should i (worry|care)|is (that|this|it) a problem|(the )?right way|options? left|(use|do) instead|"
-                  r"what (can|should) i (tweak|change|try)|how (do|can|should) i (avoid|prevent|stop))\b", re.I)
+                  r"should i (worry|care)|is (that|this|it) a problem|(the )?right way|options? left|"
+                  r"(use|do|try) instead(?=\W*$)|what (can|should) i (tweak|change|try)|how (do|can|should) i (avoid|prevent))\b",
+                  re.I)
 
 
 _EXPLAIN = re.compile(r"(^|\W)(why|how|what happens|what if|can i|should i)\b", re.I)
@@ -160,19 +174,25 @@ def explains(question: str) -> bool:
 
 
 _NOT_LABEL = re.compile(r"[|\t\r\n]")  # a table row, or more than one line
+# Chinese, Japanese and Korean: no spaces between words, so "one word" may be a whole sentence
+_WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+LABEL_WIDE_CHARS = 8  # characters, at most, of a label in those scripts ("配置文件")
 _LABEL_END = re.compile(r"[.!?:;…。！？：；]['\"”’)\]»]*\s*$")
 
 
 def label(sentence: str) -> bool:
     """A line that names something rather than says something: a term of a definition list
     ("libvirt", "--profile or --norman"), a link alone, a caption. It has at most LABEL_WORDS words
-    (LABEL_CHARS characters), or is one word, and no sentence-ending punctuation; a table row
-    ("| --foo | 10 |") is not a label."""
+    (LABEL_CHARS characters), or is one word, and no sentence-ending punctuation; in Chinese,
+    Japanese or Korean at most LABEL_WIDE_CHARS characters. A table row ("| --foo | 10 |") is not a
+    label, nor a line of code without a letter ("}")."""
     sentence = sentence.strip()
     words = sentence.split()
-    return bool(words) and not _LABEL_END.search(sentence) and not _NOT_LABEL.search(sentence) \
-        and any(c.isalpha() for c in sentence) \
-        and (len(words) == 1 or (len(words) <= LABEL_WORDS and len(sentence) <= LABEL_CHARS))
+    if not words or _LABEL_END.search(sentence) or _NOT_LABEL.search(sentence) or not any(c.isalpha() for c in sentence):
+        return False
+    if _WIDE.search(sentence):
+        return len(sentence) <= LABEL_WIDE_CHARS
+    return len(words) == 1 or (len(words) <= LABEL_WORDS and len(sentence) <= LABEL_CHARS)
 
 
 def short_reply(sentence: str) -> bool:

@@ -305,7 +305,8 @@ def test_a_reply_of_a_few_words_is_joined_by_what_follows(fake_engine, files, qu
     ("youtube warns the bitrate is low, should i worry", True), ("who do i ask for a fixed uid", False),
     ("scp -L isnt supported, what do i use instead", True), ("whats the right way to set the terminal", True),
     ("nothing resolves, any options left", True), ("how can i avoid the rebuild", True),
-    ("what does instead mean here", False), ("how do i stop being asked", True), ("what is the left option", False),
+    ("what does instead mean here", False), ("how can i prevent being asked", True), ("what is the left option", False),
+    ("what do i use instead?", True), ("what do people use instead of make", False), ("how do i stop the service", False),
     ("what does the timing flag do", False),
 ])
 def test_a_question_that_asks_for_a_fix(question, fix):
@@ -456,6 +457,7 @@ def check_scope(index, question, qvec, bm25_s, cov, scope):
     ("No.", False), ("These are:", False), ("Is it safe?", False),  # a reply, an introduction, a question
     ("Some web servers run as www-data.", False), ("the maximum number of open files per user", False),
     ("| --foo | 10 |", False), ("return 0;\n}", False), ("}", False), ("42", False),  # a table row, code, numbers
+    ("配置文件", True), ("这是一个很长的中文句子没有标点符号但是它确实说了很多关于配置文件的事情", False),  # no spaces to count words by
 ])
 def test_a_label(sentence, is_label):
     from qa.span import label
@@ -463,27 +465,44 @@ def test_a_label(sentence, is_label):
     assert label(sentence) is is_label
 
 
-def test_an_answer_opening_with_a_label_takes_in_the_sentence_after(fake_engine):
-    """A term of a definition list may match the question best; alone, or with only the first
-    sentence of what it labels, it says little: it does not count as one of the answer's sentences."""
+def span_of(engine, text_scores, question: str = ""):
+    """The answer span of the corpus's one passage when its sentences score `text_scores`."""
     import numpy as np
 
     from qa.answer import span_text
+    from qa.lexical import terms
     from qa.retrieve import Hit
     from qa.span import answer_span
 
+    index = engine.index
+    (passage,) = range(len(index.passages))
+    assert len(index.passages[passage].sentences) == len(text_scores)
+    hit = Hit(passage, 1.0, index.first_sentence[passage], np.array(text_scores), 0.5, 0.0)
+    return span_text(index, hit, answer_span(index, hit, asked=terms(question), question=question))
+
+
+def test_an_answer_opening_with_a_label_takes_in_the_sentence_after(fake_engine):
+    """A term of a definition list may match the question best; alone, or with only the first
+    sentence of what it labels, it says little: it does not count as one of the answer's sentences."""
     text = ("sync\n\nThe shell of user sync is /bin/sync. Thus anyone can sync the system at the console. "
             "It is explained in Debian Policy.\n")
     engine = fake_engine({"groups.txt": text})
-    index = engine.index
-    (passage,) = range(len(index.passages))
-    assert len(index.passages[passage].sentences) == 4
     first, second = "The shell of user sync is /bin/sync.", "Thus anyone can sync the system at the console."
-    for scores, want in [([1.0, 0.5, 0.4, 0.3], f"sync\n\n{first}"),  # the label alone: it and the next
-                         ([1.0, 0.99, 0.4, 0.3], f"sync\n\n{first} {second}"),  # the label and the next: one more
-                         ([0.2, 1.0, 0.4, 0.3], first)]:  # no label: as before
-        hit = Hit(passage, 1.0, index.first_sentence[passage], np.array(scores), 0.5, 0.0)
-        assert span_text(index, hit, answer_span(index, hit)) == want
+    assert span_of(engine, [1.0, 0.5, 0.4, 0.3]) == f"sync\n\n{first}"  # the label alone: it and the next
+    assert span_of(engine, [1.0, 0.99, 0.4, 0.3]) == f"sync\n\n{first} {second}"  # the label and one: one more
+    assert span_of(engine, [0.2, 1.0, 0.4, 0.3]) == first  # no label: as before
+    # asked why, a lone sentence takes in the next one: after a label too, it is still lone
+    assert span_of(engine, [1.0, 0.5, 0.4, 0.3], "why is the shell of sync /bin/sync") == f"sync\n\n{first} {second}"
+
+
+def test_a_label_does_not_take_in_the_next_label_or_stand_alone(fake_engine):
+    engine = fake_engine({"groups.txt": "sync\n\nThe shell of user sync is /bin/sync.\n\ngames\n\n"
+                                        "Players of games use this account.\n"})
+    # the label and its one sentence: the next entry's label is not taken in
+    assert span_of(engine, [1.0, 0.99, 0.1, 0.1]) == "sync\n\nThe shell of user sync is /bin/sync."
+    engine = fake_engine({"groups.txt": "The shell of user sync is /bin/sync.\n\nsync\n"})
+    # a label that labels nothing in its passage is not the answer: the best other sentence is
+    assert span_of(engine, [0.5, 1.0]) == "The shell of user sync is /bin/sync."
 
 
 def test_an_answer_opening_with_a_question_of_the_text_takes_in_one_more_sentence(fake_engine):
@@ -513,3 +532,65 @@ def test_the_last_answers_passage_is_a_candidate_however_low_it_ranks(fake_engin
     hits = retrieve.search(index, qvec, query, len(index.passages), previous=odd)
     (hit,) = [h for h in hits if h.passage == odd]
     assert hit.prior == retrieve.Weights().previous
+
+
+def test_the_passage_an_answer_was_given_from(fake_engine):
+    import json as _json
+
+    rows = [{"id": "csv", "question": "Can I export my data as CSV?", "answer": "Yes."},
+            {"id": "free", "question": "Is the free plan limited to three projects?", "answer": "Yes."},
+            {"id": "sso", "question": "Do you support single sign-on?",
+             "answer": "Single sign-on works with any SAML provider. Set it up under Settings."}]
+    engine = fake_engine({"faq.jsonl": "\n".join(_json.dumps(r) for r in rows) + "\n",
+                          "groups.txt": "sync\n\nThe shell of user sync is /bin/sync. It syncs.\n"})
+    index = engine.index
+    ids = [p.id for p in index.passages]
+    sso = ids.index("sso")
+    assert index.passage_holding("Single sign-on works with any SAML provider. Set it up under Settings.") == sso
+    assert index.passage_holding("Single sign-on works with any SAML provider.") == sso  # a prefix of it
+    assert index.passage_holding("  Set it up under Settings.\n") == sso  # from a later sentence, space around
+    assert index.passage_holding("Yes.") is None  # two entries give it: neither is named
+    sync = index.passage_holding("sync\n\nThe shell of user sync is /bin/sync.")  # opening with a one-word label
+    assert sync is not None and index.passages[sync].doc_id == "groups.txt"
+    assert index.passage_holding("works with any SAML provider.") is None  # not from a sentence's start
+    assert index.passage_holding("Sorry, I couldn't find an answer to that in the documents.") is None
+    scope = index.scope(["groups.txt"])
+    assert index.passage_holding("Single sign-on works with any SAML provider.", scope) is None  # out of scope
+    assert index.passage_holding("sync\n\nThe shell of user sync is /bin/sync.", scope) == sync
+
+
+def test_a_scoped_follow_up_never_borrows_a_passage_outside_its_scope(fake_engine):
+    from qa import retrieve
+
+    engine = fake_engine({"a.md": "# A\n\nThe alpha unit talks to bravo over port 7.\n",
+                          "b.md": "# B\n\nThe charlie unit talks to delta over port 9.\n"})
+    index = engine.index
+    a = index.passage_holding("The alpha unit talks to bravo over port 7.")
+    b = index.passage_holding("The charlie unit talks to delta over port 9.")
+    query, qvec, _ = engine.search("which port does charlie use", 5)
+    scope = index.scope(["b.md"])
+    hits = retrieve.search(index, qvec, query, 5, scope=scope, previous=a)  # a is outside: ignored
+    assert [h.passage for h in hits] == [b] and hits[0].prior == 0
+    hits = retrieve.search(index, qvec, query, 5, scope=scope, previous=b)  # scored whole (best_in_scope)
+    assert hits[0].passage == b and hits[0].prior == retrieve.Weights().previous
+
+
+def test_a_passage_the_prior_lifts_to_the_top_leads_by_nothing(fake_engine):
+    """The confidence reads scores without the prior: the lifted passage's own score, and a lead of 0
+    (not the negative one it has on scores alone); the passage it passed trails by its true margin."""
+    from dataclasses import replace
+
+    from qa.calibration import QueryFacts, features
+
+    engine = fake_engine({"a.md": "# A\n\nThe alpha unit talks to bravo over port 7.\n\n# B\n\n"
+                                  "The charlie unit talks to delta over port 9.\n"})
+    index = engine.index
+    query, _, hits = engine.search("which port does alpha use", 2)
+    assert len(hits) == 2 and hits[0].score > hits[1].score
+    gap = hits[0].score - hits[1].score
+    lifted = [replace(hits[1], score=hits[1].score + gap + 0.01, prior=gap + 0.01), hits[0]]
+    q = QueryFacts.of(index, query)
+    plain_top, plain_second = features(index, hits, q, "x", 0), features(index, hits, q, "x", 1)
+    top, second = features(index, lifted, q, "x", 0), features(index, lifted, q, "x", 1)
+    assert top[0] == pytest.approx(plain_second[0]) and top[1] == 0.0
+    assert second[0] == pytest.approx(plain_top[0]) and second[1] == pytest.approx(plain_top[1]) and plain_top[1] > 0

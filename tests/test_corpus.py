@@ -142,6 +142,8 @@ def test_no_sentence_ends_without_a_space_after_it(text: str, sentences: list[st
     ("Done. Eg. if it fails, retry. Next.", ["Done.", "Eg. if it fails, retry.", "Next."]),
     ("Make a veggie. Next.", ["Make a veggie.", "Next."]),  # a word that ends in "ie" is not the abbreviation
     ("A list, eg.\n\nA new paragraph.", ["A list, eg.", "A new paragraph."]),  # a blank line still ends it
+    ("A list, eg.\r\rA new paragraph.", ["A list, eg.", "A new paragraph."]),  # with old Mac line ends too
+    ("It does not render in IE. Use Firefox instead.", ["It does not render in IE.", "Use Firefox instead."]),
 ])
 def test_no_sentence_ends_after_eg_or_ie(text: str, sentences: list[str]):
     from qa.corpus import split_sentences

@@ -162,3 +162,17 @@ def test_a_follow_up_searches_near_the_last_answer_only_when_it_is_one(engine, m
     engine.ask("does that worry anyone?", history=history)
     engine.ask("who are the co-leads of the round?", history=history)
     assert seen[-2] == engine.index.passage_holding(first.answer) is not None and seen[-1] is None
+
+
+def test_a_follow_up_prefers_the_passage_of_the_most_recent_answer(engine, monkeypatch):
+    from qa import retrieve
+
+    seen = []
+    real = retrieve.search
+    monkeypatch.setattr(retrieve, "search", lambda *a, **kw: seen.append(kw.get("previous")) or real(*a, **kw))
+    first = engine.ask("what is inference?")
+    second = engine.ask("who are the co-leads of the round?")
+    assert engine.index.passage_holding(first.answer) != engine.index.passage_holding(second.answer)
+    history = [Turn(question=first.question, answer=first.answer), Turn(question=second.question, answer=second.answer)]
+    engine.ask("is Wellington one of them?", history=history)
+    assert seen[-1] == engine.index.passage_holding(second.answer) is not None
