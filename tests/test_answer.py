@@ -594,3 +594,14 @@ def test_a_passage_the_prior_lifts_to_the_top_leads_by_nothing(fake_engine):
     top, second = features(index, lifted, q, "x", 0), features(index, lifted, q, "x", 1)
     assert top[0] == pytest.approx(plain_second[0]) and top[1] == 0.0
     assert second[0] == pytest.approx(plain_top[0]) and second[1] == pytest.approx(plain_top[1]) and plain_top[1] > 0
+
+
+def test_a_lone_sentence_takes_in_the_next_one_that_leans_on_it(fake_engine):
+    text = ("Try the --track-origins=yes option to get extra information. This makes Memcheck run slower. "
+            "Memcheck also finds leaks.\n")
+    engine = fake_engine({"notes.txt": text})
+    assert span_of(engine, [1.0, 0.2, 0.1]) == ("Try the --track-origins=yes option to get extra information. "
+                                               "This makes Memcheck run slower.")
+    engine = fake_engine({"notes.txt": "Try the --track-origins=yes option to get extra information. Memcheck "
+                                       "runs slower then. Memcheck also finds leaks.\n"})
+    assert span_of(engine, [1.0, 0.2, 0.1]) == "Try the --track-origins=yes option to get extra information."
