@@ -605,3 +605,20 @@ def test_a_lone_sentence_takes_in_the_next_one_that_leans_on_it(fake_engine):
     engine = fake_engine({"notes.txt": "Try the --track-origins=yes option to get extra information. Memcheck "
                                        "runs slower then. Memcheck also finds leaks.\n"})
     assert span_of(engine, [1.0, 0.2, 0.1]) == "Try the --track-origins=yes option to get extra information."
+
+
+def test_asked_why_an_answer_goes_on_to_the_reason(fake_engine):
+    text = ("The tty group must have the GID 5. The reason is that devpts is mounted before users can be "
+            "looked up. Other groups may have any GID.\n")
+    engine = fake_engine({"groups.txt": text})
+    first, reason = "The tty group must have the GID 5.", "The reason is that devpts is mounted before users can be looked up."
+    assert span_of(engine, [1.0, 0.2, 0.1], "why does the tty group need gid 5") == f"{first} {reason}"
+    assert span_of(engine, [1.0, 0.2, 0.1], "which gid does the tty group have") == first  # no reason asked for
+
+
+@pytest.mark.parametrize("question, why", [("why is the tty gid fixed", True), ("how come it fails", True),
+                                           ("what's the reason for gid 5", True), ("which gid is it", False)])
+def test_a_question_that_asks_why(question, why):
+    from qa.span import asks_why
+
+    assert asks_why(question) is why
