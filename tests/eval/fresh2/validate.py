@@ -7,6 +7,10 @@ questions.jsonl (keys, counts, 4-15 words, exactly one occurrence in exactly one
 within a single source line, no markup characters, visible text only for HTML, within one
 answer field for the FAQ file). Prints OK or PROBLEMS.
 
+dialogues.jsonl (development dialogues added 2026-11-28 late evening, after the set was
+retired as a blind set): 2-3 turns, 18-22 with an expected text under the questions' rules and
+4-5 with expected null, no two alike.
+
 The checks themselves are tests/eval/setcheck.py's, with this set's limits below.
 """
 import os
@@ -28,4 +32,5 @@ FAQ_SOURCE = '/usr/share/doc/sed/sedfaq.txt.gz'   # answers are verbatim from he
 
 sys.exit(0 if check(B, SOURCES, FAQ_FILE, FAQ_SOURCE, N_ANS=(60, None), N_UNANS=(18, None),
                     FILE_SIZE=None, TOTAL_SIZE=(30_000, 70_000), FAQ_ROWS=(8, 12),
-                    FAQ_COLLAPSE=True, FAQ_STR_FIELDS=True) else 1)
+                    FAQ_COLLAPSE=True, FAQ_STR_FIELDS=True,
+                    DIALOGUES={'N_ANS': (18, 22), 'N_UNANS': (4, 5), 'TURNS': (2, 3)}) else 1)

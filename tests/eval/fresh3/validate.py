@@ -10,6 +10,10 @@ source line, no markup characters, no leading/trailing space, visible text only 
 and identical in the raw HTML, within one answer field for the FAQ file). Prints OK or
 PROBLEMS.
 
+dialogues.jsonl (development dialogues added 2026-11-28 late evening, after the set was
+retired as a blind set): 2-3 turns, 18-22 with an expected text under the questions' rules and
+4-5 with expected null, no two alike.
+
 The checks themselves are tests/eval/setcheck.py's, with this set's limits below.
 """
 import os
@@ -31,4 +35,5 @@ FAQ_SOURCE = '/usr/share/doc/lsof/00FAQ.gz'   # answers are verbatim from here (
 
 sys.exit(0 if check(B, SOURCES, FAQ_FILE, FAQ_SOURCE, N_ANS=(70, 90), N_UNANS=(15, 20),
                     FILE_SIZE=(2_000, 25_000), TOTAL_SIZE=(30_000, 75_000), FAQ_ROWS=(8, 12),
-                    FAQ_COLLAPSE=True, FAQ_STR_FIELDS=True, STRIP_EXPECTED=True) else 1)
+                    FAQ_COLLAPSE=True, FAQ_STR_FIELDS=True, STRIP_EXPECTED=True,
+                    DIALOGUES={'N_ANS': (18, 22), 'N_UNANS': (4, 5), 'TURNS': (2, 3)}) else 1)
