@@ -137,15 +137,27 @@ class Engine:
         state = state or self.state
         asked = query = state.speller.correct(clean_question(question))
         scope = state.index.scope(self.document_ids(documents, state)) if documents else None
-        previous = None
+        previous, alone = None, False
         if history:  # before the synonyms, which could make a follow-up look like a standalone question
             query = conversation.search_text(query, history, state.index.vocabulary)
             if query != asked:  # a follow-up: where the last answer came from is a candidate too
                 past = conversation.turns(history)
                 previous = state.index.passage_holding(past[-1].answer, scope) if past else None
+                alone = conversation.names_its_own(asked, state.index.vocabulary)
         query = state.alternates.expand(query)
-        qvec = self._embedder().embed([query])[0]
-        return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope, asked=asked, previous=previous)
+        if not alone:
+            qvec = self._embedder().embed([query])[0]
+            return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope, asked=asked,
+                                                previous=previous)
+        # a follow-up that names things of its own ("do i need to be root to try that?"): ranked by
+        # both searches, with the borrowed words and without them (qa.retrieve.reorder)
+        own = state.alternates.expand(asked)
+        qvec, ovec = self._embedder().embed([query, own])
+        pool = max(k, retrieve.CANDIDATE_PASSAGES)
+        hits = retrieve.reorder(retrieve.search(state.index, qvec, query, k=pool, scope=scope, asked=asked,
+                                                previous=previous),
+                                retrieve.search(state.index, ovec, own, k=pool, scope=scope, asked=asked))
+        return query, qvec, hits[:k]
 
     def ask(self, question: str, top_k: int | None = None, documents: list[str] | None = None,
             history: list | None = None, state: State | None = None) -> AskResponse:

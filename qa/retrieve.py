@@ -118,6 +118,15 @@ def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = W
     return hits[:k]
 
 
+def reorder(hits: list[Hit], alone: list[Hit], weight: float = 1.0) -> list[Hit]:
+    """`hits` (a follow-up searched with the words it borrows) in the order of their score plus
+    `weight` times their score in `alone` (the follow-up searched by itself; the lowest score
+    there for a passage it did not find). The scores stay as they were: the confidence reads them."""
+    own = {h.passage: h.score for h in alone}
+    floor = min(own.values(), default=0.0)
+    return sorted(hits, key=lambda h: -(h.score + weight * own.get(h.passage, floor)))
+
+
 def sentence_bm25(index: Index, question: str) -> np.ndarray:
     """Every sentence's BM25 score for the question, divided by the best one's (all 0 when none matches)."""
     bm25_s = index.bm25("sentence").scores(question)

@@ -226,3 +226,32 @@ def test_a_what_if_or_ok_but_question_that_names_its_topic_stands_alone():
         assert not is_follow_up(question, vocab), read(question, vocab)
     assert is_follow_up("what if i don't use pam?", vocab)
     assert is_follow_up("and the password reset fails on the server?", vocab)  # "and …" always leans back
+
+
+@pytest.mark.parametrize("question, own", [
+    ("does it work on aws too?", False),  # one specific word ("aws"): it leans on the conversation
+    ("does it compete with aws too?", True),  # "compete", "aws"
+    ("what about the series d valuation?", True),
+    ("is that realistic?", False), ("and why?", False),
+    ("do critics dislike the split-priced structure?", True),
+    ("what do i need for it to work?", False),  # everyday words only
+])
+def test_a_follow_up_that_names_things_of_its_own(known, question, own):
+    assert conv.names_its_own(question, known) is own
+    assert len(conv.specific_words(question, known)) >= conv.OWN_WORDS if own else True
+
+
+def test_a_follow_up_is_ranked_by_both_searches_without_changing_scores():
+    from qa.retrieve import Hit, reorder
+    import numpy as np
+
+    def hit(passage, score):
+        return Hit(passage, score, 0, np.zeros(1), 0.0, 0.0)
+
+    borrowed = [hit(1, 1.0), hit(2, 0.95), hit(3, 0.5)]
+    alone = [hit(2, 0.9), hit(3, 0.8), hit(4, 0.7)]  # passage 1 not found alone: it counts as 0.7
+    out = reorder(borrowed, alone)
+    assert [h.passage for h in out] == [2, 1, 3]  # 1.85, 1.7, 1.3
+    assert [h.score for h in out] == [0.95, 1.0, 0.5]  # the confidence reads these
+    assert [h.passage for h in reorder(borrowed, alone, weight=0.0)] == [1, 2, 3]
+    assert [h.passage for h in reorder(borrowed, [])] == [1, 2, 3]

@@ -176,3 +176,21 @@ def test_a_follow_up_prefers_the_passage_of_the_most_recent_answer(engine, monke
     history = [Turn(question=first.question, answer=first.answer), Turn(question=second.question, answer=second.answer)]
     engine.ask("is Wellington one of them?", history=history)
     assert seen[-1] == engine.index.passage_holding(second.answer) is not None
+
+
+def test_a_follow_up_naming_things_of_its_own_is_searched_alone_too(engine, monkeypatch):
+    from qa import retrieve
+
+    calls = []
+    real = retrieve.search
+    monkeypatch.setattr(retrieve, "search", lambda index, qvec, question, *a, **kw: calls.append(question)
+                        or real(index, qvec, question, *a, **kw))
+    first = engine.ask("what is a split-priced round?")
+    history = [Turn(question=first.question, answer=first.answer)]
+    calls.clear()
+    engine.ask("what does using one suggest?", history=history)  # nothing of its own: one search
+    assert len(calls) == 1 and calls[0].startswith("what does using one suggest? ")
+    calls.clear()
+    r = engine.ask("do critics dislike the structure then?", history=history)
+    assert len(calls) == 2 and calls[1] == "do critics dislike the structure then?" != calls[0]
+    assert r.answered and "Critics" in r.citations[0].text
