@@ -12,6 +12,9 @@ from concurrent.futures import Future
 import numpy as np
 
 
+QUEUED_TEXTS = 8  # calls with at most this many texts are queued; larger ones (an index build) are not
+
+
 class BatchingEmbedder:
     def __init__(self, inner, max_batch: int = 64):
         self.inner, self.max_batch = inner, max_batch
@@ -20,11 +23,16 @@ class BatchingEmbedder:
         threading.Thread(target=self._work, name="qa-embed-batcher", daemon=True).start()
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        if len(texts) != 1:
+        """A question's few texts (a follow-up's two) join the queue one by one; a build's many go
+        to the model straight."""
+        if progress or not 1 <= len(texts) <= QUEUED_TEXTS:
             return self.inner.embed(texts, progress=progress)
-        done: Future = Future()
-        self._queue.put((texts[0], done))
-        return done.result()[None, :]
+        waiting = []
+        for text in texts:
+            done: Future = Future()
+            self._queue.put((text, done))
+            waiting.append(done)
+        return np.stack([done.result() for done in waiting])
 
     def _work(self) -> None:
         while True:

@@ -11,7 +11,8 @@ Features, each meaningful whatever the corpus:
                 scores (qa.selfcal: what questions it cannot answer score on it)
   margin_z      its lead over the best other passage, in the same units (negative for a
                 passage below the top: a later citation is scored by how far it trails; 0 for a
-                top passage that a follow-up's prior, Hit.prior, lifted above a better-scoring one)
+                top passage that a follow-up's ranking lifted above a better-scoring one: its
+                prior, Hit.prior, or the search by its own words, qa.retrieve.reorder)
   question_z    cosine to the top passage's FAQ question, relative to how close the corpus's FAQ
                 questions come to each other (0 unless `faq`)
   faq           1 when the top passage is an FAQ entry of an FAQ collection: at least half the

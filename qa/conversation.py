@@ -25,8 +25,8 @@ Signals, all generic (nothing here knows any corpus), weighed in this order by R
 When a follow-up repeats a word of the earlier question with another word beside it ("when was the
 Series E?" then "and the Series D?"), the word it swaps out ("E") is not carried over.
 
-A follow-up that names OWN_WORDS or more specific things of its own ("do i need to be root to try
-that?", "and python 2?") is searched alone too, and ranked by both searches (qa.engine,
+A follow-up that names OWN_WORDS or more specific things of its own ("and python 2?", "do i have to
+reinstall it on every worker then?") is searched alone too, and ranked by both searches (qa.engine,
 qa.retrieve.reorder): the borrowed words alone pulled such follow-ups back to the previous answer's
 passage. Development dialogues (6 sets, 115 answerable), right citations 77 -> 80 (READMEs, the
 Valgrind/xsltproc/man-db/APT and GCC/libjpeg/lsof/systemd dialogues +1 each; no set lost one),
@@ -185,14 +185,15 @@ def read(question: str, known: Known) -> Reading:
         elif not t.number:
             unknown.append(w)
     short = len(toks) <= SHORT_WORDS and not unknown
-    specific = tuple(dict.fromkeys(w for w in words if w not in common_words())) if anaphora or short or weak else ()
+    specific = specific_words(question, known) if anaphora or short or weak else ()
     return Reading(len(toks), strong or weak, weak, tuple(anaphora), tuple(have), tuple(unknown), specific)
 
 
 def names_its_own(question: str, known: Known) -> bool:
     """The question names at least OWN_WORDS things of its own that the corpus knows (words that are
-    not everyday English, numbers): a follow-up such as "do i need to be root to try that?" or "and
-    python 2?" is searched alone too (qa.engine), not only with the words it borrows."""
+    not everyday English, numbers): a follow-up such as "and python 2?" is searched alone too
+    (qa.engine), not only with the words it borrows ("do i need to be root to try that?" names one:
+    "need" and "try" are everyday words)."""
     return len(specific_words(question, known)) >= OWN_WORDS
 
 

@@ -133,7 +133,10 @@ class Engine:
         from the named documents only when `documents` is given. With `history` (earlier turns,
         oldest first, each with .question and .answer), a follow-up question is searched with the
         salient terms of those turns added (qa.conversation), and the passage the last answer came
-        from is preferred a little (qa.retrieve's `previous`); a standalone one exactly as without."""
+        from is preferred a little (qa.retrieve's `previous`); a standalone one exactly as without.
+        A follow-up that names things of its own (qa.conversation.names_its_own) is searched alone
+        too: then the whole candidate pool comes back, more than k, in the order of both searches
+        (qa.retrieve.reorder), so that the confidence measures the top's lead against all of it."""
         state = state or self.state
         asked = query = state.speller.correct(clean_question(question))
         scope = state.index.scope(self.document_ids(documents, state)) if documents else None
@@ -149,15 +152,15 @@ class Engine:
             qvec = self._embedder().embed([query])[0]
             return query, qvec, retrieve.search(state.index, qvec, query, k=k, scope=scope, asked=asked,
                                                 previous=previous)
-        # a follow-up that names things of its own ("do i need to be root to try that?"): ranked by
-        # both searches, with the borrowed words and without them (qa.retrieve.reorder)
+        # a follow-up that names things of its own ("and python 2?"): ranked by both searches, with
+        # the borrowed words and without them (qa.retrieve.reorder)
         own = state.alternates.expand(asked)
         qvec, ovec = self._embedder().embed([query, own])
         pool = max(k, retrieve.CANDIDATE_PASSAGES)
         hits = retrieve.reorder(retrieve.search(state.index, qvec, query, k=pool, scope=scope, asked=asked,
                                                 previous=previous),
                                 retrieve.search(state.index, ovec, own, k=pool, scope=scope, asked=asked))
-        return query, qvec, hits[:k]
+        return query, qvec, hits
 
     def ask(self, question: str, top_k: int | None = None, documents: list[str] | None = None,
             history: list | None = None, state: State | None = None) -> AskResponse:

@@ -33,6 +33,9 @@ passage it lifted to the top as level with the one it passed. Dialogue hit@1 wit
 0.684 -> 0.737, READMEs 0.60 -> 0.65, the others unchanged; 0.05 loses one on pip/npm/ssh, 0.1 more;
 its neighbours too: no gain.
 
+A follow-up that names things of its own is also searched by itself; `reorder` ranks the hits of
+the search with borrowed words by the sum of both searches' scores (qa.engine, qa.conversation).
+
 A passage scores as its best sentence. An FAQ entry's answer was written whole for its question,
 so for FAQ passages the whole entry and its question weigh more and any one sentence less
 (`faq_sentence`, `faq_passage`): on long answers the best of many sentences matches by chance

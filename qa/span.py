@@ -62,7 +62,8 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     A fix is also asked for by "… what do i use instead", "the right way", "any options left", "how do
     I avoid/prevent …": Debian/npm/pip 0.485 -> 0.500, nothing else changed (2 answers changed).
     A lone sentence takes in the next one of its paragraph when that one leans on it ("This …",
-    "These …", "It …": qa.corpus.LEANS): GCC/Valgrind/lsof docs (fresh3, whose misses showed it)
+    "These …", "It …": _LEANS_BACK), unless a name, time or number was asked for: GCC/Valgrind/lsof
+    docs (fresh3, whose misses showed it)
     0.659 -> 0.682, nothing else changed; 15 of 549 answers one sentence longer. Asked why, an
     answer without a reason ("because", "reason", "due to", …) takes in the next sentence of its
     paragraph when that one gives one: fresh3 (whose misses showed it) 0.682 -> 0.706, nothing else
@@ -140,8 +141,10 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     if own == hi and may_go_on(hi) and same_paragraph[hi] and explains(question):
         hi += 1
     # a lone sentence that the next one of its paragraph leans on ("This makes Memcheck run slower",
-    # "These are separate projects") is half of what it says: the two answer together
-    if own == hi and may_go_on(hi) and same_paragraph[hi] and LEANS.match(text, p.sentences[hi + 1][0]):
+    # "These are separate projects") is half of what it says: the two answer together (not when a
+    # name, a time or a number was asked for: the next sentence would bring another)
+    if own == hi and may_go_on(hi) and same_paragraph[hi] and answer_type.expected(question) is None \
+            and _LEANS_BACK.match(text, p.sentences[hi + 1][0]):
         hi += 1
     # asked why, an answer that gives no reason while the next sentence of its paragraph does
     # ("That's because …", "One reason is …") takes that one in
@@ -183,13 +186,17 @@ _FIX = re.compile(r"\b(work ?arounds?|fix(es)?|solutions?|what (do|should|can) i
 _EXPLAIN = re.compile(r"(^|\W)(why|how|what happens|what if|can i|should i)\b", re.I)
 
 
-_WHY = re.compile(r"(^|\W)(why|how come|what for|reason)\b", re.I)
-_REASON = re.compile(r"\b(because|reasons?|since|due to|so that|as a result|caused|causes|in order to|otherwise|"
-                     r"therefore|thus|hence|that's why|which is why|explains?)\b", re.I)
+_WHY = re.compile(r"(^|\W)(why|how come|reasons?)\b|\bwhat\b.*\bfor\W*$", re.I)
+# a reason given: "because", "due to", "that's why", "since it …" (not "since version 3", "since 2019")
+_REASON = re.compile(r"\b(because|reasons?|due to|so that|as a result|caused|causes|in order to|therefore|thus|hence|"
+                     r"(that|this|which)(['’]s| is) why)\b|\bsince\b(?!\s+(versions?|releases?|v?\d|then|\w+\s+\d{4}))",
+                     re.I)
+# a sentence that leans on the one before it: "This makes Memcheck slower.", "“It …", "**These** …"
+_LEANS_BACK = re.compile(r"[\"'“‘(*_]*(It|Its|This|That|These|Those|They|Their|Such|Thus|Therefore|Hence)\b")
 
 
 def asks_why(question: str) -> bool:
-    """The question asks for a reason: "why …", "how come …", "… what for", "the reason …"."""
+    """The question asks for a reason: "why …", "how come …", "what is it for?", "the reasons …"."""
     return bool(_WHY.search(question))
 
 

@@ -484,10 +484,10 @@ def span_of(engine, text_scores, question: str = ""):
 def test_an_answer_opening_with_a_label_takes_in_the_sentence_after(fake_engine):
     """A term of a definition list may match the question best; alone, or with only the first
     sentence of what it labels, it says little: it does not count as one of the answer's sentences."""
-    text = ("sync\n\nThe shell of user sync is /bin/sync. Thus anyone can sync the system at the console. "
+    text = ("sync\n\nThe shell of user sync is /bin/sync. Anyone can then sync the system at the console. "
             "It is explained in Debian Policy.\n")
     engine = fake_engine({"groups.txt": text})
-    first, second = "The shell of user sync is /bin/sync.", "Thus anyone can sync the system at the console."
+    first, second = "The shell of user sync is /bin/sync.", "Anyone can then sync the system at the console."
     assert span_of(engine, [1.0, 0.5, 0.4, 0.3]) == f"sync\n\n{first}"  # the label alone: it and the next
     assert span_of(engine, [1.0, 0.99, 0.4, 0.3]) == f"sync\n\n{first} {second}"  # the label and one: one more
     assert span_of(engine, [0.2, 1.0, 0.4, 0.3]) == first  # no label: as before
@@ -597,27 +597,42 @@ def test_a_passage_the_prior_lifts_to_the_top_leads_by_nothing(fake_engine):
 
 
 def test_a_lone_sentence_takes_in_the_next_one_that_leans_on_it(fake_engine):
-    text = ("Try the --track-origins=yes option to get extra information. This makes Memcheck run slower. "
-            "Memcheck also finds leaks.\n")
-    engine = fake_engine({"notes.txt": text})
-    assert span_of(engine, [1.0, 0.2, 0.1]) == ("Try the --track-origins=yes option to get extra information. "
-                                               "This makes Memcheck run slower.")
-    engine = fake_engine({"notes.txt": "Try the --track-origins=yes option to get extra information. Memcheck "
-                                       "runs slower then. Memcheck also finds leaks.\n"})
-    assert span_of(engine, [1.0, 0.2, 0.1]) == "Try the --track-origins=yes option to get extra information."
+    def answer(second: str, question: str = "", gap: str = " ") -> str:
+        engine = fake_engine({"notes.txt": f"Try the --track-origins=yes option to get extra information.{gap}"
+                                           f"{second} Memcheck also finds leaks.\n"})
+        return span_of(engine, [1.0, 0.2, 0.1], question)
+
+    first = "Try the --track-origins=yes option to get extra information."
+    for leans in ("This makes Memcheck run slower.", "“It makes Memcheck run slower.”", "**These** runs are slower.",
+                  "Thus Memcheck runs slower."):
+        assert answer(leans) == f"{first} {leans}", leans
+    for not_leaning in ("Memcheck runs slower then.", "There is a section on speed below.", "IT staff must approve it.",
+                        "Also, the log directory must be writable.", "Italy is far."):
+        assert answer(not_leaning) == first, not_leaning
+    assert answer("This makes Memcheck run slower.", gap="\n\n") == first  # another paragraph
+    assert answer("It runs 10 times slower.", "how many times slower is it") == first  # a number was asked for
 
 
 def test_asked_why_an_answer_goes_on_to_the_reason(fake_engine):
-    text = ("The tty group must have the GID 5. The reason is that devpts is mounted before users can be "
-            "looked up. Other groups may have any GID.\n")
-    engine = fake_engine({"groups.txt": text})
-    first, reason = "The tty group must have the GID 5.", "The reason is that devpts is mounted before users can be looked up."
-    assert span_of(engine, [1.0, 0.2, 0.1], "why does the tty group need gid 5") == f"{first} {reason}"
-    assert span_of(engine, [1.0, 0.2, 0.1], "which gid is it") == first  # no reason asked for
+    def answer(reason: str, question: str) -> str:
+        engine = fake_engine({"groups.txt": f"The tty group must have the GID 5. {reason} Other groups may have any GID.\n"})
+        return span_of(engine, [1.0, 0.2, 0.1], question)
+
+    first = "The tty group must have the GID 5."
+    # "what's the reason …" is not taken for a how/why explanation (span.explains): this rule alone acts
+    for reason in ("The reason is that devpts is mounted early.", "Devpts is mounted early, that’s why.",
+                   "Devpts needs it since it is mounted before users can be looked up."):
+        assert answer(reason, "what's the reason for that") == f"{first} {reason}", reason
+    for no_reason in ("Debian has used that value since version 3.", "Debian has used it since 2019.",
+                      "Otherwise, edit /etc/group by hand.", "The next section explains how to pick one."):
+        assert answer(no_reason, "what's the reason for that") == first, no_reason
+    assert answer("The reason is that devpts is mounted early.", "which gid is it") == first  # no reason asked for
 
 
 @pytest.mark.parametrize("question, why", [("why is the tty gid fixed", True), ("how come it fails", True),
-                                           ("what's the reason for gid 5", True), ("which gid is it", False)])
+                                           ("what's the reason for gid 5", True), ("which gid is it", False),
+                                           ("what are the reasons behind that", True), ("what is it for?", True),
+                                           ("what for loops exist", False)])
 def test_a_question_that_asks_why(question, why):
     from qa.span import asks_why
 

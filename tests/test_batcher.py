@@ -59,3 +59,27 @@ def test_a_failing_model_call_fails_its_requests_and_the_next_ones_still_work():
         assert str(e) == "boom"
     assert b.embed(["b"]).shape == (1, 2)
     assert b.embed(["c", "d"]).shape == (2, 2)  # several texts at once bypass the queue
+
+
+def test_a_question_of_a_few_texts_is_queued_and_a_build_is_not():
+    """A follow-up embeds two texts: they go through the queue (the batcher's thread calls the
+    model), each getting its own vector in order; a build's many texts go to the model straight."""
+    threads = []
+
+    class Recording:
+        path, dim = "fake", 4
+
+        def embed(self, texts, progress=False):
+            threads.append(threading.current_thread().name)
+            return np.array([[len(t), 0, 0, 1] for t in texts], dtype=np.float32)
+
+    b = BatchingEmbedder(Recording())
+    out = b.embed(["ab", "abcde"])
+    assert out.shape == (2, 4) and out[:, 0].tolist() == [2, 5]
+    assert threads and set(threads) == {"qa-embed-batcher"}
+    threads.clear()
+    b.embed(["x"] * 100)
+    assert threads == [threading.current_thread().name]
+    threads.clear()
+    b.embed(["x", "y"], progress=True)  # a build with a progress bar: straight to the model
+    assert threads == [threading.current_thread().name]

@@ -194,3 +194,23 @@ def test_a_follow_up_naming_things_of_its_own_is_searched_alone_too(engine, monk
     r = engine.ask("do critics dislike the structure then?", history=history)
     assert len(calls) == 2 and calls[1] == "do critics dislike the structure then?" != calls[0]
     assert r.answered and "Critics" in r.citations[0].text
+
+
+def test_the_search_alone_ranks_the_whole_pool_within_the_scope(engine, monkeypatch):
+    """Both searches get the question's scope and the whole candidate pool; what comes back is that
+    pool in reorder's order (more than k: the confidence measures the top's lead against all of it)."""
+    from qa import retrieve
+
+    calls, reordered = [], []
+    real_search, real_reorder = retrieve.search, retrieve.reorder
+    monkeypatch.setattr(retrieve, "search", lambda *a, **kw: calls.append(kw) or real_search(*a, **kw))
+    monkeypatch.setattr(retrieve, "reorder", lambda *a, **kw: reordered.append(real_reorder(*a, **kw)) or reordered[-1])
+    first = engine.ask("what is a split-priced round?")
+    history = [Turn(question=first.question, answer=first.answer)]
+    calls.clear()
+    doc = engine.index.passages[0].doc_id
+    _, _, hits = engine.search("do critics dislike the structure then?", 2, documents=[doc], history=history)
+    assert len(calls) == 2 and all(c["scope"] is not None and c["scope"].any() for c in calls)
+    assert all(c["k"] >= retrieve.CANDIDATE_PASSAGES for c in calls)
+    assert calls[0]["previous"] is not None and "previous" not in calls[1]  # the prior: with borrowed words only
+    assert [h.passage for h in hits] == [h.passage for h in reordered[-1]] and len(hits) > 2
