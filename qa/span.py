@@ -64,7 +64,7 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     A lone sentence takes in the next one of its paragraph when that one leans on it ("This …",
     "These …", "It …": _LEANS_BACK), unless a name, time or number was asked for: GCC/Valgrind/lsof
     docs (fresh3, whose misses showed it)
-    0.659 -> 0.682, nothing else changed; 15 of 549 answers one sentence longer. Asked why, an
+    0.659 -> 0.682, nothing else changed; 12 of 549 answers one sentence longer. Asked why, an
     answer without a reason ("because", "reason", "due to", …) takes in the next sentence of its
     paragraph when that one gives one: fresh3 (whose misses showed it) 0.682 -> 0.706, nothing else
     changed (4 answers changed).
