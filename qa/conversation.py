@@ -25,8 +25,8 @@ Signals, all generic (nothing here knows any corpus), weighed in this order by R
 When a follow-up repeats a word of the earlier question with another word beside it ("when was the
 Series E?" then "and the Series D?"), the word it swaps out ("E") is not carried over.
 
-A follow-up that names OWN_WORDS or more specific things of its own ("and python 2?", "do i have to
-reinstall it on every worker then?") is searched alone too, and ranked by both searches (qa.engine,
+A follow-up that names OWN_WORDS or more specific things of its own ("and python 2?", "what c
+compiler does it need?") is searched alone too, and ranked by both searches (qa.engine,
 qa.retrieve.reorder): the borrowed words alone pulled such follow-ups back to the previous answer's
 passage. Development dialogues (6 sets, 115 answerable), right citations 77 -> 80 (READMEs, the
 Valgrind/xsltproc/man-db/APT and GCC/libjpeg/lsof/systemd dialogues +1 each; no set lost one),
