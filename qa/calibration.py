@@ -62,7 +62,8 @@ def features(index: Index, hits: list[Hit], q: QueryFacts, span: str, i: int = 0
     h = hits[i]
     # its lead over the best other passage: the runner-up for the top passage, the top for the others.
     # A follow-up's prior for the last answer's passage (Hit.prior) ranks, it is no evidence: scores
-    # are read without it, and a passage it lifted to the top leads by nothing (not by less than that)
+    # are read without it. A passage that a follow-up's ranking (the prior, or qa.retrieve.reorder)
+    # lifted above a better-scoring one leads by nothing, not by less than that
     score = h.score - h.prior
     nxt = max((o.score - o.prior for j, o in enumerate(hits) if j != i), default=0.0)
     lead = max(score - nxt, 0.0) if i == 0 else score - nxt

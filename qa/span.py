@@ -4,8 +4,8 @@ The best sentence of the passage, or a pair of neighbouring sentences that match
 about as well together; never a question of the text alone ("Q: Can I recover a broken file?");
 with the sentence that introduces it with a colon; with the next one when it only says again
 what was asked; a label or a question opening it ("libvirt", "Q: Can I …?") not counted as one of
-its sentences.
-A short FAQ answer is given whole.
+its sentences; with the next one when it leans on the answer ("This …") or gives the reason asked
+for. A short FAQ answer is given whole.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     I avoid/prevent …": Debian/npm/pip 0.485 -> 0.500, nothing else changed (2 answers changed).
     A lone sentence takes in the next one of its paragraph when that one leans on it ("This …",
     "These …", "It …": _LEANS_BACK), unless a name, time or number was asked for: GCC/Valgrind/lsof
-    docs (fresh3, whose misses showed it)
-    0.659 -> 0.682, nothing else changed; 12 of 549 answers one sentence longer. Asked why, an
+    docs (fresh3, whose misses showed it) 0.659 -> 0.682, nothing else changed; 12 of 549 answers
+    one sentence longer. Asked why, an
     answer without a reason ("because", "reason", "due to", …) takes in the next sentence of its
     paragraph when that one gives one: fresh3 (whose misses showed it) 0.682 -> 0.706, nothing else
     changed (4 answers changed).
