@@ -185,7 +185,7 @@ def read(question: str, known: Known) -> Reading:
         elif not t.number:
             unknown.append(w)
     short = len(toks) <= SHORT_WORDS and not unknown
-    specific = specific_words(question, known) if anaphora or short or weak else ()
+    specific = _specific(toks, known) if anaphora or short or weak else ()
     return Reading(len(toks), strong or weak, weak, tuple(anaphora), tuple(have), tuple(unknown), specific)
 
 
@@ -199,8 +199,12 @@ def names_its_own(question: str, known: Known) -> bool:
 
 def specific_words(question: str, known: Known) -> tuple[str, ...]:
     """The question's content words (and numbers) the corpus knows, less everyday English ones."""
+    return _specific(tokens(question), known)
+
+
+def _specific(toks: list[Token], known: Known) -> tuple[str, ...]:
     out = []
-    for t in tokens(question):
+    for t in toks:
         w = _word(t)
         if w in ANAPHORA or w in STOPWORDS or w in GENERIC or w in common_words():
             continue

@@ -141,11 +141,11 @@ class Engine:
         asked = query = state.speller.correct(clean_question(question))
         scope = state.index.scope(self.document_ids(documents, state)) if documents else None
         previous, alone = None, False
-        if history:  # before the synonyms, which could make a follow-up look like a standalone question
-            query = conversation.search_text(query, history, state.index.vocabulary)
+        past = conversation.turns(history)
+        if past:  # before the synonyms, which could make a follow-up look like a standalone question
+            query = conversation.search_text(query, past, state.index.vocabulary)
             if query != asked:  # a follow-up: where the last answer came from is a candidate too
-                past = conversation.turns(history)
-                previous = state.index.passage_holding(past[-1].answer, scope) if past else None
+                previous = state.index.passage_holding(past[-1].answer, scope)
                 alone = conversation.names_its_own(asked, state.index.vocabulary)
         query = state.alternates.expand(query)
         if not alone:
