@@ -21,6 +21,11 @@ def layout(text: str) -> tuple[list[tuple[int, int]], list[bool]]:
     # a list after "These are:", which leans on the sentence before it
     ("Old options are deprecated and should be removed. These are:\n\n- RSAAuthentication\n- ServerKeyBits\n", 2, 0),
     ("Old options are deprecated and should be removed. These are:\n\n- RSAAuthentication\n- ServerKeyBits\n", 3, 3),
+    # examples after the sentence they illustrate: that sentence is the answer's start
+    ("The year can be omitted. In that case the current year is used. For example:\n\n  sep 24\n", 3, 1),
+    ("To be safe, ask for the 15th. For instance:\n\n  date -d 15\n", 2, 0),
+    # an introduction that is not to examples is the answer's start
+    ("The year can be omitted. The following is used:\n\n  sep 24\n", 2, 1),
     # a full-width colon introduces too
     ("設定は次のとおり：\n- 一\n", 1, 0),
     # no colon: the answer starts where it was found
