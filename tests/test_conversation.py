@@ -108,6 +108,18 @@ def test_a_short_question_with_one_specific_word_is_a_follow_up(large, question)
     assert is_follow_up(question, large), read(question, large)
 
 
+@pytest.mark.parametrize("question, points_back", [
+    ("is kerberos applied by default there?", True),  # a place said before
+    ("can i post kerberos questions there", True),
+    ("is there a kerberos implementation?", False),  # something exists
+    ("there is a kerberos label, what is it for?", False),  # "it" points back, "there is" does not
+    ("there's a kerberos label", False),
+    ("are there kerberos labels", False),
+])
+def test_there_points_back_when_it_names_a_place(large, question, points_back):
+    assert ("there" in read(question, large).anaphora) == points_back, read(question, large)
+
+
 def test_an_anaphor_beside_enough_specific_words_still_stands_alone(large):
     assert not is_follow_up("which kerberos implementation is it linked against?", large)
     assert read("which kerberos implementation is it linked against?", large).specific == \
