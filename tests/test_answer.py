@@ -212,6 +212,46 @@ def test_a_short_paragraph_that_opens_a_passage_asking_is_all_question(text, sen
     assert in_question_paragraph(text, at, at + len(sentence), 0, len(text)) is inside
 
 
+NUMBERED_FAQ = ("1.1. How do you say it?\n\nLike value.\n\n1.2. Where does it come from?\n\nMyth.\n\n"
+                "1.3. Is it free?\n\nYes.\n\n"
+                "2.1. The build dies with an assertion failure, like this:\n\n    make: expand.c:489: failed.\n\n"
+                "It's probably a bug in make. Upgrade it.\n\n"
+                "2.2. My program leaks, but there should be none.\n\nRelax, it is a feature.\n\n"
+                "2.3. It says hello? Yes. It says hello.\n\nMore.\n")
+NUMBERED_STEPS = ("1. Install the package.\n\nIt takes a minute.\n\n2. Start the server, like this:\n\n    qa serve\n\n"
+                  "Then open the page.\n")
+
+
+@pytest.mark.parametrize("text, entry, sentence, inside", [
+    # an FAQ of numbered entries: an entry that states a problem is the question, with the output it shows
+    (NUMBERED_FAQ, "2.1.", "2.1. The build dies with an assertion failure, like this:", True),
+    (NUMBERED_FAQ, "2.1.", "make: expand.c:489: failed.", True),
+    (NUMBERED_FAQ, "2.1.", "It's probably a bug in make.", False),
+    (NUMBERED_FAQ, "2.2.", "2.2. My program leaks, but there should be none.", True),
+    (NUMBERED_FAQ, "2.2.", "Relax, it is a feature.", False),
+    (NUMBERED_FAQ, "2.3.", "It says hello.", False),  # asks, and answers in the same paragraph
+    # numbered steps are not questions
+    (NUMBERED_STEPS, "1.", "1. Install the package.", False),
+    (NUMBERED_STEPS, "2.", "qa serve", False),
+])
+def test_an_entry_of_a_numbered_faq_that_states_a_problem_is_its_question(text, entry, sentence, inside):
+    from qa.span import in_question_paragraph
+
+    p_start = text.index(entry)
+    nxt = [text.find(f"\n{n}", p_start + 1) for n in "123"]
+    p_end = min([i for i in nxt if i > 0] or [len(text)])
+    at = text.index(sentence, p_start)
+    assert in_question_paragraph(text, at, at + len(sentence), p_start, p_end) is inside
+
+
+def test_a_text_is_a_numbered_faq_when_its_numbered_paragraphs_ask():
+    from qa.span import numbered_faq
+
+    assert numbered_faq(NUMBERED_FAQ)
+    assert not numbered_faq(NUMBERED_STEPS)
+    assert not numbered_faq("1.1. Is it free?\n\nYes.\n\n1.2. Is it fast?\n\nYes.\n")  # two are not enough
+
+
 @pytest.mark.parametrize("text, at, inside", [
     ("Q:  The default build is too big.\n    How can I make it smaller?\n\nA:  Use --enable-small.", 4, True),
     ("Q:  The default build is too big.\n    How can I make it smaller?\n\nA:  Use --enable-small.", 70, False),
