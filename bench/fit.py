@@ -9,7 +9,8 @@ out) — the split its README allows tuning on — and the development sets over
 FAQs, ...). The three kinds weigh the same in the fit (TRAINING). Printed for information, never
 trained on: tests/eval/questions.jsonl and StackFAQ group B; each document set is also scored by
 a fit made without it ("left out"), to show what the model does on documents it has not seen.
-The blind sets (tests/eval/fresh3 and later) are never read here.
+The blind sets (tests/eval/fresh5 and later) are never read here; fresh3 and fresh4, retired
+since the fit was made, are not in it.
 Label: the corpus holds an answer to the question. Features are relative to each corpus's own
 null scores (qa/selfcal.py), so one model serves every corpus.
 
