@@ -205,14 +205,17 @@ def is_json(content_type: str | None) -> bool:
     return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_ESCAPE = re.compile(r"\\.", re.S)
+_STRING = re.compile(r'"[^"]*(?:"|\Z)')  # once escapes are gone: a string runs to the next quote, or the end
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def json_depth(text: str) -> int:
-    """How deeply arrays and objects nest in this JSON text (strings skipped), without parsing it."""
+    """How deeply arrays and objects nest in this JSON text (strings skipped), without parsing it.
+    In time proportional to the text: escapes go first, so that no pattern backtracks over a run of
+    them (a body of 32,000 escaped quotes took 7.7 s with one pattern for strings and escapes)."""
     depth = deepest = 0
-    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
+    for bracket in _BRACKETS.findall(_STRING.sub("", _ESCAPE.sub("", text))):
         depth += 1 if bracket in "[{" else -1
         deepest = max(deepest, depth)
     return deepest
