@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, replace
 
 
@@ -21,13 +22,18 @@ class FaqRow:
 
 
 def parse(text: str, suffix: str) -> tuple[list[FaqRow], list[str]]:
-    """Rows, and one warning per problem, naming its line and what became of the row."""
+    """Rows, and one warning per problem, naming its line and what became of the row. A byte-order
+    mark opening the file (Excel's "CSV UTF-8" writes one) is not part of its first line."""
+    text = text.removeprefix("\ufeff")
     return (parse_jsonl(text) if suffix == ".jsonl" else parse_csv(text))
 
 
 def parse_jsonl(text: str) -> tuple[list[FaqRow], list[str]]:
+    """One JSON object per line. Lines end at a line feed only: U+2028, U+2029 and U+0085 may stand
+    in a JSON string unescaped (json.dumps(ensure_ascii=False) writes them so), str.splitlines would
+    cut the row there."""
     rows, warnings = [], []
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
@@ -76,7 +82,13 @@ def make_row(n: int, obj) -> FaqRow | str:
     if not isinstance(q, str) or not isinstance(a, str) or not q.strip() or not a.strip():
         return f"line {n}: 'question' and 'answer' must be non-empty text"
     rid = obj.get("id")
-    return FaqRow(n, " ".join(q.split()), a.strip(), str(rid).strip() if rid not in (None, "") else "")
+    rid = str(rid).strip() if rid not in (None, "") else ""
+    if any(_SURROGATE.search(t) for t in (q, a, rid)):  # a "\udc80" escape in JSON: no text can hold it
+        return f"line {n}: holds an escape of half a character (a lone surrogate such as \\udc80), not text"
+    return FaqRow(n, " ".join(q.split()), a.strip(), rid)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def layout(rows: list[FaqRow]) -> tuple[str, list[tuple[FaqRow, int, int]]]:

@@ -254,6 +254,24 @@ def test_faq_jsonl_and_csv_rows_with_ids_and_bad_rows(write_corpus):
     assert b.text == "Because, that is why." and b.id == "b.csv#why"
 
 
+def test_faq_files_with_a_byte_order_mark_odd_line_separators_or_half_characters(write_corpus):
+    """Excel's "CSV UTF-8" opens with a byte-order mark; json.dumps(ensure_ascii=False) writes U+2028
+    and U+0085 raw inside strings; a "\\udc80" escape is half a character, which nothing can embed."""
+    rows = [{"question": "Line?", "answer": "One\u2028two\u0085three."},
+            {"question": "Half?", "answer": "Bad \udc80 here."},
+            {"question": "After?", "answer": "Still read."}]
+    corpus = write_corpus({
+        "excel.csv": "\ufeffquestion,answer\nWhy?,Because.\n",
+        "rows.jsonl": "\ufeff" + "\n".join(json.dumps(r, ensure_ascii=i == 1) for i, r in enumerate(rows)) + "\n",
+    })
+    warnings: list[str] = []
+    docs = {d.id: d for d in load_corpus(corpus, warn=warnings.append)}
+    assert [p.question for p in docs["excel.csv"].passages] == ["Why?"]
+    assert [p.question for p in docs["rows.jsonl"].passages] == ["Line?", "After?"]
+    assert docs["rows.jsonl"].passages[0].text == "One\u2028two\u0085three."
+    assert warnings == [w for w in warnings if "rows.jsonl: line 2" in w and "surrogate" in w] and len(warnings) == 1
+
+
 @pytest.mark.parametrize("given", [".", ".."])
 def test_an_faq_id_a_link_cannot_hold_is_replaced_with_a_warning(write_corpus, given):
     """/api/documents/.. is the parent folder to a browser: such an id could never be opened."""
