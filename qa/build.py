@@ -56,10 +56,19 @@ def scan(corpus: Path, skipped: list[str] | None = None) -> dict[str, str]:
 
 
 def check_index_folder(folder: Path) -> None:
-    """An index folder that is a file fails now, as one line, not after a whole build."""
+    """An index folder that is a file, or that cannot be made, fails now, as one line, not after a
+    whole build."""
+    if (folder / "CURRENT").is_dir():
+        raise QAError(f"'{folder / 'CURRENT'}' is a folder; an index names its build in a file of that name. "
+                      "Remove it, or pass --index DIR (env QA_INDEX) naming another folder.")
     for path in (folder, folder / "builds"):
         if path.exists() and not path.is_dir():
             raise QAError(f"'{path}' is a file, not an index folder. Pass --index DIR (env QA_INDEX) naming a folder.")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise QAError(f"Cannot make the index folder '{path}': {e.strerror or e}. "
+                          "Pass --index DIR (env QA_INDEX) naming a folder that can be written.") from None
 
 
 def changes(previous: Index | None, files: dict[str, str]) -> Changes:

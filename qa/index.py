@@ -457,10 +457,14 @@ class Index:
             return cls._load(current_build(folder), folder, verify)
         except OSError as e:  # e.g. the build was pruned by a newer one while this one was read
             raise IndexError_(f"Index in '{folder}' could not be read ({e.strerror or e}).") from None
+        except (AttributeError, KeyError, TypeError, ValueError) as e:  # a file of another shape: "[]", "files": 3
+            raise IndexError_(f"Index in '{folder}' is corrupt ({type(e).__name__}).") from None
 
     @classmethod
     def _load(cls, build: Path, folder: Path, verify: bool) -> Index:
         manifest = read_json(build / "manifest.json")
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
+            raise IndexError_(f"Index in '{folder}' is corrupt: its manifest is not of the shape qa writes.")
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexError_(f"Index in '{folder}' has format {manifest.get('format')}, expected {FORMAT_VERSION}.")
         if verify:
@@ -555,8 +559,10 @@ def current_build(folder: Path) -> Path:
         name = (folder / "CURRENT").read_text(encoding="utf-8").strip()
     except OSError:
         raise IndexError_(f"No index in '{folder}'. Run `qa index` to build one.") from None
+    except UnicodeDecodeError:
+        raise IndexError_(f"Index in '{folder}' is corrupt: its CURRENT file is not text.") from None
     build = folder / "builds" / name
-    if not name or "/" in name or not build.is_dir():
+    if not _BUILD_NAME.fullmatch(name) or not build.is_dir():
         raise IndexError_(f"Index in '{folder}' names a build '{name}' that does not exist.")
     return build
 
@@ -601,10 +607,17 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+# the names qa gives what it writes in builds/: a build ("20261128T210455-1234-056789") and the
+# temporary folder one is written to (".tmp-1234-1764363895123456789")
+_BUILD_NAME = re.compile(r"\d{8}T\d{6}-\d+-\d{6}")
+_TEMP_NAME = re.compile(r"\.tmp-\d+-\d+")
+
+
 def prune(builds: Path, keep: str) -> None:
-    """Drop older builds and temporary folders left by builds that were killed."""
+    """Drop older builds and temporary folders left by builds that were killed; nothing else in the
+    folder is touched (an index folder pointed at a project's own folder must not cost it its files)."""
     for entry in builds.iterdir():
-        if entry.name == keep:
+        if entry.name == keep or not (_BUILD_NAME.fullmatch(entry.name) or _TEMP_NAME.fullmatch(entry.name)):
             continue
         if entry.name.startswith(".tmp-") and pid_alive(entry.name.split("-")[1]):
             continue  # another build is writing it right now

@@ -174,11 +174,20 @@ def damage(index: Path, how: str) -> None:
         (index / "CURRENT").write_text("")
     elif how == "CURRENT points outside builds/":
         (index / "CURRENT").write_text("../../etc\n")
+    elif how == "CURRENT not text":
+        (index / "CURRENT").write_bytes(b"\x00\xff\n")
+    elif how == "manifest.json a list":
+        (b / "manifest.json").write_text("[]")
+    elif how == "manifest.json: files a number":
+        m = json.loads((b / "manifest.json").read_text())
+        m["files"] = 3
+        (b / "manifest.json").write_text(json.dumps(m))
 
 
 DAMAGES = ["vectors.npy truncated", "vectors.npy deleted", "meta.json: one byte changed", "meta.json truncated",
            "manifest.json truncated", "manifest.json: a checksum changed", "CURRENT names a build that does not exist",
-           "CURRENT empty", "CURRENT points outside builds/"]
+           "CURRENT empty", "CURRENT points outside builds/", "CURRENT not text", "manifest.json a list",
+           "manifest.json: files a number"]
 
 
 @pytest.mark.parametrize("how", DAMAGES)

@@ -185,6 +185,32 @@ def test_unfinished_build_never_replaces_the_current_one(settings, fake_embedder
     assert len(list((settings.index / "builds").iterdir())) == 1
 
 
+def test_a_build_removes_only_what_qa_wrote_in_builds(settings, fake_embedder):
+    """An index folder pointed at a project folder ("--index .") must not cost it its own builds/."""
+    theirs = settings.index / "builds" / "myrelease"
+    theirs.mkdir(parents=True)
+    (theirs / "app.bin").write_text("precious")
+    first = build_index(settings, fake_embedder)
+    second = build_index(settings, fake_embedder)  # a new build: the first is pruned, theirs is not
+    assert first.build_name != second.build_name and not (settings.index / "builds" / first.build_name).exists()
+    assert (theirs / "app.bin").read_text() == "precious"
+    assert len([p for p in (settings.index / "builds").iterdir() if p != theirs]) == 1
+
+
+@pytest.mark.parametrize("make", ["a file on the way", "CURRENT a folder"])
+def test_an_index_folder_that_cannot_be_used_is_one_line_before_any_embedding(settings, fake_embedder, make):
+    if make == "a file on the way":
+        settings.index.parent.mkdir(parents=True, exist_ok=True)
+        (settings.index.parent / "f.txt").write_text("x")
+        settings = settings.model_copy(update={"index": settings.index.parent / "f.txt" / "sub"})
+    else:
+        (settings.index / "CURRENT").mkdir(parents=True)
+    calls = []
+    with pytest.raises(QAError) as e:
+        Engine(settings, log=lambda s: None, embedder=type("E", (), {"embed": lambda self, t: calls.append(t)})())
+    assert "\n" not in str(e.value) and ("--index" in str(e.value)) and not calls
+
+
 def test_reindex_embeds_only_added_and_changed_documents(write_corpus, fake_model, tmp_path):
     from conftest import FakeEmbedder
 
