@@ -197,7 +197,7 @@ def parse(text: str, source: str = "alternates.yaml") -> Alternates:
         clean = []
         for i, p in enumerate(phrasings, 1):
             if not isinstance(p, str) or not " ".join(p.split()):
-                raise AlternatesError(f"{where}: phrasing {i} must be non-empty text, not {p!r}.")
+                raise AlternatesError(f"{where}: phrasing {i} must be non-empty text, not {_short(p)}.")
             p = " ".join(p.split())
             if len(p) > MAX_QUESTION_CHARS:
                 raise AlternatesError(f"{where}: phrasing {i} is {len(p)} characters long; the limit is {MAX_QUESTION_CHARS}.")
@@ -213,11 +213,11 @@ def parse(text: str, source: str = "alternates.yaml") -> Alternates:
     for n, group in enumerate(groups, 1):
         where = f"{source}: synonyms: group {n}"
         if not isinstance(group, list) or len(group) < 2:
-            raise AlternatesError(f"{where}: expected a list of two or more phrases that mean the same, not {group!r}.")
+            raise AlternatesError(f"{where}: expected a list of two or more phrases that mean the same, not {_short(group)}.")
         phrases, stems = [], []
         for p in group:
             if not isinstance(p, (str, int, float)) or isinstance(p, bool) or not str(p).strip():
-                raise AlternatesError(f"{where}: {p!r} is not a phrase.")
+                raise AlternatesError(f"{where}: {_short(p)} is not a phrase.")
             p = " ".join(str(p).split())
             t = tuple(_terms(p))
             if not t:
@@ -226,16 +226,29 @@ def parse(text: str, source: str = "alternates.yaml") -> Alternates:
                 phrases.append(p)
                 stems.append(t)
         if len(phrases) < 2:
-            raise AlternatesError(f"{where}: its phrases all read the same when searched ({group!r}); nothing to add.")
+            raise AlternatesError(f"{where}: its phrases all read the same when searched ({_short(group)}); nothing to add.")
         out.synonyms.append(Synonyms(tuple(phrases), tuple(stems)))
     return out
+
+
+def _short(value: object, limit: int = 120) -> str:
+    """A value as a message shows it: its repr, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _yaml(text: str, source: str):
     import yaml
 
     class UniqueKeys(yaml.SafeLoader):
-        pass
+        def compose_node(self, parent, index):
+            # an alias repeats what an anchor holds: nested ones expand to billions of phrases from a
+            # few hundred bytes (a "billion laughs"); phrasings are written out instead
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise AlternatesError(f"{source}:{event.start_mark.line + 1}: an alias (*{str(event.anchor)[:40]}); "
+                                      "write the phrasings out, aliases are not read.")
+            return super().compose_node(parent, index)
 
     def mapping(loader, node, deep=False):
         seen = set()

@@ -119,12 +119,16 @@ def test_load_reads_every_alternates_file_and_merges_them(tmp_path: Path):
     ("synonyms:\n  - [the, rivals]\n", "group 1: 'the' has no word that can be searched"),
     ("synonyms:\n  - [$13B, $13 billion]\n", "group 1: its phrases all read the same"),
     ("synonyms:\n  - [rivals, {a: b}]\n", "group 1: {'a': 'b'} is not a phrase"),
+    # aliases nest into billions of phrases from a few hundred bytes: refused where the first one stands
+    ("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nalternates:\n  q: [*b]\n", "corpus/alternates.yaml:2: an alias (*a)"),
+    ("synonyms:\n  - [rivals, " + ", ".join(["[1, 2]"] * 100) + "]\n", "group 1: [1, 2] is not a phrase"),
 ])
 def test_problems_are_one_line_naming_file_and_key(text, message):
     with pytest.raises(AlternatesError) as e:
         parse(text, "corpus/alternates.yaml")
     assert message in str(e.value), str(e.value)
     assert str(e.value).startswith("corpus/alternates.yaml") and "\n" not in str(e.value)
+    assert len(str(e.value)) < 400  # what is wrong is shown cut short, never whole
     assert isinstance(e.value, QAError)  # the CLI prints it as one line and exits 1
 
 
