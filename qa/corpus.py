@@ -499,7 +499,7 @@ def windows(chunk: str) -> list[tuple[int, int]]:
 
 
 # a line break inside a paragraph (LF or CRLF), unless a blank line or a list item follows it
-_WRAP = re.compile(r"(?<![\r\n])[ \t]*(?:\r\n?|\n)[ \t]*(?![\r\n \t]*[\r\n]|[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t])")
+_WRAP = re.compile(r"(?<![ \t\r\n])[ \t]*+(?:\r\n?|\n)[ \t]*(?![\r\n \t]*[\r\n]|[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t])")
 _MARKER = re.compile(r"(?:[-*+]|\d{1,3}[.)])[ \t]+")
 # ends a piece: "eg.", "ie." (no sentence ends there), "Eg." opening one; not "IE." (Internet Explorer)
 _ABBREVIATION = re.compile(r"(?<![\w.])[eE]g\.$|(?<![\w.])[iI]e\.$")
