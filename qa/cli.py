@@ -176,7 +176,7 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
         typer.echo(render.text(r, color=color))
         if interactive:
             typer.echo()
-        history = (history + [Turn(question=r.question[:500], answer=r.answer[:2000])])[-MAX_HISTORY_TURNS:]
+        history = (history + [Turn(question=r.question[:500], answer=r.answer)])[-MAX_HISTORY_TURNS:]
 
 
 @app.command("index")

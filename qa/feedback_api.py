@@ -70,7 +70,7 @@ TOO_LARGE = problem("The request body is larger than the limit (QA_MAX_BODY_BYTE
     400: problem("The body is not UTF-8, or nested too deeply."),
     413: TOO_LARGE,
     415: problem("The body is not sent as application/json."),
-    422: problem("The body does not match the schema: question 1 to 500 characters and answer 1 to 2000, "
+    422: problem("The body does not match the schema: question 1 to 500 characters and an answer (its first 2000 kept), "
                  "each with visible text; vote 'up' or 'down'; comment up to 1000."),
     404: problem(NO_STORE), 503: problem("The store cannot be written just now; try again later.")})
 def feedback(body: FeedbackRequest, store: StoreDep) -> FeedbackCreated:

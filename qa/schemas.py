@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from qa.config import MAX_QUESTION_CHARS
 
-MAX_ANSWER_CHARS = 2000  # an answer sent back (history, feedback); answers are a sentence or two
+MAX_ANSWER_CHARS = 2000  # of an answer sent back (history, feedback), what is kept: its first characters
 MAX_HISTORY_TURNS = 8  # enough for a follow-up; keeps a full body far below QA_MAX_BODY_BYTES
 MAX_COMMENT_CHARS = 1000
 MAX_DOCUMENT_ID_CHARS = 4096  # a document id is a path below the corpus folder
@@ -42,11 +43,27 @@ class AskResponse(BaseModel):
     suggestions: list[str] = Field(description="close FAQ questions, offered when not answered")
 
 
+def _first_chars(value: str) -> str:
+    """An answer sent back is kept to its first MAX_ANSWER_CHARS characters: an answer that holds a
+    code block can be longer than that, and the API takes back whatever it gave. Half a character
+    (a lone surrogate escape) is no text, as in every other field."""
+    if _SURROGATE.search(value):
+        raise PydanticCustomError("string_unicode", "Input should be a valid string, unable to parse raw data as a unicode string")
+    return value[:MAX_ANSWER_CHARS]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+AnswerText = Annotated[str, AfterValidator(_first_chars)]
+
+
 class Turn(BaseModel):
     """An earlier turn of the conversation: what was asked and what the bot answered."""
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    answer: str = Field(default="", max_length=MAX_ANSWER_CHARS, description="the answer given (its `answer` field, as it came or a prefix of it)")
+    answer: AnswerText = Field(default="", description="the answer given (its `answer` field, as it came or a "
+                                                        f"prefix of it; only its first {MAX_ANSWER_CHARS} characters are read)")
 
 
 class AskRequest(BaseModel):
@@ -65,8 +82,9 @@ class AskRequest(BaseModel):
 class FeedbackRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=VISIBLE_TEXT,
                           description="the question as asked: some visible text")
-    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS, pattern=VISIBLE_TEXT,
-                        description="the answer that is voted on: some visible text")
+    answer: AnswerText = Field(min_length=1, pattern=VISIBLE_TEXT,
+                               description="the answer that is voted on: some visible text; its first "
+                                           f"{MAX_ANSWER_CHARS} characters are stored")
     vote: Literal["up", "down"]
     comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS,
                                 description="optional: what was wrong; white space is folded, and a comment "

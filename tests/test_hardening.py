@@ -486,6 +486,18 @@ def test_reload_token_compared_in_constant_time():
     assert "hmac.compare_digest" in inspect.getsource(qa.api)
 
 
+def test_a_long_answer_sent_back_as_history_is_read_not_refused(client):
+    """An answer holding a code block can run past MAX_ANSWER_CHARS; sent back whole, it is read
+    (its first characters) rather than refused with a 422."""
+    from qa.schemas import MAX_ANSWER_CHARS
+
+    given = client.post("/api/ask", json={"question": "who co-leads the round?"}).json()
+    long = given["answer"] + " " + "x" * (MAX_ANSWER_CHARS + 2500)
+    r = client.post("/api/ask", json={"question": "and who else?",
+                                      "history": [{"question": "who co-leads the round?", "answer": long}]})
+    assert r.status_code == 200, r.text[:300]
+
+
 # ---------------------------------------------------------------------------------------------
 # The catch-all
 

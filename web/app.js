@@ -22,7 +22,7 @@
   const HISTORY_TURNS = 4; // the server reads follow-ups against the last few turns
   // The API's limits count characters as Python does (code points), so every cut is made with clip().
   const MAX_QUESTION = 500;
-  const MAX_ANSWER = 1000; // what is sent back of an answer (the API takes up to 2000)
+  const MAX_ANSWER = 1000; // what is sent back of an answer (the API reads its first 2000 characters)
   const MAX_COMMENT = 1000;
   const MAX_VOTED_ANSWER = 2000;
   const SVG = "http://www.w3.org/2000/svg";
