@@ -172,9 +172,7 @@ class Reading:
 def read(question: str, known: Known) -> Reading:
     toks = tokens(question)
     low = [_word(t) for t in toks]
-    first = next((i for i, w in enumerate(low) if w not in INTERJECTIONS), len(low))
-    strong = any(tuple(low[first:first + len(o)]) == o for o in OPENINGS)
-    weak = any(tuple(low[first:first + len(o)]) == o for o in WEAK_OPENINGS) or (strong and first > 0)
+    strong, weak = _opening(low)
     anaphora, have, unknown, words = [], [], [], []
     for i, (t, w) in enumerate(zip(toks, low)):
         if w in ANAPHORA or (w == "there" and t.text.lower() == "there" and _locative(low, i)):
@@ -200,12 +198,25 @@ def _locative(low: list[str], i: int) -> bool:
     return not ((i > 0 and low[i - 1] in _BE) or (i + 1 < len(low) and low[i + 1] in _BE))
 
 
+def _opening(low: list[str]) -> tuple[bool, bool]:
+    """(opens like a continuation, ... with an opening a standalone question may have too): "and …",
+    "what about …"; "what if …", or any opening after an interjection ("ok but …"), is weak."""
+    first = next((i for i, w in enumerate(low) if w not in INTERJECTIONS), len(low))
+    strong = any(tuple(low[first:first + len(o)]) == o for o in OPENINGS)
+    weak = any(tuple(low[first:first + len(o)]) == o for o in WEAK_OPENINGS) or (strong and first > 0)
+    return strong, weak
+
+
 def names_its_own(question: str, known: Known) -> bool:
     """The question names at least OWN_WORDS things of its own that the corpus knows (words that are
     not everyday English, numbers): a follow-up such as "and python 2?" is searched alone too
     (qa.engine), not only with the words it borrows ("do i need to be root to try that?" names one:
-    "need" and "try" are everyday words)."""
-    return len(specific_words(question, known)) >= OWN_WORDS
+    "need" and "try" are everyday words). One is enough after an elliptical opening ("and on
+    windows?", "what about competitors?"): the word it brings is what it asks about now."""
+    toks = tokens(question)
+    own = len(_specific(toks, known))
+    strong, weak = _opening([_word(t) for t in toks])
+    return own >= OWN_WORDS or (own >= 1 and strong and not weak)
 
 
 def specific_words(question: str, known: Known) -> tuple[str, ...]:

@@ -124,10 +124,14 @@ def search(index: Index, qvec: np.ndarray, question: str, k: int, w: Weights = W
 def reorder(hits: list[Hit], alone: list[Hit], weight: float = 1.0) -> list[Hit]:
     """`hits` (a follow-up searched with the words it borrows) in the order of their score plus
     `weight` times their score in `alone` (the follow-up searched by itself; the lowest score
-    there for a passage it did not find). The scores stay as they were: the confidence reads them."""
+    there for a passage it did not find). Each keeps the better of its two scores, which the
+    confidence reads: "and what about competitors?" after "who leads the round?" is answered by
+    the passage its own words find, though the borrowed ones do not (development dialogues: no
+    answer, decline or false abstention changed)."""
     own = {h.passage: h.score for h in alone}
     floor = min(own.values(), default=0.0)
-    return sorted(hits, key=lambda h: -(h.score + weight * own.get(h.passage, floor)))
+    ranked = sorted(hits, key=lambda h: -(h.score + weight * own.get(h.passage, floor)))
+    return [replace(h, score=max(h.score, own.get(h.passage, h.score))) for h in ranked]
 
 
 def sentence_bm25(index: Index, question: str) -> np.ndarray:

@@ -247,12 +247,14 @@ def test_a_what_if_or_ok_but_question_that_names_its_topic_stands_alone():
     ("is that realistic?", False), ("and why?", False),
     ("do critics dislike the split-priced structure?", True),
     ("what do i need for it to work?", False),  # everyday words only
+    ("and on aws?", True), ("what about aws?", True),  # one is enough after an elliptical opening
+    ("ok but what about aws?", False),  # ... not after an interjection, which standalone questions have too
 ])
 def test_a_follow_up_that_names_things_of_its_own(known, question, own):
     assert conv.names_its_own(question, known) is own
 
 
-def test_a_follow_up_is_ranked_by_both_searches_without_changing_scores():
+def test_a_follow_up_is_ranked_by_both_searches_and_keeps_its_better_score():
     from qa.retrieve import Hit, reorder
     import numpy as np
 
@@ -263,6 +265,6 @@ def test_a_follow_up_is_ranked_by_both_searches_without_changing_scores():
     alone = [hit(2, 0.9), hit(3, 0.8), hit(4, 0.7)]  # passage 1 not found alone: it counts as 0.7
     out = reorder(borrowed, alone)
     assert [h.passage for h in out] == [2, 1, 3]  # 1.85, 1.7, 1.3
-    assert [h.score for h in out] == [0.95, 1.0, 0.5]  # the confidence reads these
+    assert [h.score for h in out] == [0.95, 1.0, 0.8]  # the confidence reads these: 3 scores better alone
     assert [h.passage for h in reorder(borrowed, alone, weight=0.0)] == [1, 2, 3]
     assert [h.passage for h in reorder(borrowed, [])] == [1, 2, 3]

@@ -50,6 +50,14 @@ def test_a_follow_up_is_answered_in_context_and_echoed_as_typed(engine):
     assert r.answer in r.citations[0].text
 
 
+def test_a_follow_up_that_moves_to_another_topic_is_not_given_the_last_answer_again(engine):
+    """"and what about competitors?" after "who leads the round?": the word it brings is the topic now
+    (searched alone too), and the passage it finds is answered from the better of its two scores."""
+    first = engine.ask("who leads the round?")
+    r = engine.ask("and what about competitors?", history=[Turn(question=first.question, answer=first.answer)])
+    assert r.answered and r.answer != first.answer and "compet" in r.citations[0].text.lower()
+
+
 def test_history_accepts_plain_dicts(engine):
     history = [{"question": "why would a company use a split structure?", "answer": ""}]
     r = engine.ask("what's the downside?", history=history)
