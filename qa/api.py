@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
+from starlette.convertors import Convertor, register_url_convertor
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -58,6 +59,21 @@ class Health(BaseModel):
     built_at: str
     index_type: str
     build: str = Field(description="the index build in use (its folder name)")
+
+
+class AnyPath(Convertor):
+    """Starlette's "path" without its one gap: a document id may hold a line break (a file named so)."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anypath", AnyPath())
 
 
 class FaqEntry(BaseModel):
@@ -187,7 +203,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         corpus = engine.settings.corpus
         return [DocumentEntry(id=d.id, title=d.title, source=source_path(corpus, d.id)) for d in engine.index.docs]
 
-    @app.get("/api/documents/{doc_id:path}", response_model=DocumentOut, responses=problems(404))
+    @app.get("/api/documents/{doc_id:anypath}", response_model=DocumentOut, responses=problems(404))
     def document(doc_id: str, engine: EngineDep) -> DocumentOut:
         """A document by its id, or the document holding the passage with that (citation) id.
         Ids are looked up in the index, never used as file paths."""

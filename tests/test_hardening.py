@@ -352,6 +352,16 @@ def test_documents_show_their_own_source_only(client):
     assert_problem(client.get("/api/documents/" + "a" * 5000), 404, "a" * 100 + "…")  # the echo is short
 
 
+def test_a_document_whose_name_holds_a_line_break_can_be_fetched_by_its_cited_id(fake_engine):
+    engine = fake_engine({"new\nline.md": "# Notes\n\nSome text about things.\n", "a.md": "# A\n\nAlpha.\n"})
+    with TestClient(create_app(settings_of(engine), engine)) as c:
+        cited = next(p.id for p in engine.index.passages if p.id.startswith("new\n"))
+        for path in ("new%0Aline.md", cited.replace("\n", "%0A").replace("#", "%23")):
+            r = c.get("/api/documents/" + path)
+            assert r.status_code == 200 and r.json()["id"] == "new\nline.md", (path, r.text[:200])
+        assert c.get("/api/documents/a.md").status_code == 200 and c.get("/api/documents/nope").status_code == 404
+
+
 # ---------------------------------------------------------------------------------------------
 # Security headers everywhere; CORS; binding
 
