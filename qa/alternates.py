@@ -213,7 +213,8 @@ def parse(text: str, source: str = "alternates.yaml") -> Alternates:
     for n, group in enumerate(groups, 1):
         where = f"{source}: synonyms: group {n}"
         if not isinstance(group, list) or len(group) < 2:
-            raise AlternatesError(f"{where}: expected a list of two or more phrases that mean the same, not {_short(group)}.")
+            raise AlternatesError(f"{where}: expected a list of two or more phrases that mean the same, "
+                                  f"not {_short(group)}.")
         phrases, stems = [], []
         for p in group:
             if not isinstance(p, (str, int, float)) or isinstance(p, bool) or not str(p).strip():
@@ -226,7 +227,8 @@ def parse(text: str, source: str = "alternates.yaml") -> Alternates:
                 phrases.append(p)
                 stems.append(t)
         if len(phrases) < 2:
-            raise AlternatesError(f"{where}: its phrases all read the same when searched ({_short(group)}); nothing to add.")
+            raise AlternatesError(f"{where}: its phrases all read the same when searched ({_short(group)}); "
+                                  "nothing to add.")
         out.synonyms.append(Synonyms(tuple(phrases), tuple(stems)))
     return out
 

@@ -57,7 +57,8 @@ FEEDBACK_EXAMPLE = '{"question": "what is inference?", "answer": "AI inference i
 SEND_BY_ROUTE = {
     "/api/ask": SEND,
     "/api/feedback": f"Send a JSON object like {FEEDBACK_EXAMPLE} (question: 1 to {MAX_QUESTION_CHARS} characters; "
-                     f"answer: some text, of which the first {MAX_ANSWER_CHARS} characters are stored; vote: \"up\" or \"down\"; comment: up to "
+                     f"answer: some text, of which the first {MAX_ANSWER_CHARS} characters are stored; "
+                     "vote: \"up\" or \"down\"; comment: up to "
                      f"{MAX_COMMENT_CHARS} characters, optional).",
     "/api/report": "Send limit as a whole number from 1 to 100, like /api/report?limit=20.",
 }
@@ -65,7 +66,8 @@ SEND_BY_ROUTE = {
 SEND_BY_FIELD = {
     ("/api/ask", "history"): f'Send history as a list of up to {MAX_HISTORY_TURNS} earlier turns, oldest first, like '
                              '[{"question": "who leads the round?", "answer": "Spark Capital leads it."}] '
-                             f"(question: 1 to {MAX_QUESTION_CHARS} characters; answer: as given, of which the first {MAX_ANSWER_CHARS} are read).",
+                             f"(question: 1 to {MAX_QUESTION_CHARS} characters; answer: as given, of which the "
+                             f"first {MAX_ANSWER_CHARS} are read).",
     ("/api/ask", "documents"): 'Send documents as a list of up to 100 document ids, like ["faq.md"]; '
                                "GET /api/documents lists them.",
 }

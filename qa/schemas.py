@@ -48,7 +48,8 @@ def _first_chars(value: str) -> str:
     code block can be longer than that, and the API takes back whatever it gave. Half a character
     (a lone surrogate escape) is no text, as in every other field."""
     if _SURROGATE.search(value):
-        raise PydanticCustomError("string_unicode", "Input should be a valid string, unable to parse raw data as a unicode string")
+        raise PydanticCustomError("string_unicode",
+                                  "Input should be a valid string, unable to parse raw data as a unicode string")
     return value[:MAX_ANSWER_CHARS]
 
 

@@ -345,7 +345,8 @@ def in_marked_question(text: str, at: int, reach: int = 1000) -> bool:
 
 
 # an introduction to examples: what they show is the sentence before it
-_EXAMPLES = re.compile(r"[\"'“‘(*_]*(for (example|instance)|e\.g\.|examples?|some examples|here are some examples)\b", re.I)
+_EXAMPLES = re.compile(r"[\"'“‘(*_]*(for (example|instance)|e\.g\.|examples?|some examples|here are some examples)\b",
+                       re.I)
 
 
 def lead_in(text: str, sentences: list[tuple[int, int]], joins: list[bool], first: int) -> int:
