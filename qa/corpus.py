@@ -68,7 +68,8 @@ class Passage:
 # 18: ... unless it is inside an FAQ answer, long, without a <dd>, or nested deep; terms in a row head one <dd>.
 # 19: ... and the term stays the first paragraph of its definition's passage (it names what the passage is about).
 # 20: no sentence end after "eg." or "ie." (pysbd knows "e.g." and "i.e." only).
-PARSER_VERSION = 20
+# 21: Markdown: the text of HTML blocks (a <details> entry's <summary> as its question heading).
+PARSER_VERSION = 21
 
 
 @dataclass(frozen=True)

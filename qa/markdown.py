@@ -1,14 +1,18 @@
 """Markdown -> title and body blocks with source offsets, using markdown-it-py's token line maps.
 
 Headings build the section path; a heading that ends with "?" starts an FAQ entry whose answer
-is the body up to the next heading. Code, HTML and tables are not prose and are left out, but the
-body of a MyST/Sphinx directive fence that holds prose ("```{note}") is read as Markdown.
+is the body up to the next heading. Code and tables are not prose and are left out, but the
+body of a MyST/Sphinx directive fence that holds prose ("```{note}") is read as Markdown. The text
+of an HTML block is read too (qa.markdown.Walk.html): a `<details>` FAQ's `<summary>` is a heading
+(a question when it asks), `<h1>`-`<h6>` are headings, other text is prose; scripts, styles,
+comments, tables and preformatted code are not.
 Citations quote the source as written; what is embedded and matched by words is its `plain` text
 (links as their words, no code ticks, emphasis marks or inline HTML).
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import textwrap
 from dataclasses import replace
@@ -48,6 +52,9 @@ class Walk:
         self.path: list[tuple[int, str]] = []  # (level, heading) stack
         self.out: list[Block] = []
         self.question_level = 0
+        self.details: list[tuple[list[tuple[int, str]], int]] = []  # (path, question_level) at each open <details>
+        self.skipping: list[str] = []  # open HTML elements whose text is not prose (script, table, pre, ...)
+        self.summary: list[str] | None = None  # the text of a <summary> being read
 
     def tokens(self, tokens, line0: int) -> None:
         """`line0`: the source line the tokens' line maps count from (a directive body's first line)."""
@@ -61,6 +68,8 @@ class Walk:
                 self.question_level = level if heading.endswith("?") and not is_title else 0
             elif tok.type == "paragraph_open" and tok.map:
                 self.paragraph([line0 + tok.map[0], line0 + tok.map[1]], tokens[i + 1].content)
+            elif tok.type == "html_block" and tok.map:
+                self.html(line0 + tok.map[0], line0 + tok.map[1])
             elif tok.type in ("fence", "code_block") and tok.map and not directive(tok.info) in PROSE_DIRECTIVES:
                 self.code(line0 + tok.map[0], line0 + tok.map[1])
             elif tok.type in ("fence", "colon_fence") and tok.map and directive(tok.info) in PROSE_DIRECTIVES \
@@ -95,6 +104,80 @@ class Walk:
         span = paragraph_span(self.text, self.starts, line_map, content)
         if span is None or _NOT_PROSE.fullmatch(content.strip()):
             return  # nothing, a directive's option line (":class: tip") or a MyST target ("(config-file)=")
+        self.prose(span)
+
+    def html(self, first: int, last: int) -> None:
+        """An HTML block's text, in place: a `<summary>` (of a `<details>` FAQ entry) and `<h1>`-`<h6>`
+        are headings for what follows, up to `</details>` for a summary; the text between other
+        block elements is prose, cited as written (inline tags such as `<b>` included, as inline
+        Markdown is; what is embedded is its plain text). Text inside script, style, table, pre,
+        code blocks and comments is not prose."""
+        text = self.text
+        start = self.starts[first] if first < len(self.starts) else len(text)
+        end = self.starts[last] if last < len(self.starts) else len(text)
+        run: list[int] = []  # start and end of the prose being gathered
+        heading: tuple[int, list[str]] | None = None  # an <hN> being read: its level and text
+
+        def flush() -> None:
+            if run:
+                self.prose((run[0], run[1]))
+                run.clear()
+
+        for m in _HTML_PIECE.finditer(text, start, end):
+            tag, closing = (m.group("tag") or "").lower(), bool(m.group("close"))
+            if m.group("comment") is not None:
+                continue
+            if tag:
+                if tag in _NOT_PROSE_HTML and not m.group("self"):
+                    flush()
+                    if not closing:
+                        self.skipping.append(tag)
+                    elif tag in self.skipping:
+                        del self.skipping[len(self.skipping) - 1 - self.skipping[::-1].index(tag):]
+                elif tag == "summary" and not self.skipping:
+                    flush()
+                    if not closing:
+                        self.summary = []
+                    elif self.summary is not None:
+                        self.heading(7 + len(self.details), " ".join(" ".join(self.summary).split()))
+                        self.summary = None
+                elif tag == "details" and not self.skipping:
+                    flush()
+                    if not closing:
+                        self.details.append((self.path, self.question_level))
+                    elif self.details:
+                        self.path, self.question_level = self.details.pop()
+                elif _HEADING_TAG.fullmatch(tag) and not self.skipping:
+                    flush()
+                    if not closing:
+                        heading = (int(tag[1]), [])
+                    elif heading:
+                        self.heading(heading[0], " ".join(" ".join(heading[1]).split()))
+                        heading = None
+                elif tag not in _INLINE_HTML:
+                    flush()  # a block element (p, div, li, br, ...) ends the prose before it
+                continue
+            words = m.group("text")
+            if self.skipping or not words.strip():
+                continue
+            if self.summary is not None:
+                self.summary.append(html_lib.unescape(words))
+            elif heading is not None:
+                heading[1].append(html_lib.unescape(words))
+            else:
+                lo = m.start() + len(words) - len(words.lstrip())
+                hi = m.start() + len(words.rstrip())
+                run[:] = [run[0] if run else lo, hi]
+        flush()
+
+    def heading(self, level: int, heading: str) -> None:
+        """A heading found in an HTML block, as a Markdown heading of that level is."""
+        if not heading:
+            return
+        self.path = [(lv, h) for lv, h in self.path if lv < level] + [(level, heading)]
+        self.question_level = level if heading.endswith("?") else 0
+
+    def prose(self, span: tuple[int, int]) -> None:
         path, out = self.path, self.out
         headings = tuple(h for _, h in path) or (self.title,)
         if self.question_level and out and out[-1].question == path[-1][1] and out[-1].headings == headings:
@@ -104,6 +187,13 @@ class Walk:
 
 
 _NOT_PROSE = re.compile(r":[\w-]+:.*|\([\w.:-]+\)=")
+# an HTML block, piece by piece: a comment, a tag (opening, closing or self-closing) or the text between
+_HTML_PIECE = re.compile(r"(?P<comment><!--.*?(?:-->|\Z))|<(?P<close>/)?(?P<tag>[A-Za-z][\w-]*)\b[^>]*?(?P<self>/)?>"
+                         r"|(?P<text>[^<]+|<)", re.S)
+_NOT_PROSE_HTML = frozenset("script style table pre svg math template textarea select noscript head".split())
+_INLINE_HTML = frozenset("a abbr b bdi bdo cite code data dfn em i kbd mark q s samp small span strong sub sup time "
+                         "u var wbr img".split())
+_HEADING_TAG = re.compile(r"h[1-6]")
 _ROLE = re.compile(r"\{[\w:.-]+\}(?=`)")  # a MyST role before inline code: {file}`pip.conf`, {doc}`...`
 
 

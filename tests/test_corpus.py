@@ -452,3 +452,50 @@ def test_unwrap_joins_wrapped_lines_in_place(chunk, want):
     from qa.corpus import unwrap
 
     assert unwrap(chunk) == want and len(unwrap(chunk)) == len(chunk)
+
+
+HTML_IN_MARKDOWN = """# Tool
+
+Intro text here.
+
+<details>
+<summary>How do I change the output folder?</summary>
+
+Set `out_dir` in the config file.
+
+</details>
+
+<details><summary><b>Is it free?</b></summary>
+<p>Yes, under the <b>MIT</b> licence &amp; always, with <code>--free</code> on.</p>
+</details>
+
+<p align="center"><img src="logo.png" alt="logo"></p>
+<div>Some <em>div</em> text.<br>Second line.</div>
+<script>var secret = "not prose";</script>
+<!-- <p>a commented-out paragraph</p> -->
+<table><tr><td>a cell</td></tr></table>
+<pre>
+code, not prose
+</pre>
+
+## After
+
+More text.
+"""
+
+
+def test_html_blocks_in_markdown_are_read_a_details_summary_is_its_question(tmp_path: Path):
+    path = tmp_path / "tool.md"
+    path.write_text(HTML_IN_MARKDOWN, encoding="utf-8")
+    doc = load_document(path, "tool.md")
+    got = [(p.question, p.text) for p in doc.passages]
+    assert ("How do I change the output folder?", "Set `out_dir` in the config file.") in got
+    assert ("Is it free?", "Yes, under the <b>MIT</b> licence &amp; always, with <code>--free</code> on.") in got
+    texts = " ".join(p.text for p in doc.passages)
+    assert "Some <em>div</em> text." in texts and "Second line." in texts and "More text." in texts
+    for hidden in ("secret", "commented-out", "a cell", "code, not prose", "logo"):
+        assert hidden not in texts
+    for p in doc.passages:  # offsets into the file, as for all Markdown
+        assert HTML_IN_MARKDOWN[p.start:p.end] == p.text
+    after = next(p for p in doc.passages if p.text == "More text.")
+    assert after.section == "After" and not after.question  # a heading after </details> is as before
