@@ -68,7 +68,11 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     one sentence longer. Asked why, an
     answer without a reason ("because", "reason", "due to", …) takes in the next sentence of its
     paragraph when that one gives one: fresh3 (whose misses showed it) 0.682 -> 0.706, nothing else
-    changed (4 answers changed).
+    changed (4 answers changed). A problem only stated, not asked about ("build breaks on AIX with
+    /usr/bin/make", "ps shows the process but lsof lists nothing for it") asks for a fix too:
+    coreutils/GnuPG/pip docs (devdocs) 41 -> 42 and GCC/lsof docs (fresh3) 60 -> 61 of their
+    answers holding the expected text (both found among their misses), nothing else changed (6
+    answers one sentence longer).
     """
     p = index.passages[hit.passage]
     text = index.doc_by_id[p.doc_id].text
@@ -237,8 +241,16 @@ def short_reply(sentence: str) -> bool:
 
 def asks_for_a_fix(question: str) -> bool:
     """The question asks what to do about a problem: "…, workaround?", "any fix", "what should i do",
-    "now what", "should i worry"."""
-    return bool(_FIX.search(question))
+    "now what", "should i worry"; or only states one ("build breaks on AIX with /usr/bin/make",
+    "lsof doesnt show the file im editing"): no question mark, no question word, a failure named."""
+    return bool(_FIX.search(question)) or (
+        "?" not in question and not _ASKS.search(question) and bool(_FAILS.search(question)))
+
+
+_ASKS = re.compile(r"(^|\W)(who|what|whats|when|where|which|why|how|is|are|can|could|should|does|do|did|will|would)\b",
+                   re.I)
+_FAILS = re.compile(r"\b(breaks?|broken|fails?|failed|failing|crash(es|ed)?|hangs?|stuck|doesn'?t|don'?t|"
+                    r"won'?t|can'?t|cannot|isn'?t|not working|nothing|wrong|dies)\b", re.I)
 
 
 def yes_no(question: str) -> bool:

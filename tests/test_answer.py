@@ -348,6 +348,12 @@ def test_a_reply_of_a_few_words_is_joined_by_what_follows(fake_engine, files, qu
     ("what does instead mean here", False), ("how can i prevent being asked", True), ("what is the left option", False),
     ("what do i use instead?", True), ("what do people use instead of make", False), ("how do i stop the service", False),
     ("what does the timing flag do", False),
+    # a problem stated, not asked about: what to do is what is wanted
+    ("build breaks on AIX with /usr/bin/make", True), ("lsof lists nothing for the process", True),
+    ("the daemon doesnt start after the upgrade", True), ("make fails: no rule to make target", True),
+    ("error for mixing right to left chars", False),  # a lookup, not a problem
+    ("why does the build break on AIX", False), ("the build breaks on AIX?", False),  # asked: explained as asked
+    ("base exception for idna errors", False),
 ])
 def test_a_question_that_asks_for_a_fix(question, fix):
     from qa.span import asks_for_a_fix
