@@ -582,6 +582,10 @@ ZEPHYR_CHANGED = ("# Zephyr " + "😀" * 10 + "\n\n" + "🌍" * 5 + " Zephyr mak
                   "the northern hemisphere.\n\n## Founding 🏛️\n\n🚀🚀🚀 Zephyr was founded by Alice Hu in 2020.\n")
 
 
+KITE_SETUP = ("# Kite setup\n\n## Installing the kite tool\n\nTo install the kite tool on Debian, run these commands:"
+              "\n\n```sh\nsudo apt-get update\nsudo apt-get install kite-tool\n```\n")
+
+
 @pytest.fixture(scope="module")
 def emoji_server(tmp_path_factory):
     """`qa serve` on a corpus of the usual document plus zephyr.md (emoji before its passages), watching
@@ -591,6 +595,7 @@ def emoji_server(tmp_path_factory):
     corpus.mkdir()
     shutil.copy(ROOT / "corpus" / "baseten-funding.md", corpus)
     (corpus / "zephyr.md").write_text(ZEPHYR, encoding="utf-8")
+    (corpus / "kite-setup.md").write_text(KITE_SETUP, encoding="utf-8")
     # FAQ entries whose own ids look like paths or anchors: the panel must still find their document
     (corpus / "faq.jsonl").write_text(
         '{"id": "refund#1", "question": "Can I return a Zephyr kite for a refund?", '
@@ -656,6 +661,19 @@ def test_faq_ids_with_anchors_or_slashes_open_their_own_document(open_emoji_chat
     result = ask(page, question)
     assert result["answered"] and result["citations"][0]["id"] == cited, result
     assert_highlights(page, result)
+    assert watch.errors == []
+
+
+def test_code_in_an_answer_keeps_its_lines(open_emoji_chat):
+    """A command an answer's sentence introduces is shown as code, line by line: copied, it runs."""
+    page, watch = open_emoji_chat()
+    result = ask(page, "how do i install the kite tool on debian?")
+    assert result["answered"] and "sudo apt-get install kite-tool" in result["answer"], result
+    code = last_reply(page).locator(".answer pre.answer-code")
+    expect(code).to_have_count(1)
+    assert code.inner_text() == "sudo apt-get update\nsudo apt-get install kite-tool"
+    expect(last_reply(page).locator(".answer")).to_contain_text("run these commands:")
+    assert "```" not in last_reply(page).locator(".answer").inner_text()
     assert watch.errors == []
 
 

@@ -255,10 +255,28 @@
     }));
   }
 
+  // An answer's prose flows as text; a fenced code block in it (a command a sentence introduces
+  // with a colon) keeps its lines, as code: copied from the chat, it runs.
+  const FENCE = /(^|\n)[ \t]*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\n[ \t]*\2[ \t]*(?=\n|$)/g;
+
+  function answerParts(answer) {
+    const parts = [];
+    let at = 0;
+    for (const m of answer.matchAll(FENCE)) {
+      if (m.index + m[1].length > at) parts.push(text(answer.slice(at, m.index + m[1].length)));
+      const pre = el("pre", "answer-code");
+      pre.append(el("code", null, m[3]));
+      parts.push(pre);
+      at = m.index + m[0].length;
+    }
+    if (at < answer.length) parts.push(text(answer.slice(at)));
+    return parts;
+  }
+
   function answerMessage(result) {
     const message = el("article", "msg msg-bot");
-    const answer = el("p", "answer");
-    answer.append(text(result.answer + " "), marker(result, 0));
+    const answer = el("div", "answer");
+    answer.append(...answerParts(result.answer), text(" "), marker(result, 0));
     message.append(answer, confidence(result.confidence), el("p", "label", "Sources"), sourceList(result),
       feedbackBar(result));
     return message;
@@ -399,7 +417,7 @@
       return result.answer + also;
     }
     const c = result.citations[0];
-    return `${result.answer} Source 1: ${c.section || c.source}.`;
+    return `${result.answer.replace(FENCE, "$1$3")} Source 1: ${c.section || c.source}.`; // code read without its fences
   }
 
   // ---- asking -------------------------------------------------------------------------------
