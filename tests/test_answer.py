@@ -339,6 +339,18 @@ def test_a_reply_of_a_few_words_is_joined_by_what_follows(fake_engine, files, qu
     assert all(m in answer for m in must) and not any(m in answer for m in must_not), answer
 
 
+def test_a_short_faq_answer_is_given_whole_with_the_code_it_holds(fake_engine):
+    """An FAQ entry of two sentences with a command between them was written as one answer: given
+    whole, the command included, not its last sentence alone ("After that, the tool is ready")."""
+    engine = fake_engine({"faq.md": "# Widget FAQ\n\n## How do I install the widget tool?\n\n"
+                                    "Run the following commands in a terminal:\n\n```sh\nsudo apt-get install widget\n```"
+                                    "\n\nAfter that, the widget tool is ready to use.\n\n"
+                                    "## Is the widget tool free?\n\nYes, it is free software.\n"})
+    r = engine.ask("How do I install the widget tool?")
+    assert r.answered and r.answer.startswith("Run the following commands") and "sudo apt-get install widget" in r.answer
+    assert r.answer.endswith("ready to use.") and r.answer in r.citations[0].text
+
+
 @pytest.mark.parametrize("question, fix", [
     ("LD_LIBRARY_PATH gets dropped under ssh-agent, workaround?", True), ("scp breaks, any fix", True),
     ("go live fails, what should i do", True), ("i got into someone's data, now what", True),
