@@ -151,8 +151,10 @@ def test_follow_up_confidence_checks_the_answer_type_against_what_was_searched(e
     assert facts.terms == QueryFacts.of(engine.index, "who founded it?").terms  # coverage: the words as asked
 
 
-def test_two_sentences_with_code_between_are_never_one_answer(fake_engine):
-    engine = fake_engine({"f.md": "# FAQ\n\n## How do I reset the gadget?\n\nHold the reset button.\n\n```sh\n"
+def test_two_sentences_of_prose_with_code_between_are_never_one_answer(fake_engine):
+    """In prose, a code block between two paragraphs may belong to either: a pair of sentences never
+    spans it. (A short FAQ answer is given whole, code included: test_a_short_faq_answer_is_given_whole_...)"""
+    engine = fake_engine({"f.md": "# Gadget\n\n## Resetting the gadget\n\nHold the reset button.\n\n```sh\n"
                                   "gadget --reset --hard\n```\n\nThen wait for the light.\n"})
     r = engine.ask("how do I reset the gadget?")
     assert r.citations and "```" not in r.answer and r.answer in r.citations[0].text
