@@ -21,6 +21,8 @@ Signals, all generic (nothing here knows any corpus), weighed in this order by R
     a large corpus knows them all ("what do i need on the server for it to work?")
   - very short: at most SHORT_WORDS words, one known content word that is not everyday English
     ("at what valuation?", "does pypy work?")                                           -> follow-up
+  - written in Chinese, Japanese or Korean, whose words run together (no word is "known"): a
+    follow-up only with a pronoun ("それ", "它") or when a word or so long ("本当？")
 "Known" means the word's stem occurs in the indexed passages (the BM25 vocabulary).
 
 When a follow-up repeats a word of the earlier question with another word beside it ("when was the
@@ -156,11 +158,14 @@ class Reading:
     known: tuple[str, ...]  # content terms the corpus knows
     unknown: tuple[str, ...]  # content words it does not know
     specific: tuple[str, ...] = ()  # known words that are not everyday English (worked out for the rules that read it)
+    wide: bool = False  # written in Chinese, Japanese or Korean only: no words to tell known from unknown
 
     @property
     def follow_up(self) -> bool:
         if (self.opening and not self.weak) or not self.words:
             return True
+        if self.wide:  # its words run together, so none is "known": a pronoun or a very short one leans back
+            return bool(self.anaphora) or self.words <= 1
         if self.opening and len(self.specific) < SELF_CONTAINED:
             return True
         if len(self.unknown) > len(self.known) and len(self.unknown) >= (OFF_TOPIC if self.anaphora else 2):
@@ -187,9 +192,27 @@ def read(question: str, known: Known) -> Reading:
             words.append(w)
         elif not t.number:
             unknown.append(w)
-    short = len(toks) <= SHORT_WORDS and not unknown
+    short = words_in(toks) <= SHORT_WORDS and not unknown
     specific = _specific(toks, known) if anaphora or short or weak else ()
-    return Reading(len(toks), strong or weak, weak, tuple(anaphora), tuple(have), tuple(unknown), specific)
+    wide = bool(toks) and all(_WIDE.search(t.text) for t in toks if not t.number)
+    if wide:
+        anaphora += _WIDE_ANAPHORA.findall(question)
+    return Reading(words_in(toks), strong or weak, weak, tuple(anaphora), tuple(have), tuple(unknown), specific,
+                   wide)
+
+
+# Chinese, Japanese and Korean run words together: a run of those characters is one token
+_WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+WIDE_CHARS_PER_WORD = 2
+# pronouns pointing back in Chinese ("它", "这个"), Japanese ("それ", "その") and Korean ("그것")
+_WIDE_ANAPHORA = re.compile("它们|它|这个|那个|这些|那些|それ|これ|あれ|その|この|あの|그것|이것|저것")
+
+
+def words_in(toks: list[Token]) -> int:
+    """How many words the tokens hold: a run of Chinese, Japanese or Korean characters counts one
+    word per WIDE_CHARS_PER_WORD characters ("東京の営業時間は" is a question of several words, not a
+    one-word follow-up)."""
+    return sum(max(1, len(t.text) // WIDE_CHARS_PER_WORD) if _WIDE.search(t.text) else 1 for t in toks)
 
 
 _BE = frozenset("is are was were be been isn't aren't wasn't weren't 's".split())

@@ -268,3 +268,18 @@ def test_a_follow_up_is_ranked_by_both_searches_and_keeps_its_better_score():
     assert [h.score for h in out] == [0.95, 1.0, 0.8]  # the confidence reads these: 3 scores better alone
     assert [h.passage for h in reorder(borrowed, alone, weight=0.0)] == [1, 2, 3]
     assert [h.passage for h in reorder(borrowed, [])] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("question, follow_up", [
+    ("東京の営業時間は", False),  # "business hours in Tokyo": a question of its own, though one token
+    ("営業時間は？", False),
+    ("それはいくらですか", True),  # "how much is that?": a pronoun points back
+    ("它多少钱？", True),
+    ("本当？", True),  # "really?": too short to stand alone
+])
+def test_chinese_japanese_and_korean_questions_are_read_by_length_and_pronouns(known, question, follow_up):
+    """Their words run together, so the corpus "knows" none of them: without this, every such question
+    after any earlier turn was read as a follow-up, and answered from the earlier topic."""
+    assert is_follow_up(question, known) is follow_up, read(question, known)
+    if not follow_up:
+        assert ask_after(known, question, "is there a vegan menu?") == question
