@@ -428,6 +428,47 @@ def test_errors_are_readable_and_keep_the_question(open_chat):
     assert watch.dialogs == []
 
 
+def test_a_question_too_long_or_of_nothing_visible_is_said_or_ignored_not_sent(open_chat):
+    """Over the limit: said in the chat, the question kept whole in the box (once, it was cut at 500
+    UTF-16 units without a word). Only zero-width characters: nothing to ask, nothing sent."""
+    page, watch = open_chat()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/api/ask") else None)
+    long = "why " * 150 + "😀" * 20  # 620 code points
+    page.locator("#question").fill(long)
+    page.locator("#question").press("Enter")
+    expect(last_reply(page)).to_contain_text("620 characters long; the limit is 500")
+    expect(page.locator("#question")).to_have_value(long)
+    page.locator("#question").fill("\u200b\u200b")
+    page.locator("#question").press("Enter")
+    page.wait_for_timeout(300)
+    assert asked == [] and watch.errors == []
+
+
+def test_a_double_enter_in_the_comment_box_sends_one_vote(open_chat):
+    page, watch = open_chat()
+    ask(page, "what is inference?")
+    reply = last_reply(page)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/api/feedback") else None)
+    reply.locator(".vote-down").click()
+    box = reply.locator("textarea.comment")
+    box.fill("too vague")
+    box.press("Enter")
+    box.press("Enter")
+    expect(reply.locator(".feedback-status")).to_have_text("Thanks for the feedback.")
+    page.wait_for_timeout(300)
+    assert len(sent) == 1 and watch.errors == []
+
+
+def test_the_source_panel_can_be_scrolled_from_the_keyboard(open_chat):
+    page, _ = open_chat()
+    ask(page, "what is inference?")
+    last_reply(page).locator(".answer .cite").click()
+    expect(page.locator("#panel-title")).not_to_have_text("Loading source…")
+    assert page.locator("#panel-body").get_attribute("tabindex") == "0"  # reachable with Tab, so PageDown scrolls it
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_text_contrast_meets_wcag_aa(open_chat, scheme):
     page, watch = open_chat(color_scheme=scheme)

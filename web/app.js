@@ -308,6 +308,7 @@
     status.setAttribute("role", "status");
     bar.append(up, down, status);
     let sent = false;
+    let sending = false;
     let form = null;
 
     function press(which) {
@@ -320,6 +321,8 @@
     }
 
     async function send(which, comment) {
+      if (sending || sent) return; // a double Enter in the comment box sends once
+      sending = true;
       lock(true);
       status.textContent = "Sending…";
       const body = { question: clip(result.question, MAX_QUESTION), answer: clip(result.answer, MAX_VOTED_ANSWER), vote: which };
@@ -334,6 +337,8 @@
       } catch (error) {
         lock(false);
         status.textContent = `Couldn't send the feedback: ${error.message}`;
+      } finally {
+        sending = false;
       }
     }
 
@@ -405,9 +410,9 @@
     return message;
   }
 
-  function errorMessage(detail) {
+  function errorMessage(detail, hint = "Your question is still in the box; press Enter to try again.") {
     const message = el("article", "msg msg-bot error");
-    message.append(el("p", "answer", detail), el("p", "muted", "Your question is still in the box; press Enter to try again."));
+    message.append(el("p", "answer", detail), el("p", "muted", hint));
     return message;
   }
 
@@ -428,8 +433,16 @@
     ui.form.classList.toggle("busy", busy);
   }
 
+  // Zero-width and other format characters show nothing: a question of only those is empty.
+  const INVISIBLE = /[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+  const ASK_TIMEOUT_MS = 30000; // a server that neither answers nor fails: said so, not a spinner forever
+
+  function blank(question) {
+    return !question.replace(INVISIBLE, "");
+  }
+
   async function ask(question) {
-    if (pending || !question.trim()) return;
+    if (pending || blank(question)) return;
     const user = addMessage("user");
     user.textContent = question.trim();
     const thinking = showThinking();
@@ -437,6 +450,8 @@
     const controller = new AbortController();
     pending = controller;
     setBusy(true);
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, ASK_TIMEOUT_MS);
     try {
       const history = conversation.slice(-HISTORY_TURNS);
       const result = await api("/api/ask", { question, history }, controller.signal);
@@ -446,13 +461,15 @@
       scrollToShow(reply);
       say(spoken(result));
     } catch (error) {
-      if (error.name === "AbortError") return;
+      if (error.name === "AbortError" && !timedOut) return; // a new chat was started
       if (!ui.input.value) ui.input.value = question; // keep what was asked
-      const reply = errorMessage(error.message);
+      const detail = timedOut ? `The server did not answer within ${ASK_TIMEOUT_MS / 1000} seconds.` : error.message;
+      const reply = errorMessage(detail);
       thinking.replaceWith(reply);
       scrollToShow(reply);
-      say(`Error: ${error.message}`);
+      say(`Error: ${detail}`);
     } finally {
+      clearTimeout(timer);
       if (pending === controller) {
         pending = null;
         setBusy(false);
@@ -463,7 +480,20 @@
   function submit(event) {
     event.preventDefault();
     const question = ui.input.value;
-    if (pending || !question.trim()) return;
+    if (pending) {
+      say("Still waiting for the answer to the last question."); // not silently dropped
+      return;
+    }
+    if (blank(question)) return;
+    const length = [...question.trim()].length; // code points, as the API counts them
+    if (length > MAX_QUESTION) { // said, not cut silently: the question stays in the box
+      const notice = errorMessage(`Your question is ${length} characters long; the limit is ${MAX_QUESTION}.`,
+        "It is still in the box: shorten it, then press Enter.");
+      ui.log.append(notice);
+      scrollToShow(notice);
+      say(`Your question is ${length} characters long; the limit is ${MAX_QUESTION}.`);
+      return;
+    }
     ui.input.value = "";
     ask(question);
   }
@@ -547,7 +577,10 @@
       const { doc, range } = await documentFor(citation);
       if (request === panelRequest) renderDocument(doc, range, citation, i === 0 ? result.answer : "");
     } catch (error) {
-      if (request === panelRequest) ui.panelBody.replaceChildren(el("p", "panel-error", error.message));
+      if (request === panelRequest) {
+        ui.panelTitle.textContent = "Source not available";
+        ui.panelBody.replaceChildren(el("p", "panel-error", error.message));
+      }
     }
   }
 
