@@ -94,6 +94,9 @@ def load_previous(settings: Settings, info: dict) -> tuple[Index | None, str]:
     return index, ""
 
 
+ALTERNATES_CHANGED = "the alternates files changed since the index was built"
+
+
 def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
     """(index ready to serve, or None; the previous index worth reusing, or None; why it is not ready)."""
     files = scan(settings.corpus)  # a missing or empty corpus is the error to report, before anything else
@@ -104,7 +107,7 @@ def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
     if previous.manifest.get("files_sha") != {k: files[k] for k in sorted(files)}:
         return None, previous, "the corpus changed since the index was built"
     if previous.manifest.get("alternates_sha", "") != alternates.fingerprint(settings.corpus):
-        return None, previous, "the alternates files changed since the index was built"
+        return None, previous, ALTERNATES_CHANGED
     if previous.manifest.get("parser") != PARSER_VERSION:
         return None, previous, "qa splits documents into passages differently since the index was built"
     if previous.manifest.get("scoring") != scoring_version():
@@ -119,8 +122,16 @@ def scoring_version() -> str:
 
 
 def ensure(settings: Settings, log: Log = stderr_log, embedder=None) -> Index:
-    """The index for the corpus as it is now: the one on disk if current, else built, saying why in one line."""
+    """The index for the corpus as it is now: the one on disk if current, else built, saying why in one line.
+    When only the alternates files changed and one of them is broken, the index on disk is kept: it
+    holds the phrasings that worked (a rebuild would drop them all until the file is fixed)."""
     index, previous, reason = current(settings)
+    if index is None and previous is not None and reason == ALTERNATES_CHANGED:
+        try:
+            alternates.load(settings.corpus)
+        except QAError as e:
+            log(f"warning: {e} The index keeps the alternates it was built with until it is fixed.")
+            return previous
     if index is None:
         log(f"Building the index: {reason}.")
         index = update(settings, previous, lambda: embedder or build_model(settings), log, warn=log)

@@ -183,7 +183,7 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
 def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
               full: Annotated[bool, typer.Option("--full", help="re-embed every document and build the search graph again")] = False) -> None:
     """Bring the index up to date: embed added and changed documents, drop deleted ones."""
-    from qa import build
+    from qa import alternates, build
     from qa.render import plural, safe
 
     try:
@@ -193,6 +193,9 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
             typer.echo(safe(f"The index in {s.index} is up to date: {plural(ready.manifest['documents'], 'document')}, "
                             f"{plural(ready.manifest['passages'], 'passage')}. Nothing to do."))
             return
+        # asked for by hand, a broken alternates file fails here, before anything is built: the index
+        # in use keeps the phrasings it has (a server or `qa ask` building by itself goes on without)
+        alternates.load(s.corpus)
         typer.echo(safe(f"Updating the index: {'a full rebuild was asked for' if full else reason}."))
         build.update(s, None if full else previous, lambda: build.build_model(s), log=lambda line: typer.echo(safe(line)),
                      warn=log)

@@ -393,6 +393,30 @@ def test_alternates_add_phrasings_and_synonyms_and_a_change_reindexes(write_corp
     assert build.current(s)[2] == "the alternates files changed since the index was built"
 
 
+def test_a_broken_alternates_file_keeps_the_phrasings_in_use(write_corpus, fake_model, tmp_path):
+    """A curator's bad paste (the same key twice) must not drop every phrasing: an engine keeps the
+    index built with them, saying why in one line, and `qa index` refuses with one line."""
+    from conftest import FakeEmbedder
+    from typer.testing import CliRunner
+    from qa.cli import app
+
+    corpus = write_corpus({"faq.md": "# FAQ\n\n## How do I pay?\n\nBy card.\n\n## Where are you?\n\nIn Paris.\n",
+                           "alternates.yaml": "alternates:\n  How do I pay?:\n    - settle my invoice\n"})
+    s = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model), query_runtime="sentence-transformers")
+    first = Engine(s, log=lambda line: None, embedder=FakeEmbedder(fake_model)).index
+    (corpus / "alternates.yaml").write_text("alternates:\n  How do I pay?:\n    - settle my invoice\n"
+                                            "  How do I pay?:\n    - money back\n")
+    lines: list[str] = []
+    again = Engine(s, log=lines.append, embedder=FakeEmbedder(fake_model)).index
+    assert again.build_name == first.build_name
+    assert again.passage_by_id["faq.md#how-do-i-pay"].phrasings == ("settle my invoice",)
+    assert len(lines) == 1 and "the same key twice" in lines[0] and "keeps the alternates" in lines[0]
+    r = CliRunner().invoke(app, ["index"], env={"QA_CORPUS": str(corpus), "QA_INDEX": str(s.index),
+                                                "QA_MODEL": str(fake_model)})
+    assert r.exit_code == 1 and "the same key twice" in r.stderr and "Traceback" not in r.stderr
+    assert current_build(s.index).name == first.build_name  # nothing was built
+
+
 def test_bm25_leaves_scipy_importable():
     """qa.lexical keeps bm25s from importing scipy.sparse (cold start); scipy must still import after."""
     import json
