@@ -283,6 +283,13 @@ def snippet(key: str, phrasings: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def snippets(entries: list[tuple[str, list[str]]]) -> str:
+    """Several entries as one `alternates:` block, each key once ("" for none)."""
+    if not entries:
+        return ""
+    return "alternates:\n" + "".join(snippet(key, phrasings).split("\n", 1)[1] for key, phrasings in entries)
+
+
 def _quoted(text: str) -> str:
     import json
 

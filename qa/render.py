@@ -114,6 +114,11 @@ def curation(r: Report, source: str = "", color: bool = False) -> str:
         out.append(style(title, bold=True) + ("" if items else ": none"))
         for n, item in enumerate(items, 1):
             out += _report_item(n, item, unit, style)
+    if r.alternates:
+        out += ["", style("All of the above as one alternates.yaml block", bold=True)
+                + " (check each entry answers its questions; under an existing 'alternates:' line, paste all but"
+                  " the first line):",
+                textwrap.indent(safe(r.alternates, keep="\n").rstrip("\n"), "  ")]
     return "\n".join(out)
 
 
@@ -121,6 +126,8 @@ def _report_item(n: int, item: ReportItem, unit: str, style) -> list[str]:
     when = f", last {item.last[:16].replace('T', ' ')}" if item.last else ""
     when = safe(when)
     lines = [f"{n:>2}. {safe(item.question)}  " + style(f"({unit} {item.count}{when})", dim=True)]
+    if item.answer:
+        lines.append("      " + style("answered: ", dim=True) + textwrap.shorten(safe(item.answer), 100))
     for comment in item.comments[:3]:
         lines.append(f"      “{textwrap.shorten(safe(comment), 100)}”")
     if item.nearest:

@@ -4,7 +4,10 @@ voted down, each with the FAQ entry nearest to it and a ready-to-paste alternate
 Shared by `qa report` and GET /api/report. The nearest entry is found with the engine's own
 question embedding: the FAQ question closest to the asked question (cosine), or, in a corpus
 without FAQ entries, the best passage for it. A question far from every entry (similarity below
-FAR) gets a note in its snippet: the documents may need a new entry rather than an alternate.
+FAR) gets a note in its snippet: the documents may need a new entry rather than an alternate; one
+below CHECK a note to check first that the entry answers it (pasted, the question gets that entry's
+answer). A down-voted answer that came from the nearest entry gets no snippet: another phrasing
+would change nothing. `alternates` joins every snippet into one block, each entry once.
 """
 
 from __future__ import annotations
@@ -13,21 +16,41 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from qa.alternates import key_of, snippet
+from qa.alternates import key_of, snippet, snippets
 from qa.errors import QAError
 from qa.schemas import NearestEntry, Report, ReportCounts, ReportItem
 
 DEFAULT_LIMIT = 20
 FAR = 0.35  # below this similarity the nearest entry is probably not what was asked
+CHECK = 0.7  # below this, it may not answer the question: its snippet says to check first
 
 
 def build(store, engine, limit: int = DEFAULT_LIMIT) -> Report:
     """`store` is a qa.store.Store, `engine` a qa.engine.Engine (one index build for the whole report)."""
     state = engine.state
     unanswered = [item(engine, state, q, n, last=at) for q, n, at in merged(store.unanswered(limit), latest)]
-    downvoted = [item(engine, state, q, n, comments=c) for q, n, c in merged(store.downvoted(limit), concat)]
+    downvoted = []
+    for q, n, c in merged(store.downvoted(limit), concat):
+        answer, at = store.last_down_vote(q) or (None, None)
+        downvoted.append(item(engine, state, q, n, last=at, comments=c, answer=answer))
     return Report(generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                  counts=ReportCounts(**store.counts()), unanswered=unanswered, downvoted=downvoted)
+                  counts=ReportCounts(**store.counts()), unanswered=unanswered, downvoted=downvoted,
+                  alternates=combined(unanswered + downvoted))
+
+
+def combined(items: list[ReportItem]) -> str:
+    """One alternates.yaml block for all the items that have an entry to add to, each entry (key)
+    once with all its new phrasings: pasted, it is valid (one key twice would make the file fail)."""
+    entries: dict[str, tuple[str, list[str]]] = {}
+    for it in items:
+        near = it.nearest
+        if near is None or near.similarity < FAR or not it.alternates or it.alternates.startswith(GAVE_IT):
+            continue
+        key = near.question or near.id
+        _, phrasings = entries.setdefault(key_of(key), (key, []))
+        if key_of(it.question) not in {key_of(p) for p in phrasings}:
+            phrasings.append(it.question)
+    return snippets([(key, phrasings) for key, phrasings in entries.values()])
 
 
 def latest(a: str | None, b: str | None) -> str | None:
@@ -49,10 +72,19 @@ def merged(rows: list[tuple], join) -> list[tuple]:
     return sorted((tuple(g) for g in groups.values()), key=lambda g: -g[1])
 
 
-def item(engine, state, question: str, count: int, last: str | None = None, comments: list[str] = ()) -> ReportItem:
+GAVE_IT = "# the voted-down answer came from this entry"
+
+
+def item(engine, state, question: str, count: int, last: str | None = None, comments: list[str] = (),
+         answer: str | None = None) -> ReportItem:
     near = nearest(engine, state, question)
-    return ReportItem(question=question, count=count, last=last, comments=list(comments), nearest=near,
-                      alternates=alternates_entry(question, near))
+    entry = alternates_entry(question, near)
+    if answer and near is not None:
+        gave = state.index.passage_holding(answer)
+        if gave is not None and state.index.passages[gave].id == near.id:  # another phrasing would change nothing
+            entry = f"{GAVE_IT}: its answer needs a look, not another phrasing\n"
+    return ReportItem(question=question, count=count, last=last, comments=list(comments), answer=answer,
+                      nearest=near, alternates=entry)
 
 
 def nearest(engine, state, question: str) -> NearestEntry | None:
@@ -83,4 +115,7 @@ def alternates_entry(question: str, near: NearestEntry | None) -> str:
     if near.similarity < FAR:
         text = (f"# far from every entry (similarity {near.similarity:.2f}): the documents may need a new entry "
                 "rather than an alternate\n" + text)
+    elif near.similarity < CHECK:
+        text = (f"# check first that this entry answers it (similarity {near.similarity:.2f}): pasted, the "
+                "question gets this entry's answer\n" + text)
     return text

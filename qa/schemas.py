@@ -132,8 +132,10 @@ class ReportItem(BaseModel):
     count: int = Field(description="times asked unanswered, or down votes")
     last: str | None = Field(default=None, description="when it was last asked (UTC, ISO 8601)")
     comments: list[str] = Field(default_factory=list, description="down-vote comments, newest first")
+    answer: str | None = Field(default=None, description="down votes: the answer voted down (the latest)")
     nearest: NearestEntry | None
-    alternates: str = Field(description="a ready-to-paste alternates.yaml entry adding the question to `nearest`")
+    alternates: str = Field(description="a ready-to-paste alternates.yaml entry adding the question to `nearest`; "
+                                        "a comment only when that would not help (the entry gave the voted-down answer)")
 
 
 class ReportCounts(BaseModel):
@@ -150,6 +152,8 @@ class Report(BaseModel):
     counts: ReportCounts
     unanswered: list[ReportItem] = Field(description="most frequent unanswered questions first")
     downvoted: list[ReportItem] = Field(description="most down-voted questions first")
+    alternates: str = Field(default="", description="every item's alternates entry as one alternates.yaml block, "
+                                                    "each entry once with all its new phrasings (far ones left out)")
 
 
 class Problem(BaseModel):

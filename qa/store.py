@@ -216,6 +216,12 @@ class Store:
                 comments[key].append(comment)
         return [(question, n, comments[key]) for key, question, n, _ in groups]
 
+    def last_down_vote(self, question: str) -> tuple[str, str] | None:
+        """(answer, voted at) of the latest down vote on `question` (compared as the store groups them)."""
+        rows = self._read("SELECT answer, created_at FROM feedback WHERE vote = 'down' AND question_key = ?"
+                          " ORDER BY id DESC LIMIT 1", (normalise(question),))
+        return (rows[0][0], rows[0][1]) if rows else None
+
     def counts(self) -> dict[str, int]:
         (q, a), = self._read("SELECT count(*), coalesce(sum(answered), 0) FROM queries")
         (f, up), = self._read("SELECT count(*), coalesce(sum(vote = 'up'), 0) FROM feedback")

@@ -187,6 +187,35 @@ def test_report_lists_unanswered_and_downvoted_with_nearest_entry_and_snippet(fa
     assert client.get("/api/report?limit=0", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 422
 
 
+def test_report_joins_its_snippets_each_entry_once_and_skips_the_entry_that_gave_a_bad_answer(fake_engine, store):
+    """Two wordings near one entry are one key in the joined block (the same key twice makes the file
+    fail); a down-voted answer that came from the nearest entry gets no phrasing to add, and the
+    report shows that answer."""
+    for q in ["what does the service cost per month", "service cost per month?"]:
+        store.log_query(q, False, 0.1, [], 3.0)
+    gave = fake_engine.ask("How do I cancel my subscription?")
+    store.add_feedback("How do I cancel my subscription?", gave.answer, "down", "I wrote, nothing ended")
+    r = curation.build(store, fake_engine)
+    assert len(r.unanswered) == 2 and {i.nearest.question for i in r.unanswered} == {"What does the service cost?"}
+    merged = parse(r.alternates)  # parses: one key, both wordings
+    assert list(merged.by_key.values()) == [[i.question for i in r.unanswered]]
+    down = r.downvoted[0]
+    assert down.answer == gave.answer and down.last and down.comments == ["I wrote, nothing ended"]
+    assert down.nearest.question == "How do I cancel my subscription?"
+    assert down.alternates.startswith("# the voted-down answer came from this entry")
+    assert "cancel" not in r.alternates.lower()  # nothing to paste for it
+
+
+def test_a_nearest_entry_that_may_not_answer_says_to_check_first():
+    from qa.schemas import NearestEntry
+
+    near = NearestEntry(id="f.md#who-are-the-competitors", question="Who are the competitors?", section="", similarity=0.66)
+    text = curation.alternates_entry("who is the CEO?", near)
+    assert text.startswith("# check first that this entry answers it (similarity 0.66)")
+    assert parse(text).by_key  # still valid YAML to paste once checked
+    assert not curation.alternates_entry("who is the boss?", near.model_copy(update={"similarity": 0.9})).startswith("#")
+
+
 def test_report_of_a_corpus_without_faq_entries_points_at_passages(write_corpus, fake_embedder, fake_model, tmp_path,
                                                                      store):
     corpus = write_corpus({"notes.md": "# Notes\n\nOur office is in Lyon and opens at nine.\n"})
