@@ -445,6 +445,26 @@ def test_a_question_too_long_or_of_nothing_visible_is_said_or_ignored_not_sent(o
     assert asked == [] and watch.errors == []
 
 
+def test_a_server_that_never_answers_is_reported_and_the_question_kept(open_chat):
+    """The spinner does not stay forever: after ASK_TIMEOUT_MS (30 s, fast-forwarded here) the chat
+    says so and keeps the question; a question sent while waiting is announced, not dropped."""
+    page, watch = open_chat()
+    held: list = []
+    page.route("**/api/ask", lambda route: held.append(route))  # never answered
+    page.clock.install()
+    page.locator("#question").fill("is anyone there?")
+    page.locator("#question").press("Enter")
+    expect(page.locator("#log .thinking")).to_have_count(1)
+    page.locator("#question").fill("and now?")
+    page.locator("#question").press("Enter")
+    expect(page.locator("#announce")).to_have_text("Still waiting for the answer to the last question.")
+    page.clock.fast_forward(31_000)
+    expect(last_reply(page)).to_contain_text("did not answer within 30 seconds")
+    expect(page.locator("#log .thinking")).to_have_count(0)
+    expect(page.locator("#question")).to_have_value("and now?")  # what was typed since is not overwritten
+    assert watch.errors == []
+
+
 def test_a_double_enter_in_the_comment_box_sends_one_vote(open_chat):
     page, watch = open_chat()
     ask(page, "what is inference?")
