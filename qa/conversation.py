@@ -52,7 +52,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from qa.lexical import CONTRACTIONS, STOPWORDS, terms
+from qa.lexical import CONTRACTIONS, STOPWORDS, WIDE, terms
 from qa.spelling import common_words
 
 MAX_TURNS = 3  # earlier turns looked at, most recent first
@@ -194,15 +194,13 @@ def read(question: str, known: Known) -> Reading:
             unknown.append(w)
     short = words_in(toks) <= SHORT_WORDS and not unknown
     specific = _specific(toks, known) if anaphora or short or weak else ()
-    wide = bool(toks) and all(_WIDE.search(t.text) for t in toks if not t.number)
+    wide = bool(toks) and all(WIDE.search(t.text) for t in toks if not t.number)
     if wide:
         anaphora += _WIDE_ANAPHORA.findall(question)
     return Reading(words_in(toks), strong or weak, weak, tuple(anaphora), tuple(have), tuple(unknown), specific,
                    wide)
 
 
-# Chinese, Japanese and Korean run words together: a run of those characters is one token
-_WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 WIDE_CHARS_PER_WORD = 2
 # pronouns pointing back in Chinese ("它", "这个"), Japanese ("それ", "その") and Korean ("그것")
 _WIDE_ANAPHORA = re.compile("它们|它|这个|那个|这些|那些|それ|これ|あれ|その|この|あの|그것|이것|저것")
@@ -212,7 +210,7 @@ def words_in(toks: list[Token]) -> int:
     """How many words the tokens hold: a run of Chinese, Japanese or Korean characters counts one
     word per WIDE_CHARS_PER_WORD characters ("東京の営業時間は" is a question of several words, not a
     one-word follow-up)."""
-    return sum(max(1, len(t.text) // WIDE_CHARS_PER_WORD) if _WIDE.search(t.text) else 1 for t in toks)
+    return sum(max(1, len(t.text) // WIDE_CHARS_PER_WORD) if WIDE.search(t.text) else 1 for t in toks)
 
 
 _BE = frozenset("is are was were be been isn't aren't wasn't weren't 's".split())

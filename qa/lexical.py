@@ -24,6 +24,10 @@ your yours tell know please much many kind sort type really actually exactly bas
 stuff anyone someone something get got say says said mean means give u r ur pls plz thanks thank hi hey hello""".split())
 
 
+# Chinese, Japanese and Korean characters: words run together without spaces (a run of them is one token)
+WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
 # Contractions typed without their apostrophe: words, not typos of corpus words ("dont" -> "done")
 # and not content words of a question (qa.spelling, qa.conversation)
 CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant couldnt wouldnt shouldnt wont hasnt

@@ -132,8 +132,9 @@ class Walk:
                     flush()
                     if not closing:
                         self.skipping.append(tag)
-                    elif tag in self.skipping:
-                        del self.skipping[len(self.skipping) - 1 - self.skipping[::-1].index(tag):]
+                    elif tag in self.skipping:  # closes it, and whatever was left open inside it
+                        while self.skipping.pop() != tag:
+                            pass
                 elif tag == "summary" and not self.skipping:
                     flush()
                     if not closing:

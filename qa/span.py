@@ -18,7 +18,7 @@ import numpy as np
 from qa import answer_type
 from qa.corpus import JOIN, LEANS, MIN_PASSAGE_CHARS, asks
 from qa.index import Index
-from qa.lexical import terms
+from qa.lexical import WIDE, terms
 from qa.retrieve import Hit, passage_pair_leads
 
 NEW_WORDS = 0.5  # an answer sentence adds at least this share of terms (IDF-weighted) the question lacks
@@ -214,9 +214,7 @@ def explains(question: str) -> bool:
 
 
 _NOT_LABEL = re.compile(r"[|\t\r\n]")  # a table row, or more than one line
-# Chinese, Japanese and Korean: no spaces between words, so "one word" may be a whole sentence
-_WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-LABEL_WIDE_CHARS = 8  # characters, at most, of a label in those scripts ("配置文件")
+LABEL_WIDE_CHARS = 8  # characters, at most, of a label in Chinese, Japanese or Korean ("配置文件")
 _LABEL_END = re.compile(r"[.!?:;…。！？：；]['\"”’)\]»]*\s*$")
 
 
@@ -230,7 +228,7 @@ def label(sentence: str) -> bool:
     words = sentence.split()
     if not words or _LABEL_END.search(sentence) or _NOT_LABEL.search(sentence) or not any(c.isalpha() for c in sentence):
         return False
-    if _WIDE.search(sentence):
+    if WIDE.search(sentence):  # no spaces between words: "one word" may be a whole sentence
         return len(sentence) <= LABEL_WIDE_CHARS
     return len(words) == 1 or (len(words) <= LABEL_WORDS and len(sentence) <= LABEL_CHARS)
 
