@@ -26,7 +26,10 @@ Signals, all generic (nothing here knows any corpus), weighed in this order by R
 "Known" means the word's stem occurs in the indexed passages (the BM25 vocabulary).
 
 When a follow-up repeats a word of the earlier question with another word beside it ("when was the
-Series E?" then "and the Series D?"), the word it swaps out ("E") is not carried over.
+Series E?" then "and the Series D?"), the word it swaps out ("E") is not carried over; so is the
+word after a frame of FRAME or more words both questions share ("how do i install gadget?" then "and
+how do i configure it?": "install"), which kept such a follow-up on the installation passage. On the
+development dialogues this changed no answer (the frame is rare there).
 
 A follow-up that names OWN_WORDS or more specific things of its own ("and python 2?", "what c
 compiler does it need?") is searched alone too, and ranked by both searches (qa.engine,
@@ -291,6 +294,28 @@ def replaced(question: str, earlier: str) -> set[int]:
                 if 0 <= i + step < len(q) and 0 <= j + step < len(e) and q[i + step].stems \
                         and e[j + step].stems and q[i + step].stems != e[j + step].stems:
                     out.add(e[j + step].start)
+    out |= _reframed(q, e)
+    return out
+
+
+FRAME = 2  # words in a row that make the same frame ("how do i …")
+
+
+def _reframed(q: list[Token], e: list[Token]) -> set[int]:
+    """Start offsets (in the earlier question) of the word a follow-up puts in the same frame:
+    "how do i install gadget?" then "and how do i configure it?" swaps "install" for "configure"."""
+    qw, ew = [t.text.lower() for t in q], [t.text.lower() for t in e]
+    out = set()
+    for i in range(len(q)):
+        for j in range(len(e)):
+            n = 0
+            while i + n < len(q) and j + n < len(e) and qw[i + n] == ew[j + n]:
+                n += 1
+            if n < FRAME or (i > 0 and j > 0 and qw[i - 1] == ew[j - 1]):
+                continue  # too short, or not the start of the run
+            a, b = i + n, j + n
+            if a < len(q) and b < len(e) and q[a].stems and e[b].stems and q[a].stems != e[b].stems:
+                out.add(e[b].start)
     return out
 
 

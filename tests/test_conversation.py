@@ -141,6 +141,23 @@ def test_elliptical_question_swaps_the_word_it_replaces(known):
     assert "Series" not in added  # already in the question
 
 
+@pytest.mark.parametrize("question, earlier, dropped, kept", [
+    ("and how do critics see it?", "how do investors see the split-priced round?", "investors", "round"),
+    ("how do i remove it?", "how do i install baseten?", "install", "baseten"),
+    ("what did critics say about it?", "what did investors say about the round?", "investors", "round"),
+])
+def test_a_follow_up_in_the_same_frame_swaps_the_word_after_it(known, question, earlier, dropped, kept):
+    """The same words in a row ("how do i …") followed by another word: that word is what changed."""
+    added = ask_after(known, question, earlier)[len(question) + 1:].split()
+    assert dropped not in added and kept in [w.lower() for w in added]
+
+
+def test_a_frame_of_one_word_or_a_pronoun_after_it_swaps_nothing(known):
+    # one word in common ("how") is no frame; "they" after "how much did" is not a word swapped in
+    assert "raise" in ask_after(known, "how long did it take?", "how much did baseten raise?")
+    assert "baseten" in ask_after(known, "how much did they raise in the series E?", "how much did baseten raise?")
+
+
 def test_the_most_recent_turn_comes_first(known):
     text = ask_after(known, "how much are they raising?", "what is AI inference?", "who leads the Spark Capital round?")
     added = text[len("how much are they raising? "):]

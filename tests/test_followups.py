@@ -58,6 +58,30 @@ def test_a_follow_up_that_moves_to_another_topic_is_not_given_the_last_answer_ag
     assert r.answered and r.answer != first.answer and "compet" in r.citations[0].text.lower()
 
 
+def test_a_follow_up_that_swaps_the_action_keeps_the_topic_only(real_embedder, tmp_path):
+    """"how do i install gadget?" then "and how do i configure it?": the configuration passage, not
+    the installation one again ("install" is swapped out; "gadget" and "debian" are borrowed)."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "gadget.md").write_text(
+        "# Gadget manual\n\n## Installing gadget\n\nTo install gadget on Debian, run `apt install gadget` as "
+        "root. The package pulls in its dependencies and starts the service.\n\n## Configuring gadget\n\n"
+        "Gadget reads its settings from /etc/gadget/gadget.toml. Edit the file and restart the service for "
+        "changes to take effect.\n\n## Removing gadget\n\nRun `apt remove gadget` to uninstall it. Your "
+        "settings file is kept unless you purge the package.\n", encoding="utf-8")
+    docs = Engine(Settings(corpus=corpus, index=tmp_path / "index", data=tmp_path / "data"), log=lambda line: None,
+                  embedder=real_embedder)
+    first = docs.ask("how do i install gadget on debian?")
+    assert first.answered and "apt install" in first.answer
+    history = [Turn(question=first.question, answer=first.answer)]
+    for follow_up, expected in (("and how do i configure it?", "gadget.toml"), ("how do i remove it?", "apt remove")):
+        r = docs.ask(follow_up, history=history)
+        assert r.answered and expected in r.answer, follow_up
+
+
 def test_history_accepts_plain_dicts(engine):
     history = [{"question": "why would a company use a split structure?", "answer": ""}]
     r = engine.ask("what's the downside?", history=history)
