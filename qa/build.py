@@ -71,6 +71,21 @@ def check_index_folder(folder: Path) -> None:
                           "Pass --index DIR (env QA_INDEX) naming a folder that can be written.") from None
 
 
+def cannot_write(folder: Path) -> str:
+    """Why a build cannot be saved into the index folder (read-only file system, another user's
+    folder), found by writing a file there, not after a whole build; "" when it can."""
+    import os
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder / "builds")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        return e.strerror or str(e)
+    return ""
+
+
 def changes(previous: Index | None, files: dict[str, str]) -> Changes:
     old = {d.id: d.sha256 for d in previous.docs} if previous is not None else {}
     c = Changes()
@@ -132,6 +147,13 @@ def ensure(settings: Settings, log: Log = stderr_log, embedder=None) -> Index:
         except QAError as e:
             log(f"warning: {e} The index keeps the alternates it was built with until it is fixed.")
             return previous
+    if index is None and (problem := cannot_write(settings.index)):
+        if previous is None:
+            raise QAError(f"Cannot build the index: the index folder '{settings.index}' cannot be written "
+                          f"({problem}). Pass --index DIR (env QA_INDEX) naming a folder that can be written.")
+        log(f"warning: the index is out of date ({reason}), but the index folder '{settings.index}' cannot be "
+            f"written ({problem}); answering from the index as it was built.")
+        return previous
     if index is None:
         log(f"Building the index: {reason}.")
         index = update(settings, previous, lambda: embedder or build_model(settings), log, warn=log)
@@ -146,6 +168,9 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     skipped: list[str] = []
     files = scan(settings.corpus, skipped)
     check_index_folder(settings.index)
+    if problem := cannot_write(settings.index):
+        raise QAError(f"Cannot build the index: the index folder '{settings.index}' cannot be written ({problem}). "
+                      "Pass --index DIR (env QA_INDEX) naming a folder that can be written.")
     for reason in skipped:
         warn(f"warning: skipped {reason}.")
     c = changes(previous, files)

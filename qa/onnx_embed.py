@@ -57,7 +57,10 @@ def export_onnx(model_path: str, out_dir: Path, *, opset: int = OPSET, verify: b
 
     folder = check_model_dir(str(model_path))
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a read-only index folder: the caller falls back to sentence-transformers
+        raise OnnxExportError(f"Cannot write the ONNX export into '{out_dir}': {e.strerror or e}") from None
     t0 = time.perf_counter()
 
     for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
@@ -109,7 +112,10 @@ def export_onnx(model_path: str, out_dir: Path, *, opset: int = OPSET, verify: b
                            input_names, spec["max_seq_length"])
     dynamic = {name: {0: "batch", 1: "sequence"} for name in input_names + ["token_embeddings"]}
 
-    fd, tmp_onnx = tempfile.mkstemp(prefix=".model-", suffix=".onnx.tmp", dir=out_dir)
+    try:
+        fd, tmp_onnx = tempfile.mkstemp(prefix=".model-", suffix=".onnx.tmp", dir=out_dir)
+    except OSError as e:
+        raise OnnxExportError(f"Cannot write the ONNX export into '{out_dir}': {e.strerror or e}") from None
     os.close(fd)
     tmp_files = [tmp_onnx]
     try:

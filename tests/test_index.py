@@ -211,6 +211,48 @@ def test_an_index_folder_that_cannot_be_used_is_one_line_before_any_embedding(se
     assert "\n" not in str(e.value) and ("--index" in str(e.value)) and not calls
 
 
+@pytest.fixture
+def read_only(monkeypatch):
+    """Make index folders refuse new files, as a read-only mount or another user's folder does
+    (chmod cannot show it to root): every file qa would create below `folder` fails with EROFS."""
+    import errno
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def refuse(folder: Path):
+        def mkstemp(*a, dir=None, **kw):
+            if dir is not None and Path(dir).resolve().is_relative_to(folder.resolve()):
+                raise OSError(errno.EROFS, "Read-only file system", str(dir))
+            return real(*a, dir=dir, **kw)
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    return refuse
+
+
+def test_a_stale_index_in_a_folder_that_cannot_be_written_is_used_as_built_with_a_warning(settings, fake_embedder,
+                                                                                        read_only):
+    first = build_index(settings, fake_embedder)
+    (settings.corpus / "guide.md").write_text(DOC + "\nNew paragraph.\n")
+    read_only(settings.index)
+    calls, lines = fake_embedder.calls, []
+    engine = Engine(settings, log=lines.append, embedder=fake_embedder)
+    assert engine.index.build_name == first.build_name and fake_embedder.calls == calls  # nothing embedded
+    assert len(lines) == 1 and "cannot be written (Read-only file system)" in lines[0] and "out of date" in lines[0]
+    assert engine.ask("how do I reset my password?").citations  # it answers
+    with pytest.raises(QAError) as e:  # `qa index` says so before parsing or embedding anything
+        build.update(settings, first, lambda: pytest.fail("nothing may be embedded"), log=lambda s: None)
+    assert "\n" not in str(e.value) and "cannot be written" in str(e.value) and "--index" in str(e.value)
+    assert current_build(settings.index).name == first.build_name
+
+
+def test_no_index_and_a_folder_that_cannot_be_written_is_one_line_before_any_embedding(settings, read_only):
+    settings.index.mkdir(parents=True)
+    read_only(settings.index)
+    with pytest.raises(QAError) as e:
+        Engine(settings, log=lambda s: None, embedder=type("E", (), {"embed": lambda self, t: pytest.fail("embedded")})())
+    assert "\n" not in str(e.value) and "cannot be written (Read-only file system)" in str(e.value)
+
+
 def test_reindex_embeds_only_added_and_changed_documents(write_corpus, fake_model, tmp_path):
     from conftest import FakeEmbedder
 

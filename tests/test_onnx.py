@@ -228,3 +228,13 @@ def test_importing_the_module_is_cheap():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_an_export_folder_that_cannot_be_made_is_an_export_error(tmp_path):
+    """A read-only index folder: the caller falls back to sentence-transformers (qa.build.query_model)
+    on an OnnxExportError; an OSError would have been a traceback."""
+    from qa.config import default_model_path
+
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(OnnxExportError, match="Cannot write the ONNX export"):
+        export_onnx(default_model_path(), tmp_path / "file" / "onnx")
