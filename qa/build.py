@@ -34,6 +34,15 @@ class Changes:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # added or changed, but with nothing to index (warned)
+
+    def drop_skipped(self, indexed: set[str]) -> None:
+        """Documents found but not indexed (unreadable, no text) are not "added"; a changed one that
+        is no longer indexed was removed from the index."""
+        self.skipped = sorted(x for x in self.added + self.changed if x not in indexed)
+        self.removed = sorted(self.removed + [x for x in self.changed if x not in indexed])
+        self.added = [x for x in self.added if x in indexed]
+        self.changed = [x for x in self.changed if x in indexed]
 
     @property
     def any(self) -> bool:
@@ -41,7 +50,8 @@ class Changes:
 
     def summary(self) -> str:
         parts = [f"{len(v)} {k}" for k, v in (("added", self.added), ("changed", self.changed),
-                                              ("removed", self.removed), ("unchanged", self.unchanged)) if v]
+                                              ("removed", self.removed), ("unchanged", self.unchanged),
+                                              ("skipped", self.skipped)) if v]
         return ", ".join(parts) or "no documents"
 
 
@@ -185,6 +195,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     docs = unique_ids([d for d in docs if d is not None], warn)
     alts = load_alternates(settings.corpus, warn)
     docs = [with_phrasings(d, alts) for d in docs]
+    c.drop_skipped({d.id for d in docs})
     for key in alts.unmatched(p for d in docs for p in d.passages):
         warn(f"warning: {key} names no FAQ question or passage; its phrasings are not used.")
     if not docs:

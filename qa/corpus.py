@@ -107,7 +107,11 @@ def corpus_files(corpus: Path, skipped: list[str] | None = None) -> list[Path]:
             if skipped is not None:  # rglob does not go into it: say so rather than skip it silently
                 skipped.append(f"'{p}': a link to a folder is not followed; move or copy the folder into the corpus")
             continue
-        if p.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts) or not p.is_file():
+        if p.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts):
+            continue
+        if not p.is_file():
+            if skipped is not None and p.is_symlink():  # a link to nothing, or to itself (a loop)
+                skipped.append(f"'{p}' is a link that leads to no file (broken, or a loop)")
             continue
         try:
             rel.as_posix().encode("utf-8")

@@ -641,6 +641,33 @@ def test_a_link_to_a_folder_is_not_followed_and_says_so(settings, fake_embedder,
     assert any("linked" in w and "link to a folder is not followed" in w for w in warnings)
 
 
+def test_the_summary_counts_a_document_with_nothing_to_index_as_skipped_not_added(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    (settings.corpus / "other.md").write_text("# Other\n\nOther text.\n")
+    (settings.corpus / "empty.md").write_text("   \n")
+    (settings.corpus / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    lines: list[str] = []
+    build_index(settings, fake_embedder, log=lines.append)
+    assert "(1 added, 1 unchanged, 2 skipped;" in lines[-1], lines
+    (settings.corpus / "guide.md").write_bytes(b"\xff\xfe not utf-8 any more")  # indexed before, skipped now
+    build_index(settings, fake_embedder, log=lines.append)
+    assert "(1 removed, 1 unchanged, 3 skipped;" in lines[-1], lines
+    assert {d.id for d in Index.load(settings.index).docs} == {"other.md"}
+
+
+def test_broken_and_looping_links_are_skipped_with_a_warning(settings, fake_embedder):
+    (settings.corpus / "gone.md").symlink_to(settings.corpus / "nowhere.md")
+    (settings.corpus / "self.md").symlink_to(settings.corpus / "self.md")
+    (settings.corpus / "a.txt").symlink_to(settings.corpus / "b.txt")
+    (settings.corpus / "b.txt").symlink_to(settings.corpus / "a.txt")
+    (settings.corpus / "notes.bin").symlink_to(settings.corpus / "nowhere.bin")  # not a document: no word
+    warnings = build_warnings(settings, fake_embedder)
+    assert {d.id for d in Index.load(settings.index).docs} == {"guide.md"}
+    for name in ("gone.md", "self.md", "a.txt", "b.txt"):
+        assert sum(name in w and "link that leads to no file" in w for w in warnings) == 1, (name, warnings)
+    assert not any("notes.bin" in w for w in warnings)
+
+
 @pytest.mark.parametrize("where", ["index", "builds"])
 def test_an_index_folder_that_is_a_file_fails_before_any_work(settings, fake_embedder, where):
     target = settings.index if where == "index" else settings.index / "builds"
