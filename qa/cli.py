@@ -5,6 +5,7 @@ qa.render.safe: no escape sequence reaches the terminal."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,16 +16,23 @@ from qa.config import Settings
 from qa.errors import QAError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  rich_markup_mode=None, help="Answer questions from your documents, with citations.")
+                  rich_markup_mode=None, help="Answer questions from your documents, with citations.",
+                  context_settings={"help_option_names": ["-h", "--help"]})
 
-CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="documents folder [env QA_CORPUS; default ./corpus]")]
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="index folder [env QA_INDEX; default ./.qa-index]")]
+# folders are read as text, so that an empty one ("--index ''") is refused, not read as "."
+CorpusOpt = Annotated[Optional[str], typer.Option("--corpus", metavar="DIR",
+                                                  help="documents folder [env QA_CORPUS; default ./corpus]")]
+IndexOpt = Annotated[Optional[str], typer.Option("--index", metavar="DIR",
+                                                 help="index folder [env QA_INDEX; default ./.qa-index]")]
 TopKOpt = Annotated[Optional[int], typer.Option("--top-k", min=1, max=10, help="citations per answer [default 3]")]
 
 
-def settings(corpus: Path | None, index: Path | None, top_k: int | None = None) -> Settings:
+def settings(corpus: str | None, index: str | None, top_k: int | None = None) -> Settings:
     from pydantic import ValidationError
 
+    for flag, value in (("--corpus", corpus), ("--index", index)):
+        if value is not None and not value.strip():
+            fail(QAError(f"{flag} needs a folder; it was given an empty value."))
     overrides = {k: v for k, v in {"corpus": corpus, "index": index, "top_k": top_k}.items() if v is not None}
     try:
         return Settings(**overrides)
@@ -50,6 +58,29 @@ def log(line: str) -> None:
     from qa.render import safe
 
     typer.echo(safe(line), err=True)
+
+
+def use_color() -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (no-color.org) or the terminal is "dumb"."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def echo_json(text: str) -> None:
+    """JSON on stdout; escaped to ASCII when stdout cannot take UTF-8 (PYTHONIOENCODING=latin-1): the
+    same JSON either way."""
+    from qa import render
+
+    text = render.safe_json(text)
+    typer.echo(text if utf8(sys.stdout) else render.ascii_json(text))
+
+
+def utf8(stream) -> bool:
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name == "utf-8"
+    except LookupError:
+        return False
 
 
 def stdin_lines():
@@ -81,14 +112,22 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question; om
     from qa.engine import Engine, clean_question
     from qa.errors import QuestionError
 
-    def answer(q: str) -> None:
+    def answer(q: str, batch: bool = False) -> None:
         r = engine.ask(q, documents=doc or None)
-        typer.echo(render.safe_json(r.model_dump_json()) if json_out else render.text(r, color=sys.stdout.isatty()))
+        if json_out:
+            return echo_json(r.model_dump_json())
+        if batch:  # which answer is which: the question first, a blank line after
+            typer.echo(f"> {render.safe(r.question)}")
+        typer.echo(render.text(r, color=use_color()))
+        if batch:
+            typer.echo()
 
     skipped = 0
     try:
         if question is not None:
             clean_question(question)  # a bad question fails before anything loads
+        elif sys.stdin is None:
+            raise QAError("No question given, and standard input is closed: pass the question as an argument.")
         engine = Engine(settings(corpus, index, top_k), log=log)
         if doc:
             engine.index.scope(engine.document_ids(doc))  # an unknown document fails once, not on every line
@@ -96,7 +135,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question; om
             return answer(question)
         for n, line in stdin_lines():
             try:
-                answer(line)
+                answer(line, batch=True)
             except QuestionError as e:
                 warn(f"stdin line {n}: {e}")
                 skipped += 1
@@ -120,6 +159,8 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
     from qa.engine import Engine
     from qa.schemas import MAX_HISTORY_TURNS, Turn
 
+    if sys.stdin is None:
+        fail(QAError("Standard input is closed: qa chat reads its questions from it."))
     if hasattr(sys.stdin, "reconfigure"):  # bytes that are not UTF-8 become a question clean_question refuses
         sys.stdin.reconfigure(errors="surrogateescape")
     interactive = sys.stdin.isatty()
@@ -132,13 +173,18 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
         engine = Engine(settings(corpus, index, top_k), log=log)
     except QAError as e:
         fail(e)
-    color = sys.stdout.isatty()
+    color = use_color()
+    # typed at a terminal with the answers going to a file: the prompt and help go to the terminal
+    prompt_err = interactive and not sys.stdout.isatty()
     history: list[Turn] = []
     if interactive:
-        typer.echo(CHAT_HELP)
+        typer.echo(CHAT_HELP, err=prompt_err)
     while True:
         try:
-            line = input("> " if interactive else "")
+            if prompt_err:
+                sys.stderr.write("> ")
+                sys.stderr.flush()
+            line = input("> " if interactive and not prompt_err else "")
         except EOFError:
             if interactive:
                 typer.echo()
@@ -173,9 +219,13 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
         except QAError as e:
             warn(e)
             continue
+        except KeyboardInterrupt:  # Ctrl-C while answering: back to the prompt, the conversation kept
+            typer.echo("\n(interrupted)", err=True)
+            continue
+        if not interactive or prompt_err:  # in a transcript, which answer is which: the question first
+            typer.echo(f"> {render.safe(question)}")
         typer.echo(render.text(r, color=color))
-        if interactive:
-            typer.echo()
+        typer.echo()
         history = (history + [Turn(question=r.question[:500], answer=r.answer)])[-MAX_HISTORY_TURNS:]
 
 
@@ -236,7 +286,9 @@ def eval_cmd(file: Annotated[Path, typer.Argument(help="JSON Lines of {question,
     if summary:
         report = dataclasses.replace(report, misses=[])
     text = render.dialogue_report(report) if isinstance(report, evaluate.DialogueReport) else render.report(report)
-    typer.echo(render.safe_json(json.dumps(report.to_dict(), ensure_ascii=False)) if json_out else text)
+    if json_out:
+        return echo_json(json.dumps(report.to_dict(), ensure_ascii=False))
+    typer.echo(text)
 
 
 @app.command()
@@ -264,8 +316,9 @@ def report(data: Annotated[Path, typer.Option("--data", envvar="QA_DATA", show_e
             r = curation.build(store, Engine(settings(corpus, index), log=log), limit=limit)
     except QAError as e:
         fail(e)
-    typer.echo(render.safe_json(r.model_dump_json(indent=2)) if json_out else
-               render.curation(r, str(data), color=sys.stdout.isatty()))
+    if json_out:
+        return echo_json(r.model_dump_json(indent=2))
+    typer.echo(render.curation(r, str(data), color=use_color()))
 
 
 @app.command()
@@ -289,4 +342,21 @@ def serve(host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.
 
 
 def main() -> None:
-    app(prog_name="qa")
+    if sys.stderr is None:  # started with stderr closed: its lines go nowhere, the exit code still says
+        sys.stderr = open(os.devnull, "w")
+    if sys.stdout is None:
+        if sys.argv[1:2] != ["serve"]:  # a server logs on stderr; every other command prints its result
+            warn("standard output is closed: nothing can be printed.")
+            sys.exit(1)
+        sys.stdout = open(os.devnull, "w")
+    for stream in (sys.stdout, sys.stderr):  # an encoding without "’" (PYTHONIOENCODING=latin-1): escaped
+        if not utf8(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        app(prog_name="qa")
+    except OSError as e:  # the output could not be written: a full disk (/dev/full), a closed file
+        try:
+            warn(f"cannot write the output: {e.strerror or e}.")
+        except OSError:
+            pass
+        sys.exit(1)

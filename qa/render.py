@@ -42,6 +42,22 @@ def safe_json(s: str) -> str:
     return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
 
 
+def ascii_json(s: str) -> str:
+    """JSON text with every character outside ASCII written as a \\u escape (a pair of them beyond
+    U+FFFF): the same JSON, for an output that cannot take UTF-8. JSON's own syntax is ASCII, so
+    such a character can only sit inside a string."""
+    def escape(m: re.Match) -> str:
+        code = ord(m.group())
+        if code <= 0xFFFF:
+            return f"\\u{code:04x}"
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return _NON_ASCII.sub(escape, s)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def plural(n: int, noun: str) -> str:
     """"1 document", "9 passages"."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -62,11 +78,16 @@ def text(r: AskResponse, color: bool = False) -> str:
     return "\n".join(lines)
 
 
+def figure(x: float | None) -> str:
+    """A rate to three places, or "n/a" when the file gave nothing to measure it on."""
+    return "n/a" if x is None else f"{x:.3f}"
+
+
 def report(r: EvalReport) -> str:
     rows = [
-        ("hit@1 (citations[0] has the expected text)", f"{r.hit_at_1:.3f}"),
-        ("answer precision (answer has it)", f"{r.answer_precision:.3f}"),
-        ("MRR@5", f"{r.mrr_at_5:.3f}"),
+        ("hit@1 (citations[0] has the expected text)", figure(r.hit_at_1)),
+        ("answer precision (answer has it)", figure(r.answer_precision)),
+        ("MRR@5", figure(r.mrr_at_5)),
         ("abstained on unanswerable", f"{r.abstained}/{r.unanswerable}"),
         ("false abstentions on answerable", f"{r.false_abstentions}/{r.answerable}"),
         ("latency p50 / p95", f"{r.latency_p50_ms:.1f} / {r.latency_p95_ms:.1f} ms"),
@@ -77,10 +98,10 @@ def report(r: EvalReport) -> str:
 def dialogue_report(r: DialogueReport) -> str:
     rows = [
         ("dialogues (answerable / unanswerable last turn)", f"{r.answerable} / {r.unanswerable}"),
-        ("follow-up hit@1 (last answer's citations[0] has it)", f"{r.hit_at_1:.3f}"),
-        ("  the last question asked alone", f"{r.alone_hit_at_1:.3f}"),
-        ("answer precision (answer has it)", f"{r.answer_precision:.3f}"),
-        ("MRR@5", f"{r.mrr_at_5:.3f}"),
+        ("follow-up hit@1 (last answer's citations[0] has it)", figure(r.hit_at_1)),
+        ("  the last question asked alone", figure(r.alone_hit_at_1)),
+        ("answer precision (answer has it)", figure(r.answer_precision)),
+        ("MRR@5", figure(r.mrr_at_5)),
         ("abstained on unanswerable follow-ups", f"{r.abstained}/{r.unanswerable}"),
         ("  the last question asked alone", f"{r.alone_abstained}/{r.unanswerable}"),
         ("false abstentions on answerable", f"{r.false_abstentions}/{r.answerable}"),

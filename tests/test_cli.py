@@ -140,3 +140,51 @@ def test_index_command_says_what_it_did(tmp_path):
     p = qa_command("index", index=tmp_path / "i")
     assert p.returncode == 0, p.stderr
     assert "Indexed 1 document, 9 passages" in p.stdout
+
+
+@pytest.mark.parametrize("flag", ["--index", "--corpus"])
+def test_an_empty_folder_flag_is_refused(flag):
+    exit_code, out, err = run_cli(["ask", flag, "", "hi"])
+    assert exit_code == 1 and err == f"qa: {flag} needs a folder; it was given an empty value.\n"
+
+
+def test_an_empty_qa_variable_is_unset(monkeypatch):
+    from qa.config import Settings
+
+    for name in ("QA_INDEX", "QA_CORPUS", "QA_TOP_K"):
+        monkeypatch.setenv(name, "")
+    s = Settings()
+    assert (s.index, s.corpus, s.top_k) == (Path(".qa-index"), Path("corpus"), 3)
+
+
+def qa_shell(command: str) -> subprocess.CompletedProcess:
+    """`qa ARGS` through a shell, for redirections such as >&- (a closed stdout)."""
+    return subprocess.run(f"{sys.executable} -c 'from qa.cli import main; main()' {command}", shell=True,
+                          capture_output=True, cwd=ROOT, env={**os.environ, "QA_INDEX": "/nonexistent-index"},
+                          timeout=60)
+
+
+@pytest.mark.parametrize("command, message", [
+    ("ask hi >&-", b"qa: standard output is closed: nothing can be printed.\n"),
+    ("ask <&-", b"qa: No question given, and standard input is closed: pass the question as an argument.\n"),
+    ("chat <&-", b"qa: Standard input is closed: qa chat reads its questions from it.\n"),
+    ("--help >/dev/full", b"qa: cannot write the output: No space left on device.\n"),
+])
+def test_closed_or_full_standard_streams_are_one_line(command, message):
+    if "/dev/full" in command and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    p = qa_shell(command)
+    assert p.returncode == 1 and p.stderr == message
+
+
+@pytest.mark.model
+def test_an_output_that_cannot_take_utf8_gets_escapes_not_a_traceback(tmp_path):
+    index = tmp_path / "i"
+    utf8 = qa_command("ask", "--json", "who co-leads the round?", index=index)
+    env = {**os.environ, "QA_INDEX": str(index), "HF_HUB_OFFLINE": "1", "PYTHONIOENCODING": "latin-1"}
+    run = lambda *args: subprocess.run([sys.executable, "-c", "from qa.cli import main; main()", *args],  # noqa: E731
+                                       capture_output=True, cwd=ROOT, env=env, timeout=300)
+    p = run("ask", "--json", "who co-leads the round?")
+    assert p.returncode == 0 and p.stdout.isascii() and json.loads(p.stdout) == json.loads(utf8.stdout)
+    p = run("ask", "who co-leads the round?")
+    assert p.returncode == 0 and b"company\\u2019s" in p.stdout and b"Traceback" not in p.stderr

@@ -216,3 +216,79 @@ def test_json_output_escapes_c1_controls_and_stays_the_same_json():
     out = safe_json(raw)
     assert "\x9b" not in out and "\\u009b" in out and "é ✓" in out
     assert json.loads(out) == json.loads(raw)
+
+
+# --- streams, encodings, colour (the terminal review) ---
+
+def test_stdin_batch_shows_each_question_before_its_answer(qa):
+    code, out, _ = qa("ask", input="how do I pay by card?\nhow do I reset my password?\n")
+    assert code == 0
+    first, second = out.index("> how do I pay by card?\n"), out.index("> how do I reset my password?\n")
+    assert first == 0 and "[1]" in out[first:second] and "\n\n> how do I reset" in out
+
+
+def test_chat_ctrl_c_while_answering_returns_to_the_prompt_with_the_conversation(qa, monkeypatch):
+    from qa.engine import Engine
+
+    real, calls = Engine.ask, []
+
+    def ask(self, question, *a, **kw):
+        calls.append((question, kw.get("history")))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, question, *a, **kw)
+    monkeypatch.setattr(Engine, "ask", ask)
+    code, out, err = qa("chat", input="how do I pay by card?\nwhat about it?\nhow do I reset my password?\n")
+    assert code == 0 and "(interrupted)" in err
+    assert out.count("[1]") == 2  # the first and the third answered; the chat went on
+    assert [q for q, _ in calls] == ["how do I pay by card?", "what about it?", "how do I reset my password?"]
+    assert [t.question for t in calls[2][1]] == ["how do I pay by card?"]  # the history kept, the interrupted turn not in it
+
+
+@pytest.mark.parametrize("env, tty, color", [({}, True, True), ({"NO_COLOR": "1"}, True, False),
+                                             ({"TERM": "dumb"}, True, False), ({}, False, False)])
+def test_colour_only_on_a_terminal_that_wants_it(monkeypatch, env, tty, color):
+    from qa import cli
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(cli.sys, "stdout", type("Out", (), {"isatty": lambda self: tty})())
+    assert cli.use_color() is color
+
+
+def test_eval_of_only_unanswerable_questions_says_n_a_and_reads_a_bom(qa, tmp_path):
+    f = tmp_path / "un.jsonl"
+    f.write_bytes(b"\xef\xbb\xbf" + json.dumps({"question": "what is the capital of peru?", "expected": None}).encode())
+    code, out, err = qa("eval", str(f))
+    assert code == 0, err
+    assert "hit@1 (citations[0] has the expected text)  n/a" in out and "0.000" not in out.split("latency")[0]
+    code, out, _ = qa("eval", "--json", str(f))
+    r = json.loads(out)
+    assert r["hit_at_1"] is r["answer_precision"] is r["mrr_at_5"] is None and r["unanswerable"] == 1
+
+
+def test_eval_latency_leaves_out_the_first_loading(monkeypatch):
+    import time
+
+    from qa import evaluate
+    from qa.schemas import AskResponse
+
+    class Slow:
+        calls = 0
+
+        def ask(self, question, top_k=None):
+            Slow.calls += 1
+            if Slow.calls == 1:
+                time.sleep(0.3)  # loading the query model
+            return AskResponse(question=question, answered=False, answer="no", confidence=0.0, citations=[],
+                               suggestions=[])
+    report = evaluate.run(Slow(), [evaluate.Case("a?", None), evaluate.Case("b?", None)])
+    assert report.latency_p95_ms < 100 and Slow.calls == 3
+
+
+def test_ascii_json_is_the_same_json():
+    text = json.dumps({"a": "’ é 😀 \u2028", "n": 1}, ensure_ascii=False)
+    out = render.ascii_json(text)
+    assert out.isascii() and json.loads(out) == json.loads(text) and "\\ud83d\\ude00" in out

@@ -216,6 +216,8 @@ FAULTS = {  # what is wrong -> (settings made from tmp_path, words the line must
     "empty corpus": (lambda t: {"QA_CORPUS": str(t / "empty")}, ["/empty' has no documents", "Add some", "--corpus"]),
     "missing model": (lambda t: {"QA_MODEL": "/nope", "QA_CORPUS": str(ROOT / "corpus")},
                       ["'/nope' does not exist", "QA_MODEL"]),
+    "model is a file": (lambda t: {"QA_MODEL": str(ROOT / "README.md"), "QA_CORPUS": str(ROOT / "corpus")},
+                        ["README.md' is a file, not a folder", "QA_MODEL"]),
 }
 
 

@@ -141,7 +141,9 @@ def test_chat_carries_the_conversation_until_new(engine):
     in_context = engine.ask(lines[1], history=[Turn(question=lines[0], answer=first.answer)])
     alone = engine.ask(lines[3])
     assert in_context.answered and not alone.answered
-    expected = "\n".join([render.text(first), render.text(in_context), "New conversation.", render.text(alone)])
+    # piped, the transcript shows each question before its answer and a blank line after it
+    expected = "\n".join([f"> {lines[0]}", render.text(first), "", f"> {lines[1]}", render.text(in_context), "",
+                          "New conversation.", f"> {lines[3]}", render.text(alone)])
     assert result.stdout.strip() == expected
     assert "unknown command /bogus" in result.stderr
 
