@@ -27,6 +27,20 @@ IndexOpt = Annotated[Optional[str], typer.Option("--index", metavar="DIR",
 TopKOpt = Annotated[Optional[int], typer.Option("--top-k", min=1, max=10, help="citations per answer [default 3]")]
 
 
+def show_version(value: bool) -> None:
+    if value:
+        from qa import __version__
+
+        typer.echo(f"qa {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True,
+                                                       help="print the version and exit")] = False) -> None:
+    """Answer questions from your documents, with citations."""
+
+
 def settings(corpus: str | None, index: str | None, top_k: int | None = None) -> Settings:
     from pydantic import ValidationError
 

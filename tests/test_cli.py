@@ -188,3 +188,11 @@ def test_an_output_that_cannot_take_utf8_gets_escapes_not_a_traceback(tmp_path):
     assert p.returncode == 0 and p.stdout.isascii() and json.loads(p.stdout) == json.loads(utf8.stdout)
     p = run("ask", "who co-leads the round?")
     assert p.returncode == 0 and b"company\\u2019s" in p.stdout and b"Traceback" not in p.stderr
+
+
+def test_version_and_short_help():
+    from qa import __version__
+
+    assert run_cli(["--version"])[:2] == (0, f"qa {__version__}\n")
+    code, out, _ = run_cli(["ask", "-h"])
+    assert code == 0 and out.startswith("Usage: qa ask")
