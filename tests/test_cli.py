@@ -195,4 +195,4 @@ def test_version_and_short_help():
 
     assert run_cli(["--version"])[:2] == (0, f"qa {__version__}\n")
     code, out, _ = run_cli(["ask", "-h"])
-    assert code == 0 and out.startswith("Usage: qa ask")
+    assert code == 0 and out.startswith("Usage: ") and " ask [OPTIONS]" in out.splitlines()[0]
