@@ -141,6 +141,8 @@ def read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as e:
         raise CorpusError(f"Cannot read '{path}': {e.strerror or e}.") from None
+    if b"\x00" in raw:  # text has none; a binary file or UTF-16 has them (valid UTF-8 all the same)
+        raise CorpusError(f"'{path}' holds NUL bytes: it is binary, or text not saved as UTF-8 (UTF-16?).")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:

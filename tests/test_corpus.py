@@ -239,6 +239,16 @@ def test_bad_files_are_skipped_with_a_warning_and_the_rest_indexed(write_corpus)
     assert any("empty.md" in w for w in warnings)
 
 
+def test_files_with_nul_bytes_are_skipped_as_binary_or_utf16(write_corpus):
+    corpus = write_corpus({"good.md": "# G\n\nFine text.\n", "zeros.txt": b"\x00" * 100_000,
+                           "utf16.txt": "Plain words here.".encode("utf-16-le")})
+    warnings: list[str] = []
+    docs = load_corpus(corpus, warn=warnings.append)
+    assert [d.id for d in docs] == ["good.md"]
+    for name in ("zeros.txt", "utf16.txt"):
+        assert any(name in w and "NUL bytes" in w and "UTF-16" in w for w in warnings), warnings
+
+
 def test_faq_jsonl_and_csv_rows_with_ids_and_bad_rows(write_corpus):
     corpus = write_corpus({
         "a.jsonl": '{"id": "q1", "question": "How?", "answer": "Like this. Really."}\nnot json\n{"question": "x"}\n',
