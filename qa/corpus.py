@@ -69,7 +69,8 @@ class Passage:
 # 19: ... and the term stays the first paragraph of its definition's passage (it names what the passage is about).
 # 20: no sentence end after "eg." or "ie." (pysbd knows "e.g." and "i.e." only).
 # 21: Markdown: the text of HTML blocks (a <details> entry's <summary> as its question heading).
-PARSER_VERSION = 21
+# 22: FAQ files: JSONL keys in any case ("Question"), CSV with ";", tab or "|" between columns.
+PARSER_VERSION = 22
 
 
 @dataclass(frozen=True)

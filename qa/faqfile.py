@@ -41,15 +41,42 @@ def parse_jsonl(text: str) -> tuple[list[FaqRow], list[str]]:
         except ValueError as e:
             warnings.append(f"line {n}: not JSON ({e.msg}); row skipped.")
             continue
-        keep(make_row(n, obj), rows, warnings)
+        keep(make_row(n, lowered(obj)), rows, warnings)
     return rows, warnings
 
 
+def lowered(obj):
+    """An object's keys as a CSV header's are read: "Question" and " answer " are `question` and
+    `answer` (an exact lower-case key wins over another spelling of it)."""
+    if not isinstance(obj, dict):
+        return obj
+    out: dict = {}
+    for k, v in obj.items():
+        key = k.strip().lower() if isinstance(k, str) else k
+        if key not in out or k == key:
+            out[key] = v
+    return out
+
+
+DELIMITERS = (",", ";", "\t", "|")  # a spreadsheet saves CSV with ";" where "," is the decimal mark
+
+
+def delimiter(header: str) -> str:
+    """The delimiter that makes the header name both a question and an answer column: a comma
+    unless only another one does ("question;answer", as Excel writes it in much of Europe)."""
+    for d in DELIMITERS:
+        names = {f.strip().strip('"').strip().lower() for f in header.split(d)}
+        if {"question", "answer"} <= names:
+            return d
+    return ","
+
+
 def parse_csv(text: str) -> tuple[list[FaqRow], list[str]]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter(text.split("\n", 1)[0]))
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     if "question" not in fields or "answer" not in fields:
-        return [], ["line 1: the header must name 'question' and 'answer' columns; no row read."]
+        found = ", ".join(repr(f) for f in fields if f) or "nothing"
+        return [], [f"line 1: the header must name 'question' and 'answer' columns (it names {found}); no row read."]
     rows, warnings = [], []
     try:
         for record in reader:
@@ -78,6 +105,9 @@ def keep(row: FaqRow | str, rows: list[FaqRow], warnings: list[str]) -> None:
 def make_row(n: int, obj) -> FaqRow | str:
     if not isinstance(obj, dict):
         return f"line {n}: expected an object with 'question' and 'answer'"
+    if "question" not in obj or "answer" not in obj:
+        has = ", ".join(repr(k) for k in list(obj)[:6]) or "nothing"
+        return f"line {n}: 'question' and 'answer' are needed (it has {has})"
     q, a = obj.get("question"), obj.get("answer")
     if not isinstance(q, str) or not isinstance(a, str) or not q.strip() or not a.strip():
         return f"line {n}: 'question' and 'answer' must be non-empty text"

@@ -264,6 +264,30 @@ def test_faq_jsonl_and_csv_rows_with_ids_and_bad_rows(write_corpus):
     assert b.text == "Because, that is why." and b.id == "b.csv#why"
 
 
+@pytest.mark.parametrize("name, content", [
+    ("semicolons.csv", 'Question;Answer\n"How do I pay?";"By card, or by transfer."\n'),
+    ("tabs.csv", "question\tanswer\nHow do I pay?\tBy card, or by transfer.\n"),
+    ("pipes.csv", "id|question|answer\npay|How do I pay?|By card, or by transfer.\n"),
+    ("capitals.jsonl", '{"Question": "How do I pay?", " ANSWER ": "By card, or by transfer."}\n'),
+])
+def test_faq_files_as_spreadsheets_and_scripts_write_them(write_corpus, name, content):
+    """Excel in much of Europe writes CSV with ";" (the comma is the decimal mark); keys may be
+    capitalised as a CSV header's may."""
+    docs = load_corpus(write_corpus({name: content}), warn=lambda w: pytest.fail(w))
+    [p] = docs[0].passages
+    assert (p.question, p.text) == ("How do I pay?", "By card, or by transfer.")
+
+
+def test_faq_files_without_question_and_answer_say_what_they_have(write_corpus):
+    warnings: list[str] = []
+    corpus = write_corpus({"good.md": "# G\n\nFine text.\n", "a.csv": "q,a\nx,y\n",
+                           "b.jsonl": '{"q": "x", "a": "y"}\n{"question": "x", "answer": 3}\n'})
+    load_corpus(corpus, warn=warnings.append)
+    assert any("a.csv" in w and "(it names 'q', 'a')" in w for w in warnings), warnings
+    assert any("b.jsonl" in w and "line 1: 'question' and 'answer' are needed (it has 'q', 'a')" in w for w in warnings)
+    assert any("b.jsonl" in w and "line 2: 'question' and 'answer' must be non-empty text" in w for w in warnings)
+
+
 def test_faq_files_with_a_byte_order_mark_odd_line_separators_or_half_characters(write_corpus):
     """Excel's "CSV UTF-8" opens with a byte-order mark; json.dumps(ensure_ascii=False) writes U+2028
     and U+0085 raw inside strings; a "\\udc80" escape is half a character, which nothing can embed."""
