@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa import alternates, retrieve, selfcal
 from qa.config import Settings
-from qa.corpus import PARSER_VERSION, CorpusError, Document, corpus_files, file_sha256, load_document, unique_ids
+from qa.corpus import PARSER_VERSION, SUFFIXES, CorpusError, Document, corpus_files, file_sha256, load_document, unique_ids
 from qa.embed import model_fingerprint, model_name
 from qa.errors import IndexError_, QAError
 from qa.index import Index
@@ -60,9 +61,22 @@ def model_info(settings: Settings) -> dict:
     return {"model": model_name(path), "model_path": path, "model_fingerprint": model_fingerprint(path)}
 
 
-def scan(corpus: Path, skipped: list[str] | None = None) -> dict[str, str]:
+def scan(corpus: Path, skipped: list[str] | None = None, other: Counter | None = None) -> dict[str, str]:
     """Document id -> sha256 of the file's bytes, for every candidate file of the corpus."""
-    return {f.relative_to(corpus).as_posix(): file_sha256(f) for f in corpus_files(corpus, skipped)}
+    return {f.relative_to(corpus).as_posix(): file_sha256(f) for f in corpus_files(corpus, skipped, other)}
+
+
+def other_types(other: Counter) -> str:
+    """One line on the files left out for their type, most common first: a folder of .rst files
+    beside the Markdown is not read, and the user should hear it once, in a build."""
+    if not other:
+        return ""
+    common = sorted(other.items(), key=lambda kv: (-kv[1], kv[0] == "", kv[0]))[:5]
+    kinds = ", ".join(f"{suffix or 'no extension'} {n}" for suffix, n in common)
+    more = f" and {len(other) - 5} more types" if len(other) > 5 else ""
+    total = sum(other.values())
+    return (f"note: {total} file{'s' if total != 1 else ''} of types qa does not read left out ({kinds}{more}); "
+            f"it reads {', '.join(SUFFIXES)}.")
 
 
 def check_index_folder(folder: Path) -> None:
@@ -176,13 +190,16 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     t0 = time.perf_counter()
     info = model_info(settings)
     skipped: list[str] = []
-    files = scan(settings.corpus, skipped)
+    other: Counter = Counter()
+    files = scan(settings.corpus, skipped, other)
     check_index_folder(settings.index)
     if problem := cannot_write(settings.index):
         raise QAError(f"Cannot build the index: the index folder '{settings.index}' cannot be written ({problem}). "
                       "Pass --index DIR (env QA_INDEX) naming a folder that can be written.")
     for reason in skipped:
         warn(f"warning: skipped {reason}.")
+    if note := other_types(other):
+        warn(note)
     c = changes(previous, files)
     # documents parsed by another version of qa's splitting are parsed again (vectors of texts
     # that come out the same are still reused by Index.build)

@@ -13,9 +13,11 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field, replace
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from qa.alternates import is_alternates_file
 from qa.errors import CorpusError
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -93,10 +95,11 @@ def file_sha256(path: Path) -> str:
         return "unreadable"
 
 
-def corpus_files(corpus: Path, skipped: list[str] | None = None) -> list[Path]:
+def corpus_files(corpus: Path, skipped: list[str] | None = None, other: Counter | None = None) -> list[Path]:
     """The documents below `corpus`: files with a known suffix, not hidden. A file whose name is not
     valid text (not UTF-8) or that is a link to somewhere outside the corpus folder is left out,
-    with the reason appended to `skipped`: a corpus must not serve /etc/passwd through a symlink."""
+    with the reason appended to `skipped`: a corpus must not serve /etc/passwd through a symlink.
+    `other` counts the files left out for their type, by suffix (".rst", ".pdf", "" for none)."""
     if corpus.exists() and not corpus.is_dir():
         raise CorpusError(f"Corpus '{corpus}' is a file, not a folder. Pass --corpus DIR naming a folder.")
     if not corpus.is_dir():
@@ -108,7 +111,11 @@ def corpus_files(corpus: Path, skipped: list[str] | None = None) -> list[Path]:
             if skipped is not None:  # rglob does not go into it: say so rather than skip it silently
                 skipped.append(f"'{p}': a link to a folder is not followed; move or copy the folder into the corpus")
             continue
-        if p.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts):
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if p.suffix.lower() not in SUFFIXES:
+            if other is not None and p.is_file() and not is_alternates_file(p):  # that one is read, as phrasings
+                other[p.suffix.lower()] += 1
             continue
         if not p.is_file():
             if skipped is not None and p.is_symlink():  # a link to nothing, or to itself (a loop)
