@@ -41,7 +41,11 @@ def main_options(version: Annotated[bool, typer.Option("--version", callback=sho
     """Answer questions from your documents, with citations."""
 
 
-def settings(corpus: str | None, index: str | None, top_k: int | None = None) -> Settings:
+# settings only a server reads: a bad value of one is `qa serve`'s error, not every command's
+SERVER_ONLY = ("workers", "max_body_bytes", "cors_origins", "reload_token", "watch_interval")
+
+
+def settings(corpus: str | None, index: str | None, top_k: int | None = None, server: bool = False) -> Settings:
     from pydantic import ValidationError
 
     for flag, value in (("--corpus", corpus), ("--index", index)):
@@ -51,6 +55,9 @@ def settings(corpus: str | None, index: str | None, top_k: int | None = None) ->
     try:
         return Settings(**overrides)
     except ValidationError as e:  # a bad QA_ variable: name it, in one line
+        bad = [str(err["loc"][0]) for err in e.errors()]
+        if not server and all(name in SERVER_ONLY for name in bad):
+            return Settings(**overrides, **{name: Settings.model_fields[name].default for name in bad})
         err = e.errors()[0]
         fail(QAError(f"Setting QA_{str(err['loc'][0]).upper()} is not valid: {err['msg']}."))
 
@@ -348,7 +355,7 @@ def serve(host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.
     from qa.api import serve as run_server
 
     try:
-        s = settings(corpus, index)
+        s = settings(corpus, index, server=True)
         update = {k: v for k, v in (("data", data), ("workers", workers)) if v is not None}
         run_server(s.model_copy(update=update), host, port)
     except QAError as e:

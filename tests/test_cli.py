@@ -196,3 +196,12 @@ def test_version_and_short_help():
     assert run_cli(["--version"])[:2] == (0, f"qa {__version__}\n")
     code, out, _ = run_cli(["ask", "-h"])
     assert code == 0 and out.startswith("Usage: ") and " ask [OPTIONS]" in out.splitlines()[0]
+
+
+def test_a_bad_server_only_setting_is_only_the_servers_error():
+    code, _, err = run_cli(["ask", "--corpus", "/no/such/dir", "hi"], QA_WORKERS="0", QA_WATCH_INTERVAL="-1")
+    assert code == 1 and "'/no/such/dir' does not exist" in err and "QA_WORKERS" not in err
+    code, _, err = run_cli(["serve", "--corpus", "/no/such/dir"], QA_WORKERS="0")
+    assert code == 1 and err == "qa: Setting QA_WORKERS is not valid: Input should be greater than or equal to 1.\n"
+    code, _, err = run_cli(["ask", "hi"], QA_WORKERS="0", QA_TOP_K="0")  # a setting ask reads is still refused
+    assert code == 1 and "QA_TOP_K" in err
