@@ -162,6 +162,19 @@ class Engine:
                                 retrieve.search(state.index, ovec, own, k=pool, scope=scope, asked=asked))
         return query, qvec, hits
 
+    @staticmethod
+    def leans_on_a_decline(question: str, history: list | None, state: State) -> bool:
+        """A follow-up to a turn the documents did not answer ("who is the CEO?" declined, then "where
+        was he born?", "why?") that names nothing the documents know itself: what it asks about is
+        what they do not hold, and the borrowed words would only find the passage nearest that. A
+        follow-up that brings a known word ("how much are they raising?") is searched as usual."""
+        past = conversation.turns(history)
+        if not past or past[-1].answer.strip() != answer.NOT_ANSWERED:
+            return False
+        asked = state.speller.correct(question)
+        known = state.index.vocabulary
+        return not conversation.is_standalone(asked, past, known) and not conversation.read(asked, known).known
+
     def ask(self, question: str, top_k: int | None = None, documents: list[str] | None = None,
             history: list | None = None, state: State | None = None) -> AskResponse:
         """`state`: the build to answer from (default: the current one)."""
@@ -169,6 +182,8 @@ class Engine:
         q = clean_question(question)
         k = top_k or self.settings.top_k
         searched, qvec, hits = self.search(q, max(k, 2), state, documents, history)
+        if self.leans_on_a_decline(q, history, state):
+            hits = []  # declined, with suggestions, as any question the documents do not answer
         # the confidence weighs the question as asked, not the words borrowed for the search, except
         # that a name or number those words give ("who founded it?" after Baseten) is not an answer
         query = state.alternates.expand(state.speller.correct(q)) if history else searched

@@ -80,6 +80,27 @@ def test_a_follow_up_that_swaps_the_action_keeps_the_topic_only(real_embedder, t
     for follow_up, expected in (("and how do i configure it?", "gadget.toml"), ("how do i remove it?", "apt remove")):
         r = docs.ask(follow_up, history=history)
         assert r.answered and expected in r.answer, follow_up
+    # a follow-up to a declined turn that brings nothing the manual knows is declined too
+    declined = docs.ask("who wrote gadget and when was it first released?")
+    assert not declined.answered
+    assert not docs.ask("and why?", history=[Turn(question=declined.question, answer=declined.answer)]).answered
+
+
+def test_a_follow_up_to_a_declined_turn_that_names_nothing_known_is_declined(engine):
+    """"who is Baseten's CEO?" is declined; "where was he born?" or "why?" then leans on nothing the
+    article holds (it was answered from the founding sentence at 0.61); a follow-up that brings a
+    word the article knows is still answered, and so is the same question after an answered turn."""
+    first = engine.ask("who is Baseten's CEO?")
+    assert not first.answered
+    history = [Turn(question=first.question, answer=first.answer)]
+    for q in ("where was he born?", "why?", "is he an engineer?"):
+        r = engine.ask(q, history=history)
+        assert not r.answered and r.confidence == 0.0 and r.suggestions, q
+    assert engine.ask("how much are they raising?", history=history).answered
+    answered = engine.ask("who co-leads the round?")
+    assert engine.ask("why?", history=[Turn(question=answered.question, answer=answered.answer)]).answered
+    # a client that sends no answers back ("") has not said that a turn was declined
+    assert engine.ask("why?", history=[Turn(question="who co-leads the round?", answer="")]).answered
 
 
 def test_history_accepts_plain_dicts(engine):
