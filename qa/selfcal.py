@@ -15,7 +15,7 @@ from qa import retrieve
 from qa.index import Index
 
 MAX_PROBES = 300
-MIN_QUESTION_PROBES = 30  # with fewer FAQ questions than this, sentences are probes too
+MIN_QUESTION_PROBES = 30  # in prose, fewer FAQ questions than this are all probes, beside sentences
 FAQ_SHARE = 0.5  # FAQ collections, by the share of passages that are FAQ entries (faq_corpus)
 
 
@@ -28,17 +28,23 @@ def faq_corpus(index: Index) -> bool:
 
 
 def probes(index: Index) -> list[tuple[int, int]]:
-    """(unit row, passage) pairs, at most MAX_PROBES spread evenly: FAQ questions, then sentences
-    when the FAQ questions are few and the corpus is not an FAQ collection. An FAQ collection's
+    """(unit row, passage) pairs, at most MAX_PROBES spread evenly: an FAQ collection's questions;
+    in prose, its FAQ questions and sentences (all the questions when they are fewer than
+    MIN_QUESTION_PROBES, else both spread alike). An FAQ collection's
     users ask questions, not sentences of its answers: a sentence probe scores lower than a
     question does, so with sentence probes a small FAQ file looked answerable by everything
     (StackFAQ, 19 threads: 75 of 190 unanswerable queries declined; with its questions only, 180)."""
     questions = [(int(u), i) for i, u in enumerate(index.question_unit) if u >= 0]
-    chosen = spread(questions, MAX_PROBES)
-    if len(questions) < MIN_QUESTION_PROBES and not (questions and faq_corpus(index)):
-        sentences = [(j, int(index.sentence_owner[j])) for j in range(index.n_sentences)]
-        chosen += spread(sentences, MAX_PROBES - len(chosen))
-    return chosen
+    if questions and faq_corpus(index):
+        return spread(questions, MAX_PROBES)
+    sentences = [(j, int(index.sentence_owner[j])) for j in range(index.n_sentences)]
+    if len(questions) < MIN_QUESTION_PROBES:  # a few FAQ entries among prose: each is a probe, sentences the rest
+        return questions + spread(sentences, MAX_PROBES - len(questions))
+    # many question headings in prose (a changelog's 95 "What's New in Python 3.x.y final?"): the
+    # probes are spread over questions and sentences alike, so that one such document does not make
+    # the null scores its own (its near-identical headings score high against each other, and with
+    # its questions as the only probes every question about the other documents was declined)
+    return spread(questions + sentences, MAX_PROBES)
 
 
 def spread(items: list, n: int) -> list:
@@ -98,7 +104,7 @@ def null_question_similarity(index: Index) -> list[float]:
 PRIOR = (1.2, 0.4)  # mean, sd
 QUESTION_PRIOR = (0.5, 0.12)
 PRIOR_WEIGHT = 10
-VERSION = f"prior-{PRIOR[0]}-{PRIOR[1]}-{QUESTION_PRIOR[0]}-{QUESTION_PRIOR[1]}-{PRIOR_WEIGHT}-faqprobes"  # a change re-measures null scores
+VERSION = f"prior-{PRIOR[0]}-{PRIOR[1]}-{QUESTION_PRIOR[0]}-{QUESTION_PRIOR[1]}-{PRIOR_WEIGHT}-faqprobes-mixed"  # a change re-measures null scores
 
 
 def stats(values: list[float], floor: float, prior: tuple[float, float] | None = None, weight: float = 0) -> dict:

@@ -596,6 +596,29 @@ def test_an_faq_collection_is_probed_with_its_questions_only(write_corpus, fake_
     assert null["probes"] == (faq_rows if faq_rows > 1 else 0) and null["sd"] >= 0.02
 
 
+def test_many_question_headings_in_prose_do_not_make_the_probes_their_own(write_corpus, fake_model, tmp_path):
+    """A changelog with 40 "What's New in Widget 2.N?" headings among prose: the probes are spread
+    over its questions and the sentences alike (with its questions as the only probes, their
+    near-identical twins set the null scores, and questions about every other document were
+    declined); a prose corpus with fewer questions keeps them all as probes, beside sentences."""
+    from conftest import FakeEmbedder
+
+    from qa import selfcal
+
+    news = "".join(f"## What's New in Widget 2.{i}?\n\nFixed a crash in the scheduler number {i}.\n\n" for i in range(40))
+    guide = "".join(f"# Part {i}\n\nInvoices for part {i} are sent monthly. They are paid by card. Ask the desk.\n\n"
+                    for i in range(60))
+    s = Settings(corpus=write_corpus({"NEWS.md": news, "guide.md": guide}), index=tmp_path / "index",
+                 model=str(fake_model), query_runtime="sentence-transformers")
+    index = build_index(s, FakeEmbedder(fake_model))
+    assert not selfcal.faq_corpus(index) and sum(u >= 0 for u in index.question_unit) == 40
+    units = [u for u, _ in selfcal.probes(index)]
+    questions = sum(u >= index.n_sentences for u in units)
+    assert len(units) == min(selfcal.MAX_PROBES, 40 + index.n_sentences)
+    share = 40 / (40 + index.n_sentences)  # the questions' share of everything that can be a probe
+    assert 0 < questions < len(units) / 2 and abs(questions / len(units) - share) < 0.05
+
+
 def test_a_one_line_corpus_does_not_answer_everything(write_corpus, fake_model, tmp_path):
     """One sentence gives no leave-one-out probe: its null scores come from the prior, so a question
     the line does not answer is not scored as if anything beat nothing."""
