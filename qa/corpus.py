@@ -71,7 +71,8 @@ class Passage:
 # 19: ... and the term stays the first paragraph of its definition's passage (it names what the passage is about).
 # 20: no sentence end after "eg." or "ie." (pysbd knows "e.g." and "i.e." only).
 # 21: Markdown: the text of HTML blocks (a <details> entry's <summary> as its question heading).
-# 22: FAQ files: JSONL keys in any case ("Question"), CSV with ";", tab or "|" between columns.
+# 22: FAQ files: JSONL keys in any case ("Question"), CSV with ";", tab or "|" between columns;
+#     Markdown front matter after a byte-order mark.
 PARSER_VERSION = 22
 
 

@@ -36,8 +36,13 @@ margin epigraph highlights pull-quote rubric div""".split())
 
 
 def blocks(text: str, default_title: str) -> tuple[str, list[Block]]:
-    # a byte-order mark would hide a first "# Title" from the parser; a space keeps the offsets
-    tokens = _md.parse(" " + text[1:] if text.startswith("\ufeff") else text)
+    # a byte-order mark would hide a first "# Title" from the parser; a space keeps the offsets. Front
+    # matter must open the text ("---" in the first column): there the mark is dropped, which moves
+    # nothing the blocks are read from (block positions come from line numbers; line 1 is "---")
+    if text.startswith("\ufeff---"):
+        tokens = _md.parse(text[1:])
+    else:
+        tokens = _md.parse(" " + text[1:] if text.startswith("\ufeff") else text)
     title = front_matter_title(tokens) or first_h1(tokens) or default_title
     walk = Walk(text, line_starts(text), title)
     walk.tokens(tokens, 0)

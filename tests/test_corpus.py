@@ -414,6 +414,15 @@ def test_a_text_file_with_a_byte_order_mark_keeps_a_clean_first_heading(tmp_path
     assert [p.section for p in doc.passages] == ["BOM text heading"]
 
 
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_front_matter_after_a_byte_order_mark_still_names_the_document(tmp_path: Path, bom):
+    text = bom + "---\ntitle: Deploy guide\nowner: ops\n---\n\n# Intro\n\nThe deploy tool needs the deployer role.\n"
+    doc = write_doc(tmp_path, "d.md", text)
+    assert doc.title == "Deploy guide"
+    assert [(p.section, p.text) for p in doc.passages] == [("Intro", "The deploy tool needs the deployer role.")]
+    assert all(text[p.start:p.end] == p.text for p in doc.passages)  # offsets into the file, the mark included
+
+
 def test_a_long_paragraph_is_not_cut_between_a_sentence_and_the_one_leaning_on_it(tmp_path: Path):
     from qa.corpus import MAX_PASSAGE_CHARS
 
