@@ -74,5 +74,11 @@ def faq_suggestions(index: Index, qvec, exclude: set[int] = frozenset()) -> list
     if not has_q:
         return []
     sims = index.vectors[units[has_q]] @ qvec
-    order = sorted(range(len(has_q)), key=lambda k: -sims[k])
-    return [index.passages[has_q[k]].question for k in order[:MAX_SUGGESTIONS] if sims[k] >= SUGGEST_FLOOR]
+    out: list[str] = []
+    for k in sorted(range(len(has_q)), key=lambda k: -sims[k]):
+        if sims[k] < SUGGEST_FLOOR or len(out) == MAX_SUGGESTIONS:
+            break
+        question = index.passages[has_q[k]].question
+        if question not in out:  # one entry split into passages, or the same FAQ in two files: said once
+            out.append(question)
+    return out

@@ -964,3 +964,18 @@ def test_a_damaged_splits_file_costs_only_the_splitting_never_the_index(write_co
     monkeypatch.setattr(corpus_mod, "_split", real)
     assert rebuilt.passages_of("a.md") == list(corpus_mod.load_document(corpus / "a.md", "a.md").passages)
     assert Index.load(s.index).splits_of("a.md")  # and the cache is whole again
+
+
+def test_did_you_mean_names_each_question_once(fake_engine, fake_model):
+    """The same FAQ in two files (Debian ships identical READMEs), or one entry split into passages:
+    "Did you mean" offers each question once."""
+    from conftest import FakeEmbedder
+
+    from qa import answer
+
+    faq = '{"question": "How do I reset my password?", "answer": "Use the reset link."}\n' \
+          '{"question": "How do I pay?", "answer": "By card."}\n'
+    engine = fake_engine({"a.jsonl": faq, "b/a.jsonl": faq})
+    qvec = FakeEmbedder(fake_model).embed(["How do I reset my password?"])[0]
+    suggestions = answer.faq_suggestions(engine.index, qvec)
+    assert len(suggestions) == len(set(suggestions)) and "How do I reset my password?" in suggestions
