@@ -165,19 +165,64 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
         hi += 1
     if pairs:
         lo = lead_in(text, p.sentences, joins, lo)
-        return p.sentences[lo][0], introduced(text, p.sentences, hi, p.end)
+        end = introduced(text, p.sentences, hi, p.end)
+        return p.sentences[lo][0], max(end, enumeration_end(text, p.sentences, lo, hi) or end)
     return p.sentences[lo][0], p.sentences[hi][1]
 
 
 def introduced(text: str, sentences: list[tuple[int, int]], last: int, passage_end: int) -> int:
-    """Where an answer ending with sentence `last` ends: after the code or command that sentence
-    introduces with a colon, when the passage holds it ("add this line:" and the line), else
-    where the sentence ends."""
+    """Where an answer ending with sentence `last` ends: after what that sentence introduces with a
+    colon, when the passage holds it: the code or command ("add this line:" and the line), or the
+    list's items, as many as fit in LIST_CHARS and at least one (it stopped at the first item's
+    marker: "…if you are:\n\n-"); else where the sentence ends."""
     end = sentences[last][1]
     if not text[sentences[last][0]:end].rstrip().endswith((":", "：")):
         return end
+    if last + 1 < len(sentences) and _ITEM_GAP.fullmatch(text, end, sentences[last + 1][0]):
+        items = list_items(text, sentences, last + 1)
+        fit = [e for _, e in items if e - end <= LIST_CHARS]
+        return fit[-1] if fit else items[0][1]
     upto = sentences[last + 1][0] if last + 1 < len(sentences) else passage_end
     return end + len(text[end:upto].rstrip())
+
+
+MAX_LIST_ITEMS = 12
+LIST_CHARS = 600  # an introduced list is given whole up to about this long
+SHORT_ITEM = 120  # characters: items this short enumerate ("Debian 12 or newer"), they do not explain
+# between two sentences: a new list item ("\n- ", "\n2. "), or the same item going on (a space, one line break)
+_ITEM_GAP = re.compile(r"\s*(?:\r\n|\r|\n)[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_SAME_ITEM = re.compile(r"[ \t]*(?:\r\n|\r|\n)?[ \t]*")
+
+
+def list_items(text: str, sentences: list[tuple[int, int]], first: int) -> list[tuple[int, int]]:
+    """The items (start, end) of the list whose first item opens with sentence `first`, within the
+    passage, at most MAX_LIST_ITEMS: an item's sentences and hard-wrapped lines belong to it."""
+    items = [list(sentences[first])]
+    j = first
+    while j + 1 < len(sentences) and len(items) <= MAX_LIST_ITEMS:
+        gap = (sentences[j][1], sentences[j + 1][0])
+        if _ITEM_GAP.fullmatch(text, *gap):
+            items.append(list(sentences[j + 1]))
+        elif _SAME_ITEM.fullmatch(text, *gap):
+            items[-1][1] = sentences[j + 1][1]
+        else:
+            break
+        j += 1
+    return [(a, b) for a, b in items[:MAX_LIST_ITEMS]]
+
+
+def enumeration_end(text: str, sentences: list[tuple[int, int]], lo: int, hi: int) -> int | None:
+    """An answer holding a list's introduction and its first item(s) ("The agent runs on the following
+    systems:" and "Debian 12 or newer") is given the whole list when its items are short and all of
+    them fit in LIST_CHARS: the first item alone read as the complete list. None otherwise."""
+    for j in range(lo, hi):
+        if text[slice(*sentences[j])].rstrip().endswith((":", "：")) \
+                and _ITEM_GAP.fullmatch(text, sentences[j][1], sentences[j + 1][0]):
+            items = list_items(text, sentences, j + 1)
+            if all(b - a <= SHORT_ITEM for a, b in items) and items[-1][1] - sentences[j][1] <= LIST_CHARS:
+                return items[-1][1]
+            return None
+    return None
 
 
 _YES_NO = re.compile(r"^\W*(is|are|was|were|am|do|does|did|can|could|will|would|should|shall|has|have|had|may|might|"

@@ -53,3 +53,39 @@ def test_an_answer_ending_with_a_colon_takes_in_what_it_introduces():
     assert introduced(text, sentences, 0, len(text)) == 35  # through the command, not the blank line after
     assert introduced(text, sentences, 1, len(text)) == 49  # no colon: where the sentence ends
     assert introduced("Run:\n\n  make\n", [(0, 4)], 0, 12) == 12  # the last sentence: to the passage end
+
+
+LIST = "The agent runs on the following systems:\n\n- Debian 12 or newer\n- Ubuntu 22.04 or newer\n  (LTS only)\n- Rocky Linux 9\n\nIt needs 2 GB."
+
+
+def list_sentences(text: str) -> list[tuple[int, int]]:
+    """The sentences the corpus splitter makes here: the introduction, each item's text after its
+    marker (an item's wrapped line is a sentence of its own), the closing paragraph."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        a, b = m.start(), m.end()
+        a += len(re.match(r"\s*(?:- )?", text[a:b]).group())
+        out.append((a, b))
+    return out
+
+
+def test_an_answer_ending_with_a_colon_before_a_list_takes_its_items():
+    """It stopped at the first item's marker ("…following systems:\n\n-")."""
+    from qa.span import introduced
+
+    sentences = list_sentences(LIST)
+    end = introduced(LIST, sentences, 0, len(LIST))
+    assert LIST[:end].endswith("- Rocky Linux 9") and "(LTS only)" in LIST[:end]
+    long_items = "Do this:\n\n" + "".join(f"- {'word ' * 60}{i}.\n" for i in range(5))
+    end = introduced(long_items, list_sentences(long_items), 0, len(long_items))
+    assert 0 < long_items[:end].count("- word") < 5  # as many items as fit in LIST_CHARS
+
+
+def test_an_answer_holding_a_list_introduction_and_its_first_item_takes_a_short_list_whole():
+    from qa.span import enumeration_end
+
+    sentences = list_sentences(LIST)
+    assert LIST[:enumeration_end(LIST, sentences, 0, 1)].endswith("- Rocky Linux 9")
+    assert enumeration_end(LIST, sentences, 1, 2) is None  # no introduction in the answer
+    explained = "Variables:\n\n- " + "A long explanation of the first variable, " * 4 + "\n- B is short.\n"
+    assert enumeration_end(explained, list_sentences(explained), 0, 1) is None  # items that explain: not all
