@@ -73,7 +73,8 @@ class Passage:
 # 21: Markdown: the text of HTML blocks (a <details> entry's <summary> as its question heading).
 # 22: FAQ files: JSONL keys in any case ("Question"), CSV with ";", tab or "|" between columns;
 #     Markdown front matter after a byte-order mark.
-PARSER_VERSION = 22
+# 23: HTML: a <header> inside an <article>/<section>/<main>/<aside> and an <aside> that is not mostly links are read.
+PARSER_VERSION = 23
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,14 @@ from selectolax.lexbor import LexborHTMLParser
 
 from qa.corpus import Block
 
-# Page furniture and non-prose: never part of an answer.
-DROP_TAGS = frozenset("script style noscript template nav header footer aside form button iframe svg".split())
+# Page furniture and non-prose: never part of an answer. A <header> is the page's banner only outside
+# an <article>, <section>, <main> or <aside> (inside one it holds that element's heading and lede); an
+# <aside> is read (docutils writes notes, sidebars, topics and footnotes as <aside>) unless it is
+# mostly links (a "related pages" box).
+DROP_TAGS = frozenset("script style noscript template nav footer form button iframe svg".split())
 DROP_ROLES = frozenset(("navigation", "banner", "contentinfo"))
+HEADER_SCOPES = frozenset(("article", "section", "main", "aside"))
+LINKY = 0.5  # an <aside> whose text is at least this share link text is navigation
 # Elements whose start and end close the paragraph being read; anything else is inline.
 BLOCK_TAGS = frozenset("""p div li ul ol table thead tbody tfoot tr caption blockquote section article main
     body html center address figure figcaption hr dd fieldset legend dialog menu""".split())
@@ -282,9 +287,20 @@ class Writer:
 def dropped(node) -> bool:
     if node.tag in DROP_TAGS:
         return True
+    if node.tag == "header" and not any(a.tag in HEADER_SCOPES for a in ancestors(node)):
+        return True  # the page's banner
+    if node.tag == "aside" and linky(node):
+        return True
     attrs = node.attributes
     roles = set((attrs.get("role") or "").lower().split())
     return bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
+
+
+def linky(node) -> bool:
+    """Mostly link text (LINKY of it or more), or no text at all: a box of links, not prose."""
+    text = len("".join(node.text(deep=True).split()))
+    links = sum(len("".join(a.text(deep=True).split())) for a in node.css("a"))
+    return not text or links >= LINKY * text
 
 
 def is_contents(node) -> bool:

@@ -38,11 +38,17 @@ EDGE_CASES = {
                     ["one bold both italic end", "second para", "unclosed div"]),
     "dropped": ("""<header>Banner</header><nav><a>Home</a></nav><script>var secret = 1;</script>
                    <style>p { color: red }</style><noscript>Enable JS</noscript><template><p>tmpl</p></template>
-                   <p>Kept body text.<!-- a comment --></p><aside>Also read</aside><form><p>Sign up</p></form>
+                   <p>Kept body text.<!-- a comment --></p><aside><a href="/more">Also read</a> <a href="/x">this</a></aside><form><p>Sign up</p></form>
                    <button>Click</button><iframe src="x"></iframe><svg><text>Chart</text></svg>
                    <div role="navigation">Menu</div><div role="banner">Logo</div><div aria-hidden="true">Icon</div>
                    <footer>Copyright</footer><div role="contentinfo">Legal</div>""",
                 ["Kept body text."]),
+    # <header> inside an article or section is its heading and lede; an <aside> that is prose (docutils
+    # notes, sidebars, topics, footnotes) is read
+    "scoped_header_and_prose_aside": ("""<header><p>Site banner</p></header><main><article><header><p>Portal lede.</p>
+                   </header><p>Body.</p><aside class="admonition note"><p>Note: sessions expire after 12 hours.</p>
+                   </aside><aside><a href="/a">Related</a> <a href="/b">pages</a></aside></article></main>""",
+                                      ["Portal lede.", "Body.", "Note: sessions expire after 12 hours."]),
     "non_ascii": ("<p>Zürich naïve façade — 日本語の文。 Rockets 🚀 launch.</p>", ["Zürich naïve façade — 日本語の文。 Rockets 🚀 launch."]),
     "br": ("<p>line one<br>line two<br/>line three</p>", ["line one line two line three"]),
     "whitespace": ("<p>\n  lots \n\t of   space\u00a0\u00a0here  </p>", ["lots of space here"]),
@@ -239,3 +245,15 @@ def test_deep_nesting_parses_in_linear_time(html):
     convert(html, "Deep")
     elapsed = time.perf_counter() - start
     assert elapsed < 5, f"took {elapsed:.1f}s"
+
+
+def test_a_sections_own_header_heads_it(write_corpus):
+    """<section><header><h2>Quotas</h2></header>: its heading (it was dropped with the header, and the
+    sections ran together into one passage under the page title)."""
+    doc = load(write_corpus, """<html><head><title>Portal guide</title></head><body><header><h1>Acme</h1></header>
+        <article><header><h1>Portal guide</h1></header>
+        <section><header><h2>Quotas</h2></header><p>Each project may create up to 50 widgets.</p></section>
+        <section><header><h2>Billing</h2></header><p>Invoices are sent monthly.</p></section></article></body></html>""")
+    assert [(p.section, p.text) for p in doc.passages] == [
+        ("Quotas", "Each project may create up to 50 widgets."), ("Billing", "Invoices are sent monthly.")]
+    assert_offsets_exact(doc)
