@@ -74,7 +74,8 @@ class Passage:
 # 22: FAQ files: JSONL keys in any case ("Question"), CSV with ";", tab or "|" between columns;
 #     Markdown front matter after a byte-order mark.
 # 23: HTML: a <header> inside an <article>/<section>/<main>/<aside> and an <aside> that is not mostly links are read.
-PARSER_VERSION = 23
+# 24: HTML: a table row under a row of <th> reads with its column names ("Plan: Pro | Price: $49").
+PARSER_VERSION = 24
 
 
 @dataclass(frozen=True)

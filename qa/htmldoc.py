@@ -101,6 +101,8 @@ class Writer:
         self.scopes: list[list[tuple[int, str]]] = []  # the heading path at each open <section>/<article>
         self.lists = 0  # open <ul>/<ol> elements: only an outermost list is checked for a table of contents
         self.pending: list[str] = []  # <dt> terms waiting for their definition's first words
+        self.tables: list[list[str] | None] = []  # each open <table>'s column headers, once a row of <th> gave them
+        self.cells: list[str] = []  # the tags ("td", "th") of the cells in the row being read
 
     def enter(self, node) -> bool:
         """Handle an opening node; True when its children are to be walked."""
@@ -112,6 +114,8 @@ class Writer:
         tag = node.tag
         if tag in ("br", "td", "th"):
             self.inline.append(" " if tag == "br" else CELL)
+            if tag != "br":
+                self.cells.append(tag)
             return tag != "br"
         leaf = self.heading if tag in HEADINGS else {"summary": self.summary, "dt": self.term, "pre": self.pre}.get(tag)
         if leaf or tag in BLOCK_TAGS or tag in CONTAINERS:
@@ -121,6 +125,8 @@ class Writer:
             return False
         if tag in CONTAINERS:
             self.push(Frame(tag))
+        if tag == "table":
+            self.tables.append(None)
         if tag in SECTIONING:
             self.scopes.append(list(self.path))
         if tag in ("ul", "ol"):
@@ -144,6 +150,8 @@ class Writer:
                 self.frames.pop()
         if node.tag in ("ul", "ol") and self.lists:
             self.lists -= 1
+        if node.tag == "table" and self.tables:
+            self.tables.pop()
 
     def summary(self, node) -> None:
         self.flush_terms()
@@ -250,9 +258,16 @@ class Writer:
         return tuple(h for _, h in self.path) or (self.title,)
 
     def flush(self) -> None:
-        cells = (norm(cell) for cell in "".join(self.inline).split(CELL))
-        self.inline = []
-        self.paragraph(" | ".join(cell for cell in cells if cell))  # a table row reads "a | b | c"
+        before, *cells = [norm(cell) for cell in "".join(self.inline).split(CELL)]
+        kinds, self.inline, self.cells = self.cells, [], []
+        headers = self.tables[-1] if self.tables else None
+        if cells and self.tables and all(k == "th" for k in kinds):
+            self.tables[-1] = cells  # the column headers: each row after reads with them
+        elif headers and len(headers) == len(cells):
+            # "Plan: Pro | Price: $49 a month": a row alone did not say which column was which, and
+            # "what does the Pro plan cost?" was answered from the header row or another plan's
+            cells = [f"{h}: {c}" if h and c and h != c else c for h, c in zip(headers, cells)]
+        self.paragraph(" | ".join(cell for cell in [before, *cells] if cell))  # a table row reads "a | b | c"
 
     def paragraph(self, text: str) -> None:
         if not text:

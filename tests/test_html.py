@@ -55,7 +55,12 @@ EDGE_CASES = {
     "lists": ("<ul><li>First item.<li>Second <b>item</b>.<li>Parent<ul><li>Child.</ul></ul><ol><li>Third.</li></ol>",
               ["First item.", "Second item.", "Parent", "Child.", "Third."]),
     "table": ("<table><tr><th>Plan<th>Price<tr><td>Basic<td>$5 a month<tr><td><td>only second</table>",
-              ["Plan | Price", "Basic | $5 a month", "only second"]),
+              ["Plan | Price", "Plan: Basic | Price: $5 a month", "Price: only second"]),
+    # a row under a header row reads with its column names; a row of another width, or a table
+    # without headers, as it is
+    "table_headers": ("<table><tr><td>a<td>b</table><table><thead><tr><th>K</th><th>V</th></tr></thead><tbody>"
+                      "<tr><th>x</th><td>1</td></tr><tr><td>y</td><td>2</td><td>extra</td></tr></tbody></table>",
+                      ["a | b", "K | V", "K: x | V: 1", "y | 2 | extra"]),
     "blockquote_pre": ("<blockquote>Quoted text.</blockquote><pre>def f():\n    return 1\n\n</pre>",
                        ["Quoted text.", "def f():\n    return 1"]),
     "div_direct_text": ("<div>Before.<p>Inside.</p>After.</div>", ["Before.", "Inside.", "After."]),
