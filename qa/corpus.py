@@ -75,7 +75,9 @@ class Passage:
 #     Markdown front matter after a byte-order mark.
 # 23: HTML: a <header> inside an <article>/<section>/<main>/<aside> and an <aside> that is not mostly links are read.
 # 24: HTML: a table row under a row of <th> reads with its column names ("Plan: Pro | Price: $49").
-PARSER_VERSION = 24
+# 25: HTML: navigation bars without <nav> (class "header", "navheader", "breadcrumb", ...) dropped when
+#     mostly links; plain text: a line of columns over dashes is a table header, not a heading.
+PARSER_VERSION = 25
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,7 @@ class Block:
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)?")  # LF, CRLF or a lone CR (old Mac files)
 _UNDERLINE = re.compile(r"[ \t]*([=\-~^*#+_])\1{2,}[ \t]*(?:\r\n?|\n)?")
+_COLUMNS = re.compile(r"\S(?:[ ]*\t[ \t]*| {3,})\S")  # words set in columns: a tab or three spaces between
 
 
 def plain_blocks(text: str, title: str = "") -> list[Block]:
@@ -353,8 +356,9 @@ def plain_blocks(text: str, title: str = "") -> list[Block]:
         # is a paragraph over a rule, not a heading
         # and, as reStructuredText has it, its underline is about as long as it; a line that ends
         # like a sentence over a short row of "===" is a sentence over a rule
+        # and a line of columns ("phase   length   what is accepted" over dashes) heads a table, not a section
         if body and under and not para and not _UNDERLINE.fullmatch(line) and body[-1] not in ".,;" \
-                and len(lines[i + 1][1].strip()) >= max(3, int(0.8 * len(body))):
+                and not _COLUMNS.search(body) and len(lines[i + 1][1].strip()) >= max(3, int(0.8 * len(body))):
             flush()
             char = under.group(1)
             if char not in levels:

@@ -12,6 +12,7 @@ A table of contents (a list of nothing but links to places in the page) is navig
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
@@ -26,6 +27,9 @@ DROP_TAGS = frozenset("script style noscript template nav footer form button ifr
 DROP_ROLES = frozenset(("navigation", "banner", "contentinfo"))
 HEADER_SCOPES = frozenset(("article", "section", "main", "aside"))
 LINKY = 0.5  # an <aside> whose text is at least this share link text is navigation
+# class or id words of navigation bars written without <nav> (dropped when mostly links)
+_NAV_NAME = re.compile(r"(?i)(?:^|[\s_-])(?:nav\w*|\w*navigation|breadcrumbs?|menu|header|navheader|navfooter|"
+                       r"topbar|pager)(?:$|[\s_-])")
 # Elements whose start and end close the paragraph being read; anything else is inline.
 BLOCK_TAGS = frozenset("""p div li ul ol table thead tbody tfoot tr caption blockquote section article main
     body html center address figure figcaption hr dd fieldset legend dialog menu""".split())
@@ -307,6 +311,8 @@ def dropped(node) -> bool:
     if node.tag == "aside" and linky(node):
         return True
     attrs = node.attributes
+    if _NAV_NAME.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}") and linky(node):
+        return True  # a navigation bar without <nav>: Texinfo's "Previous: …, Up: …", DocBook's navheader
     roles = set((attrs.get("role") or "").lower().split())
     return bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
 

@@ -423,6 +423,15 @@ def test_front_matter_after_a_byte_order_mark_still_names_the_document(tmp_path:
     assert all(text[p.start:p.end] == p.text for p in doc.passages)  # offsets into the file, the mark included
 
 
+def test_a_table_header_over_dashes_in_plain_text_is_not_a_heading(tmp_path: Path):
+    text = ("Release schedule\n----------------\n\nThere are two release candidates.\n\n"
+            "  phase   length      what is accepted\n  ------------------------------------\n  rc1     1-2 weeks   bug fixes\n\n"
+            "The tarball is made by make distcheck.\n\nwhat\tlength\n-----------\nrc2\t1 week\n")
+    doc = write_doc(tmp_path, "schedule.txt", text)
+    assert {p.section for p in doc.passages} == {"Release schedule"}
+    assert any("make distcheck" in p.text for p in doc.passages)
+
+
 def test_a_long_paragraph_is_not_cut_between_a_sentence_and_the_one_leaning_on_it(tmp_path: Path):
     from qa.corpus import MAX_PASSAGE_CHARS
 

@@ -49,6 +49,14 @@ EDGE_CASES = {
                    </header><p>Body.</p><aside class="admonition note"><p>Note: sessions expire after 12 hours.</p>
                    </aside><aside><a href="/a">Related</a> <a href="/b">pages</a></aside></article></main>""",
                                       ["Portal lede.", "Body.", "Note: sessions expire after 12 hours."]),
+    # navigation bars written without <nav> (Texinfo, DocBook) are dropped when they are mostly links;
+    # a "header" div of prose is read
+    "class_named_navigation": ("""<div class="header"><p>Previous: <a href="a.html">Closure Example</a>, Up:
+                   <a href="u.html">Using libffi</a> [<a href="i.html">Index</a>]</p></div><p>A closure is a function.</p>
+                   <table class="navheader"><tr><td><a href="p.html">Prev</a></td><td><a href="u.html">Up</a></td></tr>
+                   </table><div id="breadcrumbs"><a href="/">Home</a> / <a href="/docs">Docs</a></div>
+                   <div class="header"><p>This header holds prose about closures and one <a href="x">link</a>.</p></div>""",
+                               ["A closure is a function.", "This header holds prose about closures and one link."]),
     "non_ascii": ("<p>Zürich naïve façade — 日本語の文。 Rockets 🚀 launch.</p>", ["Zürich naïve façade — 日本語の文。 Rockets 🚀 launch."]),
     "br": ("<p>line one<br>line two<br/>line three</p>", ["line one line two line three"]),
     "whitespace": ("<p>\n  lots \n\t of   space\u00a0\u00a0here  </p>", ["lots of space here"]),
