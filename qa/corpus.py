@@ -77,7 +77,8 @@ class Passage:
 # 24: HTML: a table row under a row of <th> reads with its column names ("Plan: Pro | Price: $49").
 # 25: HTML: navigation bars without <nav> (class "header", "navheader", "breadcrumb", ...) dropped when
 #     mostly links; plain text: a line of columns over dashes is a table header, not a heading.
-PARSER_VERSION = 25
+# 26: HTML: <pre> is code, as in Markdown: never a sentence, cited with a paragraph that introduces it.
+PARSER_VERSION = 26
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ A table of contents (a list of nothing but links to places in the page) is navig
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -199,9 +199,25 @@ class Writer:
             self.paragraph(text)
 
     def pre(self, node) -> None:
-        """Preformatted text keeps its lines (code stays readable); blank lines would read as paragraph breaks."""
+        """Preformatted text keeps its lines (code stays readable); blank lines would read as paragraph
+        breaks. It is code, as in Markdown: never a sentence of its own; right after a paragraph of
+        the same section that introduces it with a colon ("Use this command line:") it is cited with
+        that paragraph's passage; elsewhere it is in the served text only."""
         lines = (line.rstrip() for line in "".join(texts(node, "\n")).splitlines())
-        self.paragraph("\n".join(line for line in lines if line.strip()))
+        code = "\n".join(line for line in lines if line.strip())
+        if not code:
+            return
+        if self.pending:  # a definition's terms come first, as for a paragraph
+            terms, self.pending = self.pending, []
+            for term in terms:
+                self.paragraph(term)
+        last = self.blocks[-1] if self.blocks else None
+        # the block just written ends here, and its last words (self.parts[-1]) end with a colon
+        introduces = last is not None and last.end == self.pos and self.parts[-1].rstrip().endswith((":", "："))
+        entry = self.entry()
+        self.write(code, "\n\n")
+        if introduces and last.headings == (entry.headings if entry is not None else self.section()):
+            self.blocks[-1] = replace(last, end=self.pos, parts=last.spans())
 
     def push(self, frame: Frame) -> None:
         below = self.frames[-1] if self.frames else None

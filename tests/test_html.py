@@ -69,8 +69,11 @@ EDGE_CASES = {
     "table_headers": ("<table><tr><td>a<td>b</table><table><thead><tr><th>K</th><th>V</th></tr></thead><tbody>"
                       "<tr><th>x</th><td>1</td></tr><tr><td>y</td><td>2</td><td>extra</td></tr></tbody></table>",
                       ["a | b", "K | V", "K: x | V: 1", "y | 2 | extra"]),
+    # code is never a passage of its own (it joins a paragraph that introduces it with a colon)
     "blockquote_pre": ("<blockquote>Quoted text.</blockquote><pre>def f():\n    return 1\n\n</pre>",
-                       ["Quoted text.", "def f():\n    return 1"]),
+                       ["Quoted text."]),
+    "pre_introduced": ("<p>Add this:</p><pre>def f():\n    return 1\n\n</pre><p>Done.</p>",
+                       ["Add this:\n\ndef f():\n    return 1", "Done."]),
     "div_direct_text": ("<div>Before.<p>Inside.</p>After.</div>", ["Before.", "Inside.", "After."]),
     "bare_text": ("Just text. No tags at all.", ["Just text. No tags at all."]),
     "crlf": ("<p>Windows\r\nline ends.</p>\r\n<p>Second.</p>", ["Windows line ends.", "Second."]),
