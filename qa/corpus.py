@@ -78,7 +78,8 @@ class Passage:
 # 25: HTML: navigation bars without <nav> (class "header", "navheader", "breadcrumb", ...) dropped when
 #     mostly links; plain text: a line of columns over dashes is a table header, not a heading.
 # 26: HTML: <pre> is code, as in Markdown: never a sentence, cited with a paragraph that introduces it.
-PARSER_VERSION = 26
+# 27: Markdown tables: each body row a sentence, the header row in the passage's text.
+PARSER_VERSION = 27
 
 
 @dataclass(frozen=True)

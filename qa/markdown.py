@@ -1,7 +1,8 @@
 """Markdown -> title and body blocks with source offsets, using markdown-it-py's token line maps.
 
 Headings build the section path; a heading that ends with "?" starts an FAQ entry whose answer
-is the body up to the next heading. Code and tables are not prose and are left out, but the
+is the body up to the next heading. Code is not prose and is left out (a table's body rows are
+sentences, its header row context: Walk.table), but the
 body of a MyST/Sphinx directive fence that holds prose ("```{note}") is read as Markdown. The text
 of an HTML block is read too (qa.markdown.Walk.html): a `<details>` FAQ's `<summary>` is a heading
 (a question when it asks), `<h1>`-`<h6>` are headings, other text is prose; scripts, styles,
@@ -75,6 +76,14 @@ class Walk:
                 self.paragraph([line0 + tok.map[0], line0 + tok.map[1]], tokens[i + 1].content)
             elif tok.type == "html_block" and tok.map:
                 self.html(line0 + tok.map[0], line0 + tok.map[1])
+            elif tok.type == "table_open" and tok.map:
+                rows = []
+                for t in tokens[i + 1:]:
+                    if t.type == "table_close":
+                        break
+                    if t.type == "tr_open" and t.map:
+                        rows.append(line0 + t.map[0])
+                self.table(line0 + tok.map[0], rows)
             elif tok.type in ("fence", "code_block") and tok.map and not directive(tok.info) in PROSE_DIRECTIVES:
                 self.code(line0 + tok.map[0], line0 + tok.map[1])
             elif tok.type in ("fence", "colon_fence") and tok.map and directive(tok.info) in PROSE_DIRECTIVES \
@@ -182,6 +191,33 @@ class Walk:
             return
         self.path = [(lv, h) for lv, h in self.path if lv < level] + [(level, heading)]
         self.question_level = level if heading.endswith("?") else 0
+
+    def table(self, first: int, rows: list[int]) -> None:
+        """A table: its body rows are sentences, each line as written ("| Pro | $49 | phone |"); the
+        header row and the rule under it are in its passage's text (cited, and embedded with the
+        passage) but never an answer: a header row said nothing about any one row."""
+        spans = [span for line in rows[1:] if (span := self.line_span(line)) is not None]
+        head = self.line_span(first)
+        if not spans or head is None:
+            return
+        path, out = self.path, self.out
+        headings = tuple(h for _, h in path) or (self.title,)
+        block = Block(head[0], spans[-1][1], headings, path[-1][1] if self.question_level else "", parts=tuple(spans))
+        if self.question_level and out and out[-1].question == path[-1][1] and out[-1].headings == headings:
+            out[-1] = replace(out[-1], end=block.end, parts=out[-1].spans() + block.parts)  # the answer goes on
+        else:
+            out.append(block)
+
+    def line_span(self, line: int) -> tuple[int, int] | None:
+        """A source line's text without its indentation, quote marks or line end; None when empty."""
+        if line >= len(self.starts):
+            return None
+        start = self.starts[line]
+        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
+        raw = self.text[start:end]
+        lead = len(raw) - len(raw.lstrip(" \t>"))
+        stop = start + len(raw.rstrip())
+        return (start + lead, stop) if stop > start + lead else None
 
     def prose(self, span: tuple[int, int]) -> None:
         path, out = self.path, self.out

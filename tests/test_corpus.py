@@ -390,7 +390,7 @@ def test_a_directive_indented_in_a_list_item_is_read(tmp_path: Path):
     assert "The nested note says zebras are striped." in sentences_of(doc)
 
 
-def test_code_tables_and_fences_inside_an_faq_answer_are_not_sentences(tmp_path: Path):
+def test_code_and_fences_inside_an_faq_answer_are_not_sentences_a_tables_rows_are(tmp_path: Path):
     doc = write_doc(tmp_path, "f.md", "# FAQ\n\n## Does the widget support IPv6?\n\nYes, since version 2.\n\n```{warning}\n"
                     "IPv6 support requires a kernel newer than 4.0.\n```\n\n```{admonition} History\n:class: tip\n\n"
                     "It came in 2019.\n```\n\n```sh\nreset --hard\n```\n\n| colour | price |\n|---|---|\n| red | 5 |\n\n"
@@ -398,7 +398,8 @@ def test_code_tables_and_fences_inside_an_faq_answer_are_not_sentences(tmp_path:
     [p] = doc.passages
     assert p.question == "Does the widget support IPv6?"
     assert [doc.text[s:e] for s, e in p.sentences] == ["Yes, since version 2.", "IPv6 support requires a kernel newer "
-                                                       "than 4.0.", "It came in 2019.", "It comes in red and blue."]
+                                                       "than 4.0.", "It came in 2019.", "| red | 5 |",
+                                                       "It comes in red and blue."]
     assert doc.text[p.start:p.end] == p.text  # the passage still cites the answer as written, code and all
 
 
@@ -421,6 +422,20 @@ def test_front_matter_after_a_byte_order_mark_still_names_the_document(tmp_path:
     assert doc.title == "Deploy guide"
     assert [(p.section, p.text) for p in doc.passages] == [("Intro", "The deploy tool needs the deployer role.")]
     assert all(text[p.start:p.end] == p.text for p in doc.passages)  # offsets into the file, the mark included
+
+
+def test_a_markdown_tables_rows_are_sentences_and_its_header_is_context(tmp_path: Path):
+    """A table's body rows are sentences as written; its header row and rule are in the passage's
+    text, never an answer (tables were not read at all: questions about them were declined)."""
+    doc = write_doc(tmp_path, "plans.md", "# Plans\n\nWe offer two plans:\n\n| Plan | Monthly price |\n|---|---|\n"
+                                          "| Basic | $10 |\n| Pro | $49 |\n\nAfter the table.\n")
+    [p] = doc.passages
+    sentences = [doc.text[a:b] for a, b in p.sentences]
+    assert sentences == ["We offer two plans:", "| Basic | $10 |", "| Pro | $49 |", "After the table."]
+    assert "| Plan | Monthly price |" in p.text and doc.text[p.start:p.end] == p.text
+    quoted = write_doc(tmp_path, "q.md", "Intro text here.\n\n> | A | B |\n> |---|---|\n> | x | y |\n")
+    # a table in a quote: its row is read without the quote mark
+    assert [quoted.text[a:b] for p in quoted.passages for a, b in p.sentences] == ["Intro text here.", "| x | y |"]
 
 
 def test_a_table_header_over_dashes_in_plain_text_is_not_a_heading(tmp_path: Path):
