@@ -101,12 +101,13 @@ def cannot_write(folder: Path) -> str:
     import os
     import tempfile
 
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder / "builds")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        return e.strerror or str(e)
+    for where in (folder, folder / "builds"):  # a build goes to builds/, its name to CURRENT beside it
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".probe-", dir=where)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as e:
+            return e.strerror or str(e)
     return ""
 
 

@@ -375,9 +375,10 @@ def main() -> None:
             stream.reconfigure(errors="backslashreplace")
     try:
         app(prog_name="qa")
-    except OSError as e:  # the output could not be written: a full disk (/dev/full), a closed file
+    except OSError as e:  # the output could not be written (a full disk, /dev/full), or a file elsewhere
         try:
-            warn(f"cannot write the output: {e.strerror or e}.")
+            where = f"'{e.filename}'" if e.filename else "the output"
+            warn(f"cannot write {where}: {e.strerror or e}.")
         except OSError:
             pass
         sys.exit(1)

@@ -245,6 +245,24 @@ def test_a_stale_index_in_a_folder_that_cannot_be_written_is_used_as_built_with_
     assert current_build(settings.index).name == first.build_name
 
 
+def test_an_index_folder_whose_top_level_alone_cannot_be_written_is_found_before_a_build(settings, fake_embedder,
+                                                                                       monkeypatch):
+    """builds/ writable but not the folder that holds CURRENT: refused before the build, not after it."""
+    import errno
+    import tempfile
+
+    first = build_index(settings, fake_embedder)
+    real = tempfile.mkstemp
+
+    def mkstemp(*a, dir=None, **kw):
+        if dir is not None and Path(dir).resolve() == settings.index.resolve():
+            raise OSError(errno.EPERM, "Operation not permitted", str(dir))
+        return real(*a, dir=dir, **kw)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    with pytest.raises(QAError, match=r"cannot be written \(Operation not permitted\)"):
+        build.update(settings, first, lambda: pytest.fail("nothing may be embedded"), log=lambda s: None)
+
+
 def test_no_index_and_a_folder_that_cannot_be_written_is_one_line_before_any_embedding(settings, read_only):
     settings.index.mkdir(parents=True)
     read_only(settings.index)
