@@ -225,6 +225,11 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print,
                     splits=splits.made)
 
 
+def introduces(text: str) -> bool:
+    """The text ends with a colon (a full-width one too): it introduces what follows ("add this line:")."""
+    return text.rstrip().endswith((":", "："))
+
+
 JOIN = re.compile(r"\s*(?:(?:[-*+>]|\d{1,3}[.)])[ \t]+)?")  # what may lie between two blocks that join
 
 

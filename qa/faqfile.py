@@ -46,8 +46,9 @@ def parse_jsonl(text: str) -> tuple[list[FaqRow], list[str]]:
 
 
 def lowered(obj):
-    """An object's keys as a CSV header's are read: "Question" and " answer " are `question` and
-    `answer` (an exact lower-case key wins over another spelling of it)."""
+    """An object's (or a CSV row's) keys in lower case: "Question" and " answer " are `question` and
+    `answer` (an exact lower-case key wins over another spelling of it; a CSV row's cells beyond its
+    header, under the key None, stay as they are)."""
     if not isinstance(obj, dict):
         return obj
     out: dict = {}
@@ -80,8 +81,7 @@ def parse_csv(text: str) -> tuple[list[FaqRow], list[str]]:
     rows, warnings = [], []
     try:
         for record in reader:
-            obj = {(k or "").strip().lower(): v for k, v in record.items()}
-            keep(make_row(reader.line_num, obj), rows, warnings)
+            keep(make_row(reader.line_num, lowered(record)), rows, warnings)
     except csv.Error as e:
         warnings.append(f"line {reader.line_num}: {e}; the rest of the file skipped.")
     return rows, warnings

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from selectolax.lexbor import LexborHTMLParser
 
-from qa.corpus import Block
+from qa.corpus import Block, introduces
 
 # Page furniture and non-prose: never part of an answer. A <header> is the page's banner only outside
 # an <article>, <section>, <main> or <aside> (inside one it holds that element's heading and lede); an
@@ -198,6 +198,13 @@ class Writer:
         for text in terms:
             self.paragraph(text)
 
+    def open_definition(self) -> None:
+        """The first words of a definition: its terms open its passage, as paragraphs."""
+        if self.pending:
+            terms, self.pending = self.pending, []
+            for term in terms:
+                self.paragraph(term)
+
     def pre(self, node) -> None:
         """Preformatted text keeps its lines (code stays readable); blank lines would read as paragraph
         breaks. It is code, as in Markdown: never a sentence of its own; right after a paragraph of
@@ -207,16 +214,13 @@ class Writer:
         code = "\n".join(line for line in lines if line.strip())
         if not code:
             return
-        if self.pending:  # a definition's terms come first, as for a paragraph
-            terms, self.pending = self.pending, []
-            for term in terms:
-                self.paragraph(term)
+        self.open_definition()  # a definition's terms come first, as for a paragraph
         last = self.blocks[-1] if self.blocks else None
         # the block just written ends here, and its last words (self.parts[-1]) end with a colon
-        introduces = last is not None and last.end == self.pos and self.parts[-1].rstrip().endswith((":", "："))
+        introduced = last is not None and last.end == self.pos and introduces(self.parts[-1])
         entry = self.entry()
         self.write(code, "\n\n")
-        if introduces and last.headings == (entry.headings if entry is not None else self.section()):
+        if introduced and last.headings == (entry.headings if entry is not None else self.section()):
             self.blocks[-1] = replace(last, end=self.pos, parts=last.spans())
 
     def push(self, frame: Frame) -> None:
@@ -292,10 +296,7 @@ class Writer:
     def paragraph(self, text: str) -> None:
         if not text:
             return
-        if self.pending:  # the first words of a definition: its terms open its passage, as paragraphs
-            terms, self.pending = self.pending, []
-            for term in terms:
-                self.paragraph(term)
+        self.open_definition()
         start = self.write(text, "\n\n")
         entry = self.entry()
         if entry is not None and entry is self.last:  # the answer goes on: widen its block

@@ -23,7 +23,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from qa.corpus import INLINE_MARKUP, Block
+from qa.corpus import INLINE_MARKUP, Block, introduces
 
 # colon fences (":::{note}") are MyST's other way to write a directive
 _md = MarkdownIt("commonmark").use(front_matter_plugin).use(colon_fence_plugin).enable("table")
@@ -110,7 +110,7 @@ class Walk:
         start = self.starts[first] if first < len(self.starts) else len(text)
         end = len(text[:self.starts[last] if last < len(self.starts) else len(text)].rstrip())
         headings = tuple(h for _, h in self.path) or (self.title,)
-        if end > start and b.headings == headings and text[b.start:b.end].rstrip().endswith((":", "：")) \
+        if end > start and b.headings == headings and introduces(text[b.start:b.end]) \
                 and not text[b.end:start].strip():
             self.out[-1] = replace(b, end=end, parts=b.spans())
 
@@ -200,13 +200,7 @@ class Walk:
         head = self.line_span(first)
         if not spans or head is None:
             return
-        path, out = self.path, self.out
-        headings = tuple(h for _, h in path) or (self.title,)
-        block = Block(head[0], spans[-1][1], headings, path[-1][1] if self.question_level else "", parts=tuple(spans))
-        if self.question_level and out and out[-1].question == path[-1][1] and out[-1].headings == headings:
-            out[-1] = replace(out[-1], end=block.end, parts=out[-1].spans() + block.parts)  # the answer goes on
-        else:
-            out.append(block)
+        self.add(head[0], spans[-1][1], tuple(spans))
 
     def line_span(self, line: int) -> tuple[int, int] | None:
         """A source line's text without its indentation, quote marks or line end; None when empty."""
@@ -220,12 +214,18 @@ class Walk:
         return (start + lead, stop) if stop > start + lead else None
 
     def prose(self, span: tuple[int, int]) -> None:
+        self.add(*span)
+
+    def add(self, start: int, end: int, parts: tuple[tuple[int, int], ...] = ()) -> None:
+        """A block under the current heading path; in an FAQ answer it goes on the answer's block.
+        `parts`: the spans its sentences come from, when not all of it (a table's rows)."""
         path, out = self.path, self.out
         headings = tuple(h for _, h in path) or (self.title,)
+        block = Block(start, end, headings, parts=parts)
         if self.question_level and out and out[-1].question == path[-1][1] and out[-1].headings == headings:
-            out[-1] = out[-1].joined(Block(span[0], span[1], headings))  # answer goes on
+            out[-1] = out[-1].joined(block)  # answer goes on
         else:
-            out.append(Block(span[0], span[1], headings, path[-1][1] if self.question_level else ""))
+            out.append(replace(block, question=path[-1][1] if self.question_level else ""))
 
 
 _NOT_PROSE = re.compile(r":[\w-]+:.*|\([\w.:-]+\)=")

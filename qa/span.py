@@ -16,7 +16,7 @@ import re
 import numpy as np
 
 from qa import answer_type
-from qa.corpus import JOIN, LEANS, MIN_PASSAGE_CHARS, asks
+from qa.corpus import JOIN, LEANS, MIN_PASSAGE_CHARS, asks, introduces
 from qa.index import Index
 from qa.lexical import WIDE, terms
 from qa.retrieve import Hit, passage_pair_leads
@@ -130,7 +130,7 @@ def answer_span(index: Index, hit: Hit, pairs: bool = True, asked: list[str] | N
     # paragraph too: a problem stated, then solved), unless the question asks yes or no (then
     # saying it again is the answer) or the next one introduces something left out ("These are:")
     if asked and own == hi and hi + 1 < len(p.sentences) and joins[hi] and answers[hi + 1] \
-            and not yes_no(question) and not text[slice(*p.sentences[hi + 1])].rstrip().endswith((":", "：")) \
+            and not yes_no(question) and not introduces(text[slice(*p.sentences[hi + 1])]) \
             and restates(index, text[slice(*p.sentences[hi])], asked):
         hi += 1
     def may_go_on(hi: int) -> bool:  # the answer may take in the sentence after sentence `hi`
@@ -176,7 +176,7 @@ def introduced(text: str, sentences: list[tuple[int, int]], last: int, passage_e
     list's items, as many as fit in LIST_CHARS and at least one (it stopped at the first item's
     marker: "…if you are:\n\n-"); else where the sentence ends."""
     end = sentences[last][1]
-    if not text[sentences[last][0]:end].rstrip().endswith((":", "：")):
+    if not introduces(text[sentences[last][0]:end]):
         return end
     if last + 1 < len(sentences) and _ITEM_GAP.fullmatch(text, end, sentences[last + 1][0]):
         items = list_items(text, sentences, last + 1)
@@ -216,7 +216,7 @@ def enumeration_end(text: str, sentences: list[tuple[int, int]], lo: int, hi: in
     systems:" and "Debian 12 or newer") is given the whole list when its items are short and all of
     them fit in LIST_CHARS: the first item alone read as the complete list. None otherwise."""
     for j in range(lo, hi):
-        if text[slice(*sentences[j])].rstrip().endswith((":", "：")) \
+        if introduces(text[slice(*sentences[j])]) \
                 and _ITEM_GAP.fullmatch(text, sentences[j][1], sentences[j + 1][0]):
             items = list_items(text, sentences, j + 1)
             if all(b - a <= SHORT_ITEM for a, b in items) and items[-1][1] - sentences[j][1] <= LIST_CHARS:
@@ -415,7 +415,7 @@ def lead_in(text: str, sentences: list[tuple[int, int]], joins: list[bool], firs
     A list item or a command alone does not say what it is for. Examples: util-linux date parsing
     (fresh4, whose misses showed it) 39 -> 41 of 82 answers holding the expected text, nothing else
     changed (2 other answers, wrong before and after, one sentence longer)."""
-    if first > 0 and joins[first - 1] and text[slice(*sentences[first - 1])].rstrip().endswith((":", "：")):
+    if first > 0 and joins[first - 1] and introduces(text[slice(*sentences[first - 1])]):
         first -= 1
         if first > 0 and joins[first - 1] and (LEANS.match(text, sentences[first][0])
                                                 or _EXAMPLES.match(text, sentences[first][0])):
