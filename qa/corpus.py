@@ -79,7 +79,8 @@ class Passage:
 #     mostly links; plain text: a line of columns over dashes is a table header, not a heading.
 # 26: HTML: <pre> is code, as in Markdown: never a sentence, cited with a paragraph that introduces it.
 # 27: Markdown tables: each body row a sentence, the header row in the passage's text.
-PARSER_VERSION = 27
+# 28: ... each body row embedded and matched by words with its column names ("Plan: Pro | Price: $49").
+PARSER_VERSION = 28
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -82,14 +82,29 @@ def raw_sentences(passages: list[Passage]) -> list[tuple[Passage, str]]:
     return [(p, p.text[s - p.start:e - p.start]) for p in passages for s, e in p.sentences]
 
 
-def sentence_texts(passages: list[Passage]) -> list[str]:
-    return [readable(p, t) for p, t in raw_sentences(passages)]
+def sentence_texts(passages: list[Passage], texts: Mapping[str, str] | None = None) -> list[str]:
+    """Every sentence as embedded: readable, and a Markdown table's body row with its column names
+    (qa.markdown.table_row), found in `texts` (document id -> text; else in the passage's own text)."""
+    out = []
+    for p in passages:
+        markdown = p.doc_id.lower().endswith(MARKDOWN_SUFFIXES) and "|" in p.text
+        text, offset = (texts[p.doc_id], 0) if texts is not None else (p.text, p.start)
+        for s, e in p.sentences:
+            raw = p.text[s - p.start:e - p.start]
+            row = None
+            if markdown and "|" in raw:
+                from qa.markdown import table_row  # markdown-it is imported only for text that needs it
+
+                row = table_row(text, s - offset, e - offset)
+            out.append(row if row is not None else readable(p, raw))
+    return out
 
 
-def unit_texts(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
+def unit_texts(passages: list[Passage], texts: Mapping[str, str] | None = None) -> tuple[list[str], np.ndarray]:
     """What gets embedded (see layout), and for each passage the unit number of its FAQ question
-    (-1 if none)."""
-    return layout(passages, sentence_texts(passages), [readable(p, p.text) for p in passages]), question_units(passages)
+    (-1 if none). `texts`: document id -> text, where a table row's header is found."""
+    return (layout(passages, sentence_texts(passages, texts), [readable(p, p.text) for p in passages]),
+            question_units(passages))
 
 
 def layout(passages: list[Passage], sentences: list[str], wholes: list[str]) -> list[str]:
@@ -154,7 +169,7 @@ class Index:
         self.phrasing_offsets = phrasing_offsets(passages)
         self.phrasing_owner = np.repeat(np.arange(len(passages), dtype=np.int32), np.diff(self.phrasing_offsets))
         if readable_texts is None:
-            self.sentence_text = sentence_texts(passages)  # as embedded: readable, not verbatim
+            self.sentence_text = sentence_texts(passages, {d.id: d.text for d in docs})  # as embedded, not verbatim
             self.passage_text = [readable(p, p.text) for p in passages]
         else:  # loading: Markdown's inline markup was rendered away at build time, not again per load
             sents, whole = readable_texts.get("sentences", {}), readable_texts.get("passages", {})
@@ -330,7 +345,7 @@ class Index:
         passages = [p for d in documents for p in d.passages]
         if not passages:
             raise IndexError_("The corpus has no text to index: every document is empty.")
-        texts, _ = unit_texts(passages)
+        texts, _ = unit_texts(passages, {d.id: d.text for d in documents})
         rows = unit_rows(passages)
         old = {d.id: d.sha256 for d in previous.docs} if previous is not None else {}
         old_rows = previous.unit_rows() if previous is not None else {}

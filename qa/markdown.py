@@ -193,9 +193,10 @@ class Walk:
         self.question_level = level if heading.endswith("?") else 0
 
     def table(self, first: int, rows: list[int]) -> None:
-        """A table: its body rows are sentences, each line as written ("| Pro | $49 | phone |"); the
-        header row and the rule under it are in its passage's text (cited, and embedded with the
-        passage) but never an answer: a header row said nothing about any one row."""
+        """A table: its body rows are sentences, each line as written ("| Pro | $49 | phone |") and
+        embedded with its column names (table_row); the header row and the rule under it are in its
+        passage's text (cited, and embedded with the passage) but never an answer: a header row says
+        nothing about any one row."""
         spans = [span for line in rows[1:] if (span := self.line_span(line)) is not None]
         head = self.line_span(first)
         if not spans or head is None:
@@ -226,6 +227,55 @@ class Walk:
             out[-1] = out[-1].joined(block)  # answer goes on
         else:
             out.append(replace(block, question=path[-1][1] if self.question_level else ""))
+
+
+_RULE_CELL = re.compile(r":?-+:?")  # a cell of a table's delimiter row ("---", ":--:")
+_CELL_BAR = re.compile(r"(?<!\\)\|")
+
+
+def table_row(text: str, start: int, end: int) -> str | None:
+    """The sentence text[start:end] read with its column names when it is a table's body row, as a
+    reader of the table takes it ("| Pro | $49 |" under "| Plan | Monthly price |" -> "Plan: Pro |
+    Monthly price: $49"), else None. The header row and the rule under it are found above it in
+    `text` (the document's: a long table is cut into passages, and only the first holds them).
+    HTML tables read the same way (qa.htmldoc)."""
+    row = text[start:end]
+    if "|" not in row:
+        return None
+    at = _line_start(text, start)
+    while at > 0:  # up through the rows above it to the rule under the header
+        above = _line_before(text, at)
+        line = text[above:at].rstrip("\r\n")
+        if "|" not in line:
+            return None
+        if all(_RULE_CELL.fullmatch(c) for c in cells(line)):
+            if above == 0:
+                return None
+            head_start = _line_before(text, above)
+            body = cells(row)
+            head = cells(text[head_start:above].rstrip("\r\n")) + [""] * len(body)  # a row may outrun its header
+            return plain(" | ".join(f"{h}: {c}" if h else c for h, c in zip(head, body) if c))
+        at = above
+    return None
+
+
+def _line_start(text: str, pos: int) -> int:
+    """Where the line holding text[pos] starts."""
+    return max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+
+
+def _line_before(text: str, at: int) -> int:
+    """Where the line before the one starting at `at` (> 0) starts; LF, CRLF and CR end lines."""
+    end = at - 2 if at >= 2 and text[at - 2:at] == "\r\n" else at - 1
+    return _line_start(text, end)
+
+
+def cells(line: str) -> list[str]:
+    """A table line's cells, without the outer bars or a quote's marks ("> | a | b |" -> ["a", "b"])."""
+    line = line.strip().lstrip(">").strip()
+    line = line[1:] if line.startswith("|") else line
+    line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+    return [c.strip() for c in _CELL_BAR.split(line)]
 
 
 _NOT_PROSE = re.compile(r":[\w-]+:.*|\([\w.:-]+\)=")

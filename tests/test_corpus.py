@@ -438,6 +438,26 @@ def test_a_markdown_tables_rows_are_sentences_and_its_header_is_context(tmp_path
     assert [quoted.text[a:b] for p in quoted.passages for a, b in p.sentences] == ["Intro text here.", "| x | y |"]
 
 
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_a_markdown_tables_rows_are_embedded_with_their_column_names_in_every_passage(tmp_path: Path, eol: str):
+    """A row is embedded and matched by words as "Plan: Pro | Price: $49" (as HTML tables read), also
+    in the later passages of a table too long for one, which do not hold its header row; the
+    citation still quotes the row as written."""
+    from qa.index import sentence_texts
+
+    rows = "".join(f"| Plan {i} | ${i}0 | `call-{i}` |{eol}" for i in range(40))
+    text = f"# Plans{eol}{eol}| Plan | Monthly price | Support |{eol}|:--|--:|---|{eol}{rows}{eol}After a | bar.{eol}"
+    doc = write_doc(tmp_path, "plans.md", text)
+    assert len(doc.passages) > 1  # 40 rows are more than one passage holds
+    seen = sentence_texts(list(doc.passages), {doc.id: doc.text})
+    raw = [doc.text[a:b] for p in doc.passages for a, b in p.sentences]
+    assert raw[39] == "| Plan 39 | $390 | `call-39` |"
+    assert seen[39] == "Plan: Plan 39 | Monthly price: $390 | Support: call-39"  # the last passage's row too
+    assert seen[-1] == "After a | bar."  # prose with a bar after the table is no row
+    quoted = write_doc(tmp_path, "q.md", "Intro text here.\n\n> | A | B |\n> |---|---|\n> | x | y | z |\n")
+    assert sentence_texts(list(quoted.passages), {quoted.id: quoted.text}) == ["Intro text here.", "A: x | B: y | z"]
+
+
 def test_a_table_header_over_dashes_in_plain_text_is_not_a_heading(tmp_path: Path):
     text = ("Release schedule\n----------------\n\nThere are two release candidates.\n\n"
             "  phase   length      what is accepted\n  ------------------------------------\n  rc1     1-2 weeks   bug fixes\n\n"
