@@ -231,7 +231,7 @@ def test_empty_corpus_is_an_error(tmp_path: Path):
 
 
 def test_bad_files_are_skipped_with_a_warning_and_the_rest_indexed(write_corpus):
-    corpus = write_corpus({"good.md": "# G\n\nFine text.\n", "bad.md": b"\xff\xfe\x00bad", "empty.md": "   \n"})
+    corpus = write_corpus({"good.md": "# G\n\nFine text.\n", "bad.md": b"\xc3\x28 bad \xff", "empty.md": "   \n"})
     warnings: list[str] = []
     docs = load_corpus(corpus, warn=warnings.append)
     assert [d.id for d in docs] == ["good.md"]
@@ -247,6 +247,31 @@ def test_files_with_nul_bytes_are_skipped_as_binary_or_utf16(write_corpus):
     assert [d.id for d in docs] == ["good.md"]
     for name in ("zeros.txt", "utf16.txt"):
         assert any(name in w and "NUL bytes" in w and "UTF-16" in w for w in warnings), warnings
+
+
+def test_utf16_with_a_byte_order_mark_and_html_in_its_declared_charset_are_read(write_corpus):
+    """What a "Unicode text" export writes (UTF-16 with a byte-order mark) and an HTML page in the
+    character set its <meta> declares are text, not bad encodings; undeclared Latin-1 is still
+    skipped, with a way to convert it."""
+    latin = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1"><title>Caf\xe9'
+    corpus = write_corpus({
+        "notes.txt": "Crème brûlée sets in four hours.\n".encode("utf-16"),
+        "faq.csv": "question,answer\nIs it vegan?,No: it holds cream and eggs.\n".encode("utf-16"),
+        "page.html": (latin + '</title></head><body><p>The \x93menu\x94 changes on Fridays.</p></body></html>').encode("latin-1"),
+        "ru.html": '<meta charset="koi8-r"><p>Меню меняется по пятницам.</p>'.encode("koi8-r"),
+        "old.txt": "Caf\xe9 hours are nine to five.\n".encode("latin-1"),
+        "liar.html": '<meta charset="utf-8"><p>Caf\xe9</p>'.encode("latin-1"),
+    })
+    warnings: list[str] = []
+    docs = {d.id: d for d in load_corpus(corpus, warn=warnings.append)}
+    said = {i: [d.text[a:b] for p in d.passages for a, b in p.sentences] for i, d in docs.items()}
+    assert said["notes.txt"] == ["Crème brûlée sets in four hours."]
+    assert said["faq.csv"] == ["No: it holds cream and eggs."] and docs["faq.csv"].passages[0].question == "Is it vegan?"
+    assert said["page.html"] == ["The “menu” changes on Fridays."] and docs["page.html"].title == "Café"
+    assert said["ru.html"] == ["Меню меняется по пятницам."]
+    assert set(docs) == {"notes.txt", "faq.csv", "page.html", "ru.html"}
+    assert any("old.txt" in w and "not UTF-8" in w and "iconv" in w for w in warnings), warnings
+    assert any("liar.html" in w and "character set it declares (utf-8)" in w for w in warnings), warnings
 
 
 def test_faq_jsonl_and_csv_rows_with_ids_and_bad_rows(write_corpus):
