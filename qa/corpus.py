@@ -80,7 +80,9 @@ class Passage:
 # 26: HTML: <pre> is code, as in Markdown: never a sentence, cited with a paragraph that introduces it.
 # 27: Markdown tables: each body row a sentence, the header row in the passage's text.
 # 28: ... each body row embedded and matched by words with its column names ("Plan: Pro | Price: $49").
-PARSER_VERSION = 28
+# 29: HTML: a <dl> of nothing but links into the page (DocBook) is a table of contents too, entry numbers
+#     ("1.2.", "A") beside the links allowed; a box named "toc" or "contents" that is mostly links is dropped.
+PARSER_VERSION = 29
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ HEADER_SCOPES = frozenset(("article", "section", "main", "aside"))
 LINKY = 0.5  # an <aside> whose text is at least this share link text is navigation
 # class or id words of navigation bars written without <nav> (dropped when mostly links)
 _NAV_NAME = re.compile(r"(?i)(?:^|[\s_-])(?:nav\w*|\w*navigation|breadcrumbs?|menu|header|navheader|navfooter|"
-                       r"topbar|pager)(?:$|[\s_-])")
+                       r"topbar|pager|toc|contents)(?:$|[\s_-])")
 # Elements whose start and end close the paragraph being read; anything else is inline.
 BLOCK_TAGS = frozenset("""p div li ul ol table thead tbody tfoot tr caption blockquote section article main
     body html center address figure figcaption hr dd fieldset legend dialog menu""".split())
@@ -103,7 +103,7 @@ class Writer:
         self.blocks: list[Block] = []
         self.last: Frame | None = None  # the FAQ entry the last block answers
         self.scopes: list[list[tuple[int, str]]] = []  # the heading path at each open <section>/<article>
-        self.lists = 0  # open <ul>/<ol> elements: only an outermost list is checked for a table of contents
+        self.lists = 0  # open <ul>/<ol>/<dl> elements: only an outermost list is checked for a table of contents
         self.pending: list[str] = []  # <dt> terms waiting for their definition's first words
         self.tables: list[list[str] | None] = []  # each open <table>'s column headers, once a row of <th> gave them
         self.cells: list[str] = []  # the tags ("td", "th") of the cells in the row being read
@@ -133,7 +133,7 @@ class Writer:
             self.tables.append(None)
         if tag in SECTIONING:
             self.scopes.append(list(self.path))
-        if tag in ("ul", "ol"):
+        if tag in LISTS:
             if not self.lists and is_contents(node):
                 return False  # a table of contents: navigation, not text
             self.lists += 1
@@ -152,7 +152,7 @@ class Writer:
             self.path = self.scopes.pop()
             while self.frames and self.frames[-1].kind == "h" and self.frames[-1].scope >= inner:
                 self.frames.pop()
-        if node.tag in ("ul", "ol") and self.lists:
+        if node.tag in LISTS and self.lists:
             self.lists -= 1
         if node.tag == "table" and self.tables:
             self.tables.pop()
@@ -328,8 +328,8 @@ def dropped(node) -> bool:
     if node.tag == "aside" and linky(node):
         return True
     attrs = node.attributes
-    if _NAV_NAME.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}") and linky(node):
-        return True  # a navigation bar without <nav>: Texinfo's "Previous: …, Up: …", DocBook's navheader
+    if _NAV_NAME.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}") and (linky(node) or holds_contents(node)):
+        return True  # a navigation bar without <nav>: Texinfo's "Previous: …, Up: …", DocBook's navheader and toc
     roles = set((attrs.get("role") or "").lower().split())
     return bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
 
@@ -341,12 +341,34 @@ def linky(node) -> bool:
     return not text or links >= LINKY * text
 
 
+LISTS = ("ul", "ol", "dl")  # DocBook writes its tables of contents as <dl>
+
+
+def holds_contents(node) -> bool:
+    """A table of contents (is_contents) and a title at most: a box named "toc" with its "Table of
+    Contents" (a page's body named "contents" that opens with one holds more)."""
+    first = node.css_first("ul, ol, dl")
+    if first is None:
+        return False
+    outside = len("".join(node.text(deep=True).split())) - len("".join(first.text(deep=True).split()))
+    return outside <= TOC_TITLE_CHARS and is_contents(first)
+
+
+TOC_TITLE_CHARS = 30  # "Table of Contents", "On this page"
+# what a table of contents numbers its entries with, outside their links ("1.2.", "A", "IV.")
+_LABEL = re.compile(r"(?:\d+|[A-Z]|[IVXLC]+)(?:\.(?:\d+|[A-Z]))*\.?")
+
+
 def is_contents(node) -> bool:
-    """A list of two or more links to places in this page and no other text: a table of contents."""
+    """A list of two or more links to places in this page and no other text than their numbers
+    ("1.2.", DocBook's appendix "A"): a table of contents."""
     links = node.css("a")
     if len(links) < 2 or any(not (a.attributes.get("href") or "").startswith("#") for a in links):
         return False
-    return "".join(node.text(deep=True).split()) == "".join("".join(a.text(deep=True).split()) for a in links)
+    rest = " ".join(node.text(deep=True).split())
+    for a in links:
+        rest = rest.replace(" ".join(a.text(deep=True).split()), " ", 1)
+    return all(_LABEL.fullmatch(word) for word in rest.split())
 
 
 def ancestors(node):
