@@ -203,7 +203,7 @@ def phases(corpus: Path, index: Path) -> dict:
     docs = unique_ids([d for d in (build.parse(corpus / doc_id, doc_id, quiet) for doc_id in files) if d is not None])
     t_parse = time.perf_counter() - t0
     passages = [p for d in docs for p in d.passages]
-    texts, _ = unit_texts(passages)
+    texts, _ = unit_texts(passages, {d.id: d.text for d in docs})
     t0 = time.perf_counter()
     embedder = build.build_model(settings)
     t_load = time.perf_counter() - t0

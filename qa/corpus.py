@@ -82,7 +82,8 @@ class Passage:
 # 28: ... each body row embedded and matched by words with its column names ("Plan: Pro | Price: $49").
 # 29: HTML: a <dl> of nothing but links into the page (DocBook) is a table of contents too, entry numbers
 #     ("1.2.", "A") beside the links allowed; a box named "toc" or "contents" that is mostly links is dropped.
-PARSER_VERSION = 29
+# 30: a Markdown table row is one sentence; its column names found in one pass over the document.
+PARSER_VERSION = 30
 
 
 @dataclass(frozen=True)
@@ -155,62 +156,15 @@ def leaf_path(path: Path) -> Path:
 
 
 def read_text(path: Path) -> str:
-    """A document's text: UTF-8; UTF-16 with its byte-order mark (what "Unicode text" exports
-    are); an HTML page in the character set it declares (<meta charset>) when it is not UTF-8.
-    Anything else is the caller's one warning (CorpusError)."""
+    """A document's text (qa.encoding: UTF-8, UTF-16 with its byte-order mark, an HTML page in the
+    character set it declares); anything else is the caller's one warning (CorpusError)."""
+    from qa.encoding import decode
+
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise CorpusError(f"Cannot read '{path}': {e.strerror or e}.") from None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and len(raw) % 2 == 0:
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError as e:
-            raise CorpusError(f"'{path}' starts like UTF-16 text but is not (bad bytes at position {e.start}).") from None
-        if "\x00" in text:
-            raise CorpusError(f"'{path}' holds NUL characters: it is binary, not text.")
-        return text
-    if b"\x00" in raw:  # text has none; a binary file or UTF-16 has them (valid UTF-8 all the same)
-        raise CorpusError(f"'{path}' holds NUL bytes: it is binary, or text not saved as UTF-8 (UTF-16 without a "
-                          f"byte-order mark?).")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        bad = e.start
-    if path.suffix.lower() in HTML_SUFFIXES and (declared := html_charset(raw)):
-        for codec in declared:
-            try:
-                return raw.decode(codec)
-            except UnicodeDecodeError:
-                continue
-        raise CorpusError(f"'{path}' is not text in the character set it declares ({declared[0]}).")
-    raise CorpusError(f"'{path}' is not UTF-8 text (bad byte at position {bad}); save it as UTF-8 "
-                      f"(e.g. iconv -f windows-1252 -t utf-8).")
-
-
-# <meta charset="iso-8859-1"> or <meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">,
-# in the first 1024 bytes, as browsers look for it
-_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.I)
-# browsers read these labels as windows-1252, which Python's cp1252 is but for five unused bytes
-_WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252",
-                 "iso_8859-1", "cp819", "ibm819", "x-cp1252"}
-
-
-def html_charset(raw: bytes) -> list[str]:
-    """The Python codecs to try for an HTML page's declared character set, best first; [] when it
-    declares none Python knows."""
-    import codecs
-
-    m = _META_CHARSET.search(raw[:1024])
-    if not m:
-        return []
-    label = m.group(1).decode("ascii", "replace").lower()
-    if label in _WINDOWS_1252:
-        return ["cp1252", "latin-1"]
-    try:
-        return [codecs.lookup(label).name]
-    except LookupError:
-        return []
+    return decode(raw, str(path), path.suffix.lower() in HTML_SUFFIXES)
 
 
 def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Document]:
@@ -433,8 +387,15 @@ def plain_blocks(text: str, title: str = "") -> list[Block]:
     return out
 
 
+# a table row as a Markdown table's body gives it (qa.markdown.Walk.table): one line between bars
+_TABLE_ROW = re.compile(r"\|[^\r\n]*\|")
+
+
 def block_passages(doc_id: str, text: str, block: Block, splits: Splits | None = None) -> list[Passage]:
-    sentences = [s for start, end in block.spans() for s in split_sentences(text, start, end, splits)]
+    # a table row is one sentence, whatever full stops its cells hold: it is read with its column names
+    sentences = [s for start, end in block.spans()
+                 for s in ([(start, end)] if _TABLE_ROW.fullmatch(text, start, end) else
+                           split_sentences(text, start, end, splits))]
     if not sentences:
         return []
     section = " > ".join(block.headings)

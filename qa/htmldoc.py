@@ -29,7 +29,11 @@ HEADER_SCOPES = frozenset(("article", "section", "main", "aside"))
 LINKY = 0.5  # an <aside> whose text is at least this share link text is navigation
 # class or id words of navigation bars written without <nav> (dropped when mostly links)
 _NAV_NAME = re.compile(r"(?i)(?:^|[\s_-])(?:nav\w*|\w*navigation|breadcrumbs?|menu|header|navheader|navfooter|"
-                       r"topbar|pager|toc|contents)(?:$|[\s_-])")
+                       r"topbar|pager)(?:$|[\s_-])")
+# ... and of tables of contents (DocBook's <div class="toc">, docutils' "contents topic"): dropped
+# when they hold one and a title at most (a page's body named "contents" is read; so is a heading's
+# <a class="toc-backref">)
+_TOC_NAME = re.compile(r"(?i)(?:^|[\s_-])(?:toc|contents|table-of-contents)(?:$|[\s_-])")
 # Elements whose start and end close the paragraph being read; anything else is inline.
 BLOCK_TAGS = frozenset("""p div li ul ol table thead tbody tfoot tr caption blockquote section article main
     body html center address figure figcaption hr dd fieldset legend dialog menu""".split())
@@ -103,7 +107,8 @@ class Writer:
         self.blocks: list[Block] = []
         self.last: Frame | None = None  # the FAQ entry the last block answers
         self.scopes: list[list[tuple[int, str]]] = []  # the heading path at each open <section>/<article>
-        self.lists = 0  # open <ul>/<ol>/<dl> elements: only an outermost list is checked for a table of contents
+        self.lists = 0  # open <ul>/<ol> elements: only an outermost list is checked for a table of contents
+        self.deflists = 0  # open <dl> elements: the same for them (DocBook writes its tables of contents so)
         self.pending: list[str] = []  # <dt> terms waiting for their definition's first words
         self.tables: list[list[str] | None] = []  # each open <table>'s column headers, once a row of <th> gave them
         self.cells: list[str] = []  # the tags ("td", "th") of the cells in the row being read
@@ -133,10 +138,13 @@ class Writer:
             self.tables.append(None)
         if tag in SECTIONING:
             self.scopes.append(list(self.path))
-        if tag in LISTS:
-            if not self.lists and is_contents(node):
+        if tag in LISTS:  # only an outermost list of its kind is checked (thousands nested cost no more)
+            if not (self.deflists if tag == "dl" else self.lists) and is_contents(node):
                 return False  # a table of contents: navigation, not text
-            self.lists += 1
+            if tag == "dl":
+                self.deflists += 1
+            else:
+                self.lists += 1
         return True
 
     def leave(self, node) -> None:
@@ -152,7 +160,9 @@ class Writer:
             self.path = self.scopes.pop()
             while self.frames and self.frames[-1].kind == "h" and self.frames[-1].scope >= inner:
                 self.frames.pop()
-        if node.tag in LISTS and self.lists:
+        if node.tag == "dl" and self.deflists:
+            self.deflists -= 1
+        elif node.tag in ("ul", "ol") and self.lists:
             self.lists -= 1
         if node.tag == "table" and self.tables:
             self.tables.pop()
@@ -320,16 +330,26 @@ class Writer:
         return "".join(self.parts) + ("\n" if self.parts else "")
 
 
+# what a heading's permalink shows (Sphinx's <a class="headerlink">¶</a>, VitePress's "#"): not its words
+PERMALINK_TEXTS = frozenset("¶ # § 🔗 ⚓ 🔗︎".split())
+
+
 def dropped(node) -> bool:
     if node.tag in DROP_TAGS:
         return True
+    if node.tag == "a" and (node.attributes.get("href") or "").startswith("#") \
+            and node.text(deep=True).strip() in PERMALINK_TEXTS:
+        return True  # "How do I install it?¶" would not ask anything
     if node.tag == "header" and not any(a.tag in HEADER_SCOPES for a in ancestors(node)):
         return True  # the page's banner
     if node.tag == "aside" and linky(node):
         return True
     attrs = node.attributes
-    if _NAV_NAME.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}") and (linky(node) or holds_contents(node)):
-        return True  # a navigation bar without <nav>: Texinfo's "Previous: …, Up: …", DocBook's navheader and toc
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    if _NAV_NAME.search(names) and linky(node):
+        return True  # a navigation bar without <nav>: Texinfo's "Previous: …, Up: …", DocBook's navheader
+    if _TOC_NAME.search(names) and holds_contents(node):
+        return True
     roles = set((attrs.get("role") or "").lower().split())
     return bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
 
@@ -345,16 +365,22 @@ LISTS = ("ul", "ol", "dl")  # DocBook writes its tables of contents as <dl>
 
 
 def holds_contents(node) -> bool:
-    """A table of contents (is_contents) and a title at most: a box named "toc" with its "Table of
-    Contents" (a page's body named "contents" that opens with one holds more)."""
-    first = node.css_first("ul, ol, dl")
-    if first is None:
+    """A box of nothing but two or more links to places in this page, their numbers and a title at
+    most: a table of contents whatever its markup (a list, DocBook's <dl>, SQLite's <div>s of
+    links) with its "Table of Contents". A page's body named "contents" holds more; a heading's
+    <a class="toc-backref"> is one link."""
+    hrefs = [a.attributes.get("href") or "" for a in node.css("a")]
+    inner = [h for h in hrefs if h.startswith("#")]
+    if len(inner) < 2 or any(h and not h.startswith("#") for h in hrefs):
         return False
-    outside = len("".join(node.text(deep=True).split())) - len("".join(first.text(deep=True).split()))
-    return outside <= TOC_TITLE_CHARS and is_contents(first)
+    rest = " ".join(node.text(deep=True).split())
+    for a in node.css("a"):
+        if (a.attributes.get("href") or "").startswith("#"):
+            rest = rest.replace(" ".join(a.text(deep=True).split()), " ", 1)
+    return len("".join(w for w in rest.split() if not _LABEL.fullmatch(w))) <= TOC_TITLE_CHARS
 
 
-TOC_TITLE_CHARS = 30  # "Table of Contents", "On this page"
+TOC_TITLE_CHARS = 20  # characters, spaces aside: "Table of Contents", "On this page"
 # what a table of contents numbers its entries with, outside their links ("1.2.", "A", "IV.")
 _LABEL = re.compile(r"(?:\d+|[A-Z]|[IVXLC]+)(?:\.(?:\d+|[A-Z]))*\.?")
 

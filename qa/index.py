@@ -84,19 +84,24 @@ def raw_sentences(passages: list[Passage]) -> list[tuple[Passage, str]]:
 
 def sentence_texts(passages: list[Passage], texts: Mapping[str, str] | None = None) -> list[str]:
     """Every sentence as embedded: readable, and a Markdown table's body row with its column names
-    (qa.markdown.table_row), found in `texts` (document id -> text; else in the passage's own text)."""
-    out = []
+    (qa.markdown.table_headers), found in `texts` (document id -> text; else in the passage's own
+    text: a long table's later passages do not hold its header)."""
+    out: list[str] = []
+    headers: dict[str, dict[int, list[str]]] = {}  # document id -> its tables' rows, worked out once
     for p in passages:
         markdown = p.doc_id.lower().endswith(MARKDOWN_SUFFIXES) and "|" in p.text
         text, offset = (texts[p.doc_id], 0) if texts is not None else (p.text, p.start)
         for s, e in p.sentences:
             raw = p.text[s - p.start:e - p.start]
-            row = None
+            head = None
             if markdown and "|" in raw:
-                from qa.markdown import table_row  # markdown-it is imported only for text that needs it
+                from qa.markdown import labelled_row, line_start, table_headers  # imported only when needed
 
-                row = table_row(text, s - offset, e - offset)
-            out.append(row if row is not None else readable(p, raw))
+                if p.doc_id not in headers:
+                    headers[p.doc_id] = table_headers(text)
+                at = line_start(text, s - offset)
+                head = headers[p.doc_id].get(at) if not text[at:s - offset].strip(" \t>-*+.)0123456789") else None
+            out.append(labelled_row(raw, head) if head is not None else readable(p, raw))
     return out
 
 
@@ -154,9 +159,10 @@ class Index:
     """Immutable once built: the server swaps whole Index objects, never edits one."""
 
     def __init__(self, manifest: dict, docs: list[DocInfo], passages: list[Passage], vectors: np.ndarray,
-                 readable_texts: dict | None = None):
+                 readable_texts: dict | None = None, embedded: tuple[list[str], list[str]] | None = None):
         """`readable_texts`: the sentence and passage texts that differ from the source as embedded
-        (qa.index.readable), as meta.json keeps them; worked out from the passages when not given."""
+        (qa.index.readable), as meta.json keeps them; `embedded`: all of them, as a build worked them
+        out (sentence texts, passage texts); worked out from the passages when neither is given."""
         self.manifest, self.docs, self.passages, self.vectors = manifest, docs, passages, vectors
         self.doc_by_id = {d.id: d for d in docs}
         self.passage_by_id = {p.id: p for p in passages}
@@ -168,7 +174,9 @@ class Index:
         self.first_phrasing = self.n_sentences + len(passages) + len(self.question_owner)
         self.phrasing_offsets = phrasing_offsets(passages)
         self.phrasing_owner = np.repeat(np.arange(len(passages), dtype=np.int32), np.diff(self.phrasing_offsets))
-        if readable_texts is None:
+        if embedded is not None:
+            self.sentence_text, self.passage_text = embedded
+        elif readable_texts is None:
             self.sentence_text = sentence_texts(passages, {d.id: d.text for d in docs})  # as embedded, not verbatim
             self.passage_text = [readable(p, p.text) for p in passages]
         else:  # loading: Markdown's inline markup was rendered away at build time, not again per load
@@ -345,7 +353,9 @@ class Index:
         passages = [p for d in documents for p in d.passages]
         if not passages:
             raise IndexError_("The corpus has no text to index: every document is empty.")
-        texts, _ = unit_texts(passages, {d.id: d.text for d in documents})
+        sentences = sentence_texts(passages, {d.id: d.text for d in documents})
+        wholes = [readable(p, p.text) for p in passages]
+        texts = layout(passages, sentences, wholes)
         rows = unit_rows(passages)
         old = {d.id: d.sha256 for d in previous.docs} if previous is not None else {}
         old_rows = previous.unit_rows() if previous is not None else {}
@@ -373,7 +383,7 @@ class Index:
         manifest = {"format": FORMAT_VERSION, **model_info, "dimension": dim,
                     "documents": len(docs), "passages": len(passages), "units": len(texts),
                     "index_type": index_type(len(texts)), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        index = cls(manifest, docs, passages, vectors)
+        index = cls(manifest, docs, passages, vectors, embedded=(sentences, wholes))
         index._splits = {d.id: dict(d.splits) for d in documents}
         if manifest["index_type"] == "hnsw" and previous is not None and previous.manifest.get("index_type") == "hnsw":
             index.extend_graph(previous, moved, todo)

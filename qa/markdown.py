@@ -194,7 +194,7 @@ class Walk:
 
     def table(self, first: int, rows: list[int]) -> None:
         """A table: its body rows are sentences, each line as written ("| Pro | $49 | phone |") and
-        embedded with its column names (table_row); the header row and the rule under it are in its
+        embedded with its column names (table_headers); the header row and the rule under it are in its
         passage's text (cited, and embedded with the passage) but never an answer: a header row says
         nothing about any one row."""
         spans = [span for line in rows[1:] if (span := self.line_span(line)) is not None]
@@ -231,48 +231,45 @@ class Walk:
 
 _RULE_CELL = re.compile(r":?-+:?")  # a cell of a table's delimiter row ("---", ":--:")
 _CELL_BAR = re.compile(r"(?<!\\)\|")
+# what may stand before a table's line: indentation, quote marks, a list item's marker ("- > | a |")
+_LINE_PREFIX = re.compile(r"[ \t]*(?:(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*)*")
 
 
-def table_row(text: str, start: int, end: int) -> str | None:
-    """The sentence text[start:end] read with its column names when it is a table's body row, as a
-    reader of the table takes it ("| Pro | $49 |" under "| Plan | Monthly price |" -> "Plan: Pro |
-    Monthly price: $49"), else None. The header row and the rule under it are found above it in
-    `text` (the document's: a long table is cut into passages, and only the first holds them).
-    HTML tables read the same way (qa.htmldoc)."""
-    row = text[start:end]
-    if "|" not in row:
-        return None
-    at = _line_start(text, start)
-    while at > 0:  # up through the rows above it to the rule under the header
-        above = _line_before(text, at)
-        line = text[above:at].rstrip("\r\n")
-        if "|" not in line:
-            return None
-        if all(_RULE_CELL.fullmatch(c) for c in cells(line)):
-            if above == 0:
-                return None
-            head_start = _line_before(text, above)
-            body = cells(row)
-            head = cells(text[head_start:above].rstrip("\r\n")) + [""] * len(body)  # a row may outrun its header
-            return plain(" | ".join(f"{h}: {c}" if h else c for h, c in zip(head, body) if c))
-        at = above
-    return None
+def table_headers(text: str) -> dict[int, list[str]]:
+    """For every body row of every table in `text`, where its line starts -> its table's column
+    names. One pass over the lines: a line with a bar over a delimiter row of as many cells
+    ("| Plan | Price |" over "|---|:--:|") opens a table, whose body rows are the lines with a bar
+    that follow (a row of dashes among them is a row, not another rule)."""
+    starts = line_starts(text)
+    lines = [text[a:b].rstrip("\r\n") for a, b in zip(starts, [*starts[1:], len(text)])]
+    content = [line[_LINE_PREFIX.match(line).end():] for line in lines]
+    out: dict[int, list[str]] = {}
+    i = 0
+    while i + 1 < len(lines):
+        head = cells(content[i]) if "|" in content[i] else []
+        rule = cells(content[i + 1]) if "|" in content[i + 1] or "|" in content[i] else []
+        if head and len(rule) == len(head) and all(_RULE_CELL.fullmatch(c) for c in rule):
+            i += 2
+            while i < len(lines) and "|" in content[i] and content[i].strip():
+                out[starts[i]] = head
+                i += 1
+        else:
+            i += 1
+    return out
 
 
-def _line_start(text: str, pos: int) -> int:
-    """Where the line holding text[pos] starts."""
-    return max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
-
-
-def _line_before(text: str, at: int) -> int:
-    """Where the line before the one starting at `at` (> 0) starts; LF, CRLF and CR end lines."""
-    end = at - 2 if at >= 2 and text[at - 2:at] == "\r\n" else at - 1
-    return _line_start(text, end)
+def labelled_row(row: str, head: list[str]) -> str:
+    """A table row read with its column names: "| Pro | $49 |" under ["Plan", "Monthly price"] ->
+    "Plan: Pro | Monthly price: $49" (a row may have more cells than its header: those go unnamed)."""
+    body = cells(row[_LINE_PREFIX.match(row).end():])
+    head = head + [""] * len(body)
+    # GFM: a bar escaped inside a cell is a bar, code spans included (markdown-it keeps "\|" in code)
+    return plain(" | ".join(f"{h}: {c}" if h else c for h, c in zip(head, body) if c).replace("\\|", "|"))
 
 
 def cells(line: str) -> list[str]:
-    """A table line's cells, without the outer bars or a quote's marks ("> | a | b |" -> ["a", "b"])."""
-    line = line.strip().lstrip(">").strip()
+    """A table line's cells, without its outer bars ("| a | b |" -> ["a", "b"])."""
+    line = line.strip()
     line = line[1:] if line.startswith("|") else line
     line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
     return [c.strip() for c in _CELL_BAR.split(line)]
@@ -311,6 +308,11 @@ def plain(text: str) -> str:
 
 
 _NEWLINE = re.compile(r"\r\n?|\n")
+
+
+def line_start(text: str, pos: int) -> int:
+    """Where the line holding text[pos] starts (as line_starts counts lines)."""
+    return max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
 
 
 def line_starts(text: str) -> list[int]:

@@ -43,7 +43,7 @@ def test_empty_corpus_folder_names_the_fix(tmp_path):
 
 def test_corpus_of_only_unreadable_files_fails_with_the_reasons(tmp_path):
     (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "bin.md").write_bytes(b"\xff\xfe\xfa")
+    (tmp_path / "c" / "bin.md").write_bytes(b"\xc3\x28\xfa")
     exit_code, _, err = run_cli(["index", "--corpus", str(tmp_path / "c"), "--index", str(tmp_path / "i")])
     assert exit_code == 1
     assert "bin.md" in err and "not UTF-8" in err and "No document" in err

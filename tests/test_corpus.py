@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -271,7 +272,43 @@ def test_utf16_with_a_byte_order_mark_and_html_in_its_declared_charset_are_read(
     assert said["ru.html"] == ["Меню меняется по пятницам."]
     assert set(docs) == {"notes.txt", "faq.csv", "page.html", "ru.html"}
     assert any("old.txt" in w and "not UTF-8" in w and "iconv" in w for w in warnings), warnings
-    assert any("liar.html" in w and "character set it declares (utf-8)" in w for w in warnings), warnings
+    assert any("liar.html" in w and "character set it declares (utf-8;" in w for w in warnings), warnings
+
+
+CAFE = "Caf\xe9 \x93menu\x94".encode("latin-1")  # "Café “menu”" in windows-1252
+
+
+@pytest.mark.parametrize("raw, html, text, error", [
+    (b'<meta charset="windows-1252"><p>' + CAFE, True, "Café “menu”", None),
+    (b'<?xml version="1.0" encoding="ISO-8859-1"?>\n<html><p>' + CAFE, True, "Café “menu”", None),
+    # browsers read GB2312 as GBK, EUC-KR as windows-949, Shift_JIS as windows-31j: so does qa
+    ('<meta charset="gb2312"><p>镕</p>'.encode("gbk"), True, "镕", None),
+    ('<meta charset="shift_jis"><p>①～</p>'.encode("cp932"), True, "①～", None),
+    # a declaration in a comment or a script, or "charset=" in a description, declares nothing
+    (b'<!-- <meta charset="koi8-r"> --><meta charset="windows-1252"><p>' + CAFE, True, "Café “menu”", None),
+    (b'<meta name="description" content="Set charset=koi8-r"><meta charset="windows-1252"><p>' + CAFE, True,
+     "Café “menu”", None),
+    (b'<script>x = \'<meta charset="koi8-r">\'</script><p>' + CAFE, True, None, "not UTF-8 text"),
+    # UTF-16 declared in a page of bytes (browsers read UTF-8), a label that is no character set,
+    # a UTF-8 byte-order mark that the bytes after it belie: a warning each, never garbage
+    (b'<meta charset="utf-16"><p>' + CAFE, True, None, "character set qa does not know (utf-16)"),
+    (b'<meta charset="base64"><p>' + CAFE, True, None, "character set qa does not know (base64)"),
+    (b"\xef\xbb\xbf<meta charset=\"latin1\"><p>" + CAFE, True, None, "UTF-8 byte-order mark"),
+    (b'<meta charset="windows-1252"><p>' + CAFE, False, None, "not UTF-8 text"),  # only HTML declares
+    # UTF-16 and UTF-32 behind their marks; an odd byte after; a binary file that starts like one
+    ("Crème brûlée.\n".encode("utf-16-be").join([b"\xfe\xff", b""]), False, "Crème brûlée.\n", None),
+    ("Crème brûlée.\n".encode("utf-32"), False, "Crème brûlée.\n", None),
+    ("Crème brûlée.\n".encode("utf-16") + b"\n", False, None, "not a multiple of 2 bytes"),
+    (b"\xff\xfe" + __import__("random").Random(7).randbytes(512), False, None, "starts like UTF-16 text"),
+])
+def test_encodings_are_read_as_browsers_read_them_or_refused_in_one_line(raw, html, text, error):
+    from qa.encoding import decode
+
+    if error is None:
+        assert text in decode(raw, "doc", html)
+    else:
+        with pytest.raises(CorpusError, match=re.escape(error)):
+            decode(raw, "doc", html)
 
 
 def test_faq_jsonl_and_csv_rows_with_ids_and_bad_rows(write_corpus):
@@ -481,6 +518,29 @@ def test_a_markdown_tables_rows_are_embedded_with_their_column_names_in_every_pa
     assert seen[-1] == "After a | bar."  # prose with a bar after the table is no row
     quoted = write_doc(tmp_path, "q.md", "Intro text here.\n\n> | A | B |\n> |---|---|\n> | x | y | z |\n")
     assert sentence_texts(list(quoted.passages), {quoted.id: quoted.text}) == ["Intro text here.", "A: x | B: y | z"]
+
+
+@pytest.mark.parametrize("table, seen", [
+    # a row is one sentence, full stops in its cells or not: each cell keeps its own column's name
+    ("| Plan | Price | Support |\n|---|---|---|\n| Pro | Costs $49 a month. Billed yearly. | Phone and email |\n",
+     ["Plan: Pro | Price: Costs $49 a month. Billed yearly. | Support: Phone and email"]),
+    # a row of dashes in the body is a row, not a second rule that makes the row above a header
+    ("| Flag | Default |\n|---|---|\n| -v | on |\n| - | - |\n| -q | off |\n",
+     ["Flag: -v | Default: on", "Flag: - | Default: -", "Flag: -q | Default: off"]),
+    # a table in a list item, in a quote in a list item, in a quote in a quote
+    ("1. | A | B |\n   |---|---|\n   | x | y |\n", ["A: x | B: y"]),
+    ("- > | A | B |\n  > |---|---|\n  > | x | y |\n", ["A: x | B: y"]),
+    ("> > | A | B |\n> > |---|---|\n> > | x | y |\n", ["A: x | B: y"]),
+    # a bar escaped in a cell is a bar, in code too; a table without outer bars
+    ("| Expr | Means |\n|---|---|\n| `a \\| b` | a or b |\n", ["Expr: a | b | Means: a or b"]),
+    ("Expr | Means\n--- | ---\nx | y z\n", ["Expr: x | Means: y z"]),
+])
+def test_a_markdown_table_row_reads_with_the_right_column_names(tmp_path: Path, table: str, seen: list[str]):
+    from qa.index import sentence_texts
+
+    doc = write_doc(tmp_path, "t.md", f"# T\n\n{table}")
+    assert sentence_texts(list(doc.passages), {doc.id: doc.text}) == seen
+    assert all(doc.text[p.start:p.end] == p.text for p in doc.passages)
 
 
 def test_a_table_header_over_dashes_in_plain_text_is_not_a_heading(tmp_path: Path):

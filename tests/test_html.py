@@ -132,6 +132,9 @@ def test_a_heading_inside_a_section_heads_only_that_section(write_corpus):
      '<a href="#a1">Alpha one</a></dt><dt>1.2. <a href="#a2">Alpha two</a></dt></dl></dd><dt>A <a href="#b">Beta</a>'
      '</dt></dl></div>', True),
     ('<dl><dt><a href="#a">Alpha</a></dt><dt>IV. <a href="#b">Beta</a></dt></dl>', True),
+    # SQLite's: a box of <div>s of links, with a toggle that links nowhere and its title
+    ('<div class="fancy_toc"><a onclick="toggle()">Table Of Contents</a><div><div class="fancy-toc1"><a href="#a">'
+     '1. Alpha</a></div><div class="fancy-toc1"><a href="#b">2. Beta</a></div></div></div>', True),
     ('<dl><dt><a href="#a">Alpha</a></dt><dd>What the first step does.</dd><dt><a href="#b">Beta</a></dt></dl>', False),
     # a page's body named "contents" that opens with its table of contents is read, but for the list
     ('<div class="contents"><ul><li><a href="#a">Alpha</a></li><li><a href="#b">Beta</a></li></ul>'
@@ -145,6 +148,27 @@ def test_a_table_of_contents_is_navigation_not_text(write_corpus, toc, dropped):
         assert texts == ["This guide walks through the two steps in order, the first of them twice.", "First.", "Second."]
     else:
         assert (len(texts) == 2) is dropped
+    assert_offsets_exact(doc)
+
+
+def test_tables_of_contents_go_and_what_only_looks_like_one_stays(write_corpus):
+    """docutils links each heading back to its table of contents (<a class="toc-backref">) and Sphinx
+    adds a permalink (¶): the heading's words stay, the mark goes (it hid the question); a list of
+    in-page links inside a definition list is a table of contents; a page body named "contents"
+    (Doxygen) is read even when it is mostly links."""
+    doc = load(write_corpus, '<h1><a class="toc-backref" href="#id7">Normals Segmentation</a></h1><p>Intro text here.</p>'
+                             '<h2><a class="toc-backref" href="#id8">How do I install it?</a><a class="headerlink" '
+                             'href="#install">¶</a></h2><p>Run pip install pcl.</p>')
+    assert doc.title == "Normals Segmentation"
+    assert [(p.section, p.question, p.text) for p in doc.passages][-1] == (
+        "How do I install it?", "How do I install it?", "Run pip install pcl.")
+    nested = load(write_corpus, '<h1>D</h1><dl><dt>Contents</dt><dd><ul><li><a href="#a">Alpha</a></li><li>'
+                                '<a href="#b">Beta</a></li></ul></dd></dl><h2>Alpha</h2><p>First.</p>')
+    assert "Beta" not in nested.text
+    body = load(write_corpus, '<h1>D</h1><div class="contents"><table><tr><td><a href="#x">int foo_bar_baz</a> '
+                              '(handle_t *h)</td></tr><tr><td>Opens the handle. <a href="#y">More...</a></td></tr>'
+                              '</table></div>')
+    assert "Opens the handle." in body.text and "foo_bar_baz" in body.text
     assert_offsets_exact(doc)
 
 
