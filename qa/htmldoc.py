@@ -365,19 +365,10 @@ LISTS = ("ul", "ol", "dl")  # DocBook writes its tables of contents as <dl>
 
 
 def holds_contents(node) -> bool:
-    """A box of nothing but two or more links to places in this page, their numbers and a title at
-    most: a table of contents whatever its markup (a list, DocBook's <dl>, SQLite's <div>s of
-    links) with its "Table of Contents". A page's body named "contents" holds more; a heading's
-    <a class="toc-backref"> is one link."""
-    hrefs = [a.attributes.get("href") or "" for a in node.css("a")]
-    inner = [h for h in hrefs if h.startswith("#")]
-    if len(inner) < 2 or any(h and not h.startswith("#") for h in hrefs):
-        return False
-    rest = " ".join(node.text(deep=True).split())
-    for a in node.css("a"):
-        if (a.attributes.get("href") or "").startswith("#"):
-            rest = rest.replace(" ".join(a.text(deep=True).split()), " ", 1)
-    return len("".join(w for w in rest.split() if not _LABEL.fullmatch(w))) <= TOC_TITLE_CHARS
+    """A table of contents whatever its markup (a list, DocBook's <dl>, SQLite's <div>s of links)
+    with a title ("Table of Contents") at most. A page's body named "contents" holds more; a
+    heading's <a class="toc-backref"> is one link."""
+    return contents(node, TOC_TITLE_CHARS)
 
 
 TOC_TITLE_CHARS = 20  # characters, spaces aside: "Table of Contents", "On this page"
@@ -388,13 +379,28 @@ _LABEL = re.compile(r"(?:\d+|[A-Z]|[IVXLC]+)(?:\.(?:\d+|[A-Z]))*\.?")
 def is_contents(node) -> bool:
     """A list of two or more links to places in this page and no other text than their numbers
     ("1.2.", DocBook's appendix "A"): a table of contents."""
-    links = node.css("a")
-    if len(links) < 2 or any(not (a.attributes.get("href") or "").startswith("#") for a in links):
+    return contents(node, 0)
+
+
+def contents(node, title_chars: int) -> bool:
+    """Two or more links to places in this page, none elsewhere, and besides them their numbers and
+    at most `title_chars` characters of other text (spaces aside)."""
+    hrefs = [a.attributes.get("href") or "" for a in node.css("a")]
+    if sum(h.startswith("#") for h in hrefs) < 2 or any(h and not h.startswith("#") for h in hrefs):
         return False
-    rest = " ".join(node.text(deep=True).split())
-    for a in links:
-        rest = rest.replace(" ".join(a.text(deep=True).split()), " ", 1)
-    return all(_LABEL.fullmatch(word) for word in rest.split())
+    rest = "".join(outside_links(node)).split()
+    return len("".join(w for w in rest if not _LABEL.fullmatch(w))) <= title_chars
+
+
+def outside_links(node):
+    """The text pieces below `node` that are not inside a link to a place in the page."""
+    stack = list(reversed(list(node.iter(include_text=True))))
+    while stack:
+        n = stack.pop()
+        if n.is_text_node:
+            yield n.text_content or ""
+        elif n.is_element_node and not (n.tag == "a" and (n.attributes.get("href") or "").startswith("#")):
+            stack.extend(reversed(list(n.iter(include_text=True))))
 
 
 def ancestors(node):
