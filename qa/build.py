@@ -67,7 +67,7 @@ def scan(corpus: Path, skipped: list[str] | None = None, other: Counter | None =
 
 
 def other_types(other: Counter) -> str:
-    """One line on the files left out for their type, most common first: a folder of .rst files
+    """One line on the files left out for their type, most common first: a folder of .adoc files
     beside the Markdown is not read, and the user should hear it once, in a build."""
     if not other:
         return ""
@@ -218,7 +218,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
         warn(f"warning: {key} names no FAQ question or passage; its phrasings are not used.")
     if not docs:
         raise CorpusError(f"No document in '{settings.corpus}' has text to index. "
-                          "Add .md, .txt, .html, .jsonl or .csv files.")
+                          "Add .md, .txt, .html, .rst, .jsonl or .csv files.")
     embedder = None
 
     def embed(texts: list[str]):

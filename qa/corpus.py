@@ -24,7 +24,8 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 TEXT_SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt")  # offsets are into the file itself
 FAQ_SUFFIXES = (".jsonl", ".csv")  # offsets are into the text GET /api/documents/{id} serves
 HTML_SUFFIXES = (".html", ".htm")  # converted too: offsets are into the plain-text rendering
-SUFFIXES = TEXT_SUFFIXES + FAQ_SUFFIXES + HTML_SUFFIXES
+RST_SUFFIXES = (".rst", ".rest")  # converted to HTML by docutils, then as HTML
+SUFFIXES = TEXT_SUFFIXES + FAQ_SUFFIXES + HTML_SUFFIXES + RST_SUFFIXES
 # Markdown text without any of these has no inline markup (code, emphasis, links, images, HTML, entities)
 INLINE_MARKUP = re.compile(r"[`*_\[\\]|<[A-Za-z/!?]|&#?\w+;")
 MAX_PASSAGE_CHARS = 700  # longer paragraphs are cut into runs of whole sentences
@@ -83,7 +84,8 @@ class Passage:
 # 29: HTML: a <dl> of nothing but links into the page (DocBook) is a table of contents too, entry numbers
 #     ("1.2.", "A") beside the links allowed; a box named "toc" or "contents" that is mostly links is dropped.
 # 30: a Markdown table row is one sentence; its column names found in one pass over the document.
-PARSER_VERSION = 30
+# 31: reStructuredText files (.rst) are read (docutils, then as HTML).
+PARSER_VERSION = 31
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def corpus_files(corpus: Path, skipped: list[str] | None = None, other: Counter 
     """The documents below `corpus`: files with a known suffix, not hidden. A file whose name is not
     valid text (not UTF-8) or that is a link to somewhere outside the corpus folder is left out,
     with the reason appended to `skipped`: a corpus must not serve /etc/passwd through a symlink.
-    `other` counts the files left out for their type, by suffix (".rst", ".pdf", "" for none)."""
+    `other` counts the files left out for their type, by suffix (".adoc", ".pdf", "" for none)."""
     if corpus.exists() and not corpus.is_dir():
         raise CorpusError(f"Corpus '{corpus}' is a file, not a folder. Pass --corpus DIR naming a folder.")
     if not corpus.is_dir():
@@ -188,7 +190,7 @@ def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Docum
         docs.append(doc)
     docs = unique_ids(docs, warn)
     if not docs:
-        raise CorpusError(f"No document in '{corpus}' has text to index. Add .md, .txt, .jsonl, .csv or .html files.")
+        raise CorpusError(f"No document in '{corpus}' has text to index. Add .md, .txt, .html, .rst, .jsonl or .csv files.")
     return docs
 
 
@@ -211,6 +213,10 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print,
         from qa import htmldoc  # local import, like markdown: the parser loads only when a page is read
 
         title, text, blocks = htmldoc.convert(text, default_title=humanize(path.stem))
+    elif suffix in RST_SUFFIXES:
+        from qa import rstdoc  # docutils loads only when a reStructuredText file is read
+
+        title, text, blocks = rstdoc.convert(text, default_title=humanize(path.stem))
     elif suffix == ".txt":
         title = humanize(path.stem)
         blocks = plain_blocks(text, title)
