@@ -85,7 +85,8 @@ class Passage:
 #     ("1.2.", "A") beside the links allowed; a box named "toc" or "contents" that is mostly links is dropped.
 # 30: a Markdown table row is one sentence; its column names found in one pass over the document.
 # 31: reStructuredText files (.rst) are read (docutils, then as HTML).
-PARSER_VERSION = 31
+# 32: ... as Sphinx reads them (no subtitle promotion, code-block options, autodoc text; review).
+PARSER_VERSION = 32
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print,
     elif suffix in RST_SUFFIXES:
         from qa import rstdoc  # docutils loads only when a reStructuredText file is read
 
-        title, text, blocks = rstdoc.convert(text, default_title=humanize(path.stem))
+        title, text, blocks = rstdoc.convert(text, humanize(path.stem), lambda line: warn(f"warning: {path}: {line}"))
     elif suffix == ".txt":
         title = humanize(path.stem)
         blocks = plain_blocks(text, title)

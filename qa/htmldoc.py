@@ -348,8 +348,8 @@ def dropped(node) -> bool:
     names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
     if _NAV_NAME.search(names) and linky(node):
         return True  # a navigation bar without <nav>: Texinfo's "Previous: …, Up: …", DocBook's navheader
-    if _TOC_NAME.search(names) and holds_contents(node):
-        return True
+    if _TOC_NAME.search(names) and node.tag not in PAGE_TAGS and holds_contents(node):
+        return True  # (docutils names the <body> of a page with a table of contents "with-toc")
     roles = set((attrs.get("role") or "").lower().split())
     return bool(roles & DROP_ROLES) or (attrs.get("aria-hidden") or "").strip().lower() == "true"
 
@@ -371,6 +371,7 @@ def holds_contents(node) -> bool:
     return contents(node, TOC_TITLE_CHARS)
 
 
+PAGE_TAGS = frozenset(("html", "body", "main", "article"))  # never a box
 TOC_TITLE_CHARS = 20  # characters, spaces aside: "Table of Contents", "On this page"
 # what a table of contents numbers its entries with, outside their links ("1.2.", "A", "IV.")
 _LABEL = re.compile(r"(?:\d+|[A-Z]|[IVXLC]+)(?:\.(?:\d+|[A-Z]))*\.?")

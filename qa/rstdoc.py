@@ -23,7 +23,7 @@ from qa import htmldoc
 from qa.corpus import Block
 
 SETTINGS = {
-    "report_level": 5,  # no system messages in the output: a problem reads as the text it is in
+    "report_level": 3,  # errors stay in the tree, to be warned about and taken out (convert)
     "halt_level": 5,
     "warning_stream": False,
     "file_insertion_enabled": False,  # .. include:: would read any file the server can
@@ -33,33 +33,59 @@ SETTINGS = {
     "embed_stylesheet": False,
     "stylesheet_path": "",
     "_disable_config": True,  # no docutils.conf from the working directory
-    "doctitle_xform": True,
+    "doctitle_xform": False,  # as Sphinx: a lone subsection is a section, not the document's subtitle
     "sectsubtitle_xform": False,
 }
-# directives that only point at other documents or at code: they say nothing here
+# directives that point at other documents, set context or generate text from code: they say
+# nothing here (with a domain prefix too: "py:currentmodule")
 SILENT = frozenset("""toctree literalinclude include raw index tabularcolumns highlight currentmodule module
-    automodule autoclass autofunction automethod autoattribute autodata autoexception autosummary autoprogram
-    graphviz plantuml uml image figure only-if-html""".split())
-CODE = frozenset(("code-block", "sourcecode", "code", "doctest", "testcode", "testoutput", "prompt", "console"))
+    automodule autosummary autoprogram graphviz plantuml uml image sectionauthor moduleauthor codeauthor program
+    default-role default-domain namespace namespace-push namespace-pop cmake-module meta title sectnum
+    testsetup testcleanup""".split())
+# directives whose body is code: cited with the text around it, never an answer
+CODE = frozenset("""code-block sourcecode code doctest testcode testoutput prompt console plot ipython code-tab
+    jupyter-execute jupyter-input jupyter-output productionlist literal-block""".split())
+# directives whose argument is a condition or a layout, not text: their content alone is read
+CONTENT_ONLY = frozenset("only ifconfig container tab-set tabs grid grid-item tab-set-code".split())
 _TITLE_TARGET = re.compile(r"^(.*?)\s*<[^<>]*>$", re.S)  # "Install guide <install>" -> "Install guide"
-_LOCK = threading.Lock()  # the lookups are swapped while one document is converted
+# docutils' role and directive lookups are module functions: they are swapped while one document
+# is converted (qa converts one at a time), and the registries a document may add to (".. role::")
+# are put back as they were after it
+_LOCK = threading.Lock()
 
 
-def convert(text: str, default_title: str) -> tuple[str, str, list[Block]]:
+def convert(text: str, default_title: str, warn=None) -> tuple[str, str, list[Block]]:
+    """`warn`: told, in one line each, of a block docutils could not read and that is left out
+    (a malformed table, a directive with a bad option), with its line."""
     with _LOCK:
-        saved = roles.role, directives.directive
+        saved = roles.role, directives.directive, dict(roles._roles), dict(directives._directives)
         roles.role, directives.directive = _role, _directive
         try:
             tree = publish_doctree(text, settings_overrides=SETTINGS)
         finally:
-            roles.role, directives.directive = saved
+            roles.role, directives.directive = saved[:2]
+            roles._roles.clear(), roles._roles.update(saved[2])
+            directives._directives.clear(), directives._directives.update(saved[3])
+        for message in list(tree.findall(nodes.system_message)):
+            if warn is not None and any(isinstance(c, nodes.literal_block) for c in message.children):
+                warn(f"line {message.get('line', '?')}: {message.children[0].astext()} (that block is left out)")
+            message.parent.remove(message)
         drop_metadata(tree)
         plain_problems(tree)
-        if not any(isinstance(c, nodes.title) for c in tree.children):  # else "<string>" would name it
-            first = next(tree.findall(nodes.section), None)  # under a label or ":orphan:", docutils keeps it a section
-            tree["title"] = first[0].astext() if first is not None and isinstance(first[0], nodes.title) else default_title
-        html = publish_from_doctree(tree, writer="html5", settings_overrides=SETTINGS)
+        tree["title"] = document_title(tree) or default_title  # else "<string>" would name it
+        tree.transform_messages = []  # a reference to nothing reads as its words (plain_problems)
+        html = publish_from_doctree(tree, writer="html5", settings_overrides={**SETTINGS, "report_level": 5})
     return htmldoc.convert(html.decode("utf-8"), default_title)
+
+
+def document_title(tree: nodes.document) -> str:
+    """The title of the one section the document is (what docutils' doctitle transform would take,
+    were it on): a lone top-level section with nothing but labels and comments before it."""
+    body = [c for c in tree.children if not isinstance(c, (nodes.target, nodes.comment, nodes.substitution_definition,
+                                                           nodes.decoration))]
+    if len(body) == 1 and isinstance(body[0], nodes.section) and isinstance(body[0][0], nodes.title):
+        return body[0][0].astext()
+    return ""
 
 
 _MARKUP_LEFT = re.compile(r"^(?::[\w:.+-]+:)?`?(.*?)`?(?::[\w:.+-]+:)?_{0,2}$", re.S)
@@ -109,14 +135,19 @@ def _looks_like_code(role: str) -> bool:
 
 
 def _directive(name, language_module, document):
-    """docutils' own directives (note, warning, code, table, …), then Sphinx's as code, as nothing,
-    or as their content."""
-    if name in SILENT:
+    """docutils' own directives (note, warning, table, …), then Sphinx's as code, as nothing, or as
+    their content."""
+    bare = name.split(":")[-1]
+    if bare in SILENT:
         return _Silent, []
-    if name in CODE:
-        return CodeBlock, []
+    if bare in CODE:
+        return _Code, []
+    if bare.startswith("auto"):  # autodoc: the text written by hand in it, not what it generates
+        return _Body, []
     cls, messages = _ORIGINAL_DIRECTIVE(name, language_module, document)
-    return (cls, messages) if cls is not None else (_Content, [])
+    if cls is not None:
+        return cls, messages
+    return (_Body if bare in CONTENT_ONLY else _Content), []
 
 
 class _AnyOption(dict):
@@ -144,6 +175,22 @@ VERSION_NOTES = {"versionadded": "New in version {}", "versionchanged": "Changed
                  "deprecated": "Deprecated since version {}", "versionremoved": "Removed in version {}"}
 
 
+class _Code(CodeBlock):
+    """docutils' code directive taking Sphinx's options too (":caption:", ":emphasize-lines:", …);
+    a block with an option it did not know was left out whole."""
+
+    option_spec = None  # set below: CodeBlock's options, and any other as text
+
+
+class _Body(_Silent):
+    """Its content only (".. only:: html", ".. autoclass:: Foo" and the text written in it)."""
+
+    def run(self):
+        node = nodes.container()
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
+
+
 class _Content(_Silent):
     """A directive docutils does not know (".. versionadded:: 2.0", ".. tab:: Linux"): its argument
     and its content, read as reStructuredText."""
@@ -161,4 +208,5 @@ class _Content(_Silent):
         return [node]
 
 
+_Code.option_spec = _AnyOption(CodeBlock.option_spec)
 _ORIGINAL_ROLE, _ORIGINAL_DIRECTIVE = roles.role, directives.directive

@@ -75,7 +75,7 @@ def test_a_sphinx_faq_in_rst_reads_as_its_text(write_corpus):
                             "widget.Widget.")
     assert "New in version 2.0: The --user flag." in sentences
     assert "Restart your shell afterwards." in sentences
-    assert not any("import widget" in s for s in sentences)  # code is cited, never an answer
+    assert "import widget" in install.text and not any("import widget" in s for s in sentences)  # cited, never an answer
     windows = by_question["Does it support Windows?"]
     assert "Use the package manager on Linux." in windows.text and ":sync:" not in doc.text
     for absent in ("maxdepth", "usage", "automodule", ":members:", "orphan", "description", "Questions people ask"):
@@ -94,3 +94,42 @@ def test_rst_without_a_title_is_named_by_its_file_and_odd_markup_does_not_stop_i
     assert "Some text with an role and a broken link." in doc.text
     assert "argument words" in doc.text and "Its body text." in doc.text
     assert "<string>" not in doc.text and "System Message" not in doc.text
+
+
+def test_rst_as_sphinx_reads_it(write_corpus):
+    """A table of contents (.. contents::) leaves the page's text alone; a lone subsection is a
+    section (its question asks), not the document's subtitle; a file of several top sections is
+    named by its file; conditions, context and generated-code directives add no words, code
+    directives are code, autodoc's hand-written text and a figure's caption are read; a role one
+    file defines does not change how the next file reads."""
+    corpus = write_corpus({
+        "a-faq.rst": "Widget FAQ\n==========\n\n.. contents::\n\nIs it free?\n-----------\n\nYes, it is free.\n",
+        "b-lone.rst": "Widget FAQ\n==========\n\nHow do I install it?\n--------------------\n\nRun pip from a terminal.\n",
+        "c-notes.rst": "Intro about widgets.\n\nInstall\n=======\n\nRun pip.\n\nUsage\n=====\n\nCall run.\n",
+        "d-sphinx.rst": ".. role:: func(emphasis)\n\nT\n=\n\n.. only:: latex\n\n   Printed manuals say this.\n\n"
+                        ".. program:: pip install\n\n.. py:currentmodule:: email.message\n\n"
+                        ".. sectionauthor:: Barry <b@example.com>\n\n.. plot::\n\n   import matplotlib\n\n"
+                        ".. autoclass:: Foo\n\n   Foo holds the settings.\n\n.. figure:: x.png\n\n"
+                        "   The widget on a desk.\n",
+        "e-after.rst": "Call :func:`~a.b.compute` to compute it.\n",
+    })
+    docs = {d.id: d for d in load_corpus(corpus, warn=lambda line: None)}
+    assert [(p.question, p.text) for p in docs["a-faq.rst"].passages] == [("Is it free?", "Yes, it is free.")]
+    assert [p.question for p in docs["b-lone.rst"].passages] == ["How do I install it?"]
+    assert docs["c-notes.rst"].title == "C notes"
+    sphinx = docs["d-sphinx.rst"]
+    sentences = [sphinx.text[a:b] for p in sphinx.passages for a, b in p.sentences]
+    assert sentences == ["Printed manuals say this.", "Foo holds the settings.", "The widget on a desk."]
+    assert "import matplotlib" in sphinx.text  # code: cited with the text around it
+    for absent in ("latex", "pip install", "email.message", "Barry"):
+        assert absent not in sphinx.text, absent
+    assert "Call compute to compute it." in docs["e-after.rst"].text
+
+
+def test_a_block_docutils_cannot_read_is_left_out_with_a_warning_naming_its_line(write_corpus):
+    corpus = write_corpus({"t.rst": "T\n=\n\nBefore the table.\n\n.. list-table::\n   :widths: 10 20\n\n"
+                                    "   * - a\n     - b\n     - c\n\nAfter the table.\n"})
+    warnings: list[str] = []
+    [doc] = load_corpus(corpus, warn=warnings.append)
+    assert "Before the table." in doc.text and "After the table." in doc.text
+    assert len(warnings) == 1 and "t.rst: line 6:" in warnings[0] and "left out" in warnings[0], warnings
