@@ -247,7 +247,7 @@ def table_headers(text: str) -> dict[int, list[str]]:
     i = 0
     while i + 1 < len(lines):
         head = cells(content[i]) if "|" in content[i] else []
-        rule = cells(content[i + 1]) if "|" in content[i + 1] or "|" in content[i] else []
+        rule = cells(content[i + 1]) if head and "|" in content[i + 1] else []  # "a |" over "---": a heading
         if head and len(rule) == len(head) and all(_RULE_CELL.fullmatch(c) for c in rule):
             i += 2
             while i < len(lines) and "|" in content[i] and content[i].strip():
