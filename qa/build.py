@@ -181,20 +181,21 @@ def ensure(settings: Settings, log: Log = stderr_log, embedder=None) -> Index:
         return previous
     if index is None:
         log(f"Building the index: {reason}.")
-        index = update(settings, previous, lambda: embedder or build_model(settings), log, warn=log)
+        index = update(settings, previous, lambda: embedder or build_model(settings), log, warn=log, writable=True)
     return index
 
 
 def update(settings: Settings, previous: Index | None, embedder_factory: Callable[[], object],
-           log: Log = stderr_log, warn: Log = stderr_log) -> Index:
-    """Build the index for the corpus as it is now, reusing `previous` where documents are unchanged."""
+           log: Log = stderr_log, warn: Log = stderr_log, writable: bool = False) -> Index:
+    """Build the index for the corpus as it is now, reusing `previous` where documents are unchanged.
+    `writable`: the caller has just found that the index folder can be written (ensure)."""
     t0 = time.perf_counter()
     info = model_info(settings)
     skipped: list[str] = []
     other: Counter = Counter()
     files = scan(settings.corpus, skipped, other)
     check_index_folder(settings.index)
-    if problem := cannot_write(settings.index):
+    if not writable and (problem := cannot_write(settings.index)):
         raise QAError(f"Cannot build the index: the index folder '{settings.index}' cannot be written ({problem}). "
                       "Pass --index DIR (env QA_INDEX) naming a folder that can be written.")
     for reason in skipped:
