@@ -86,7 +86,8 @@ class Passage:
 # 30: a Markdown table row is one sentence; its column names found in one pass over the document.
 # 31: reStructuredText files (.rst) are read (docutils, then as HTML).
 # 32: ... as Sphinx reads them (no subtitle promotion, code-block options, autodoc text; review).
-PARSER_VERSION = 32
+# 33: HTML: paragraphs inside a table cell (docutils writes <td><p>) are part of their row.
+PARSER_VERSION = 33
 
 
 @dataclass(frozen=True)

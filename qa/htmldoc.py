@@ -37,6 +37,7 @@ _TOC_NAME = re.compile(r"(?i)(?:^|[\s_-])(?:toc|contents|table-of-contents)(?:$|
 # Elements whose start and end close the paragraph being read; anything else is inline.
 BLOCK_TAGS = frozenset("""p div li ul ol table thead tbody tfoot tr caption blockquote section article main
     body html center address figure figcaption hr dd fieldset legend dialog menu""".split())
+CELL_PARAGRAPHS = ("p", "div")  # inside a table cell: words of the row, not paragraphs of their own
 CONTAINERS = ("details", "dl")  # hold FAQ entries: <summary>/<dt> questions
 SECTIONING = ("section", "article")  # a heading inside one heads only it
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
@@ -112,6 +113,7 @@ class Writer:
         self.pending: list[str] = []  # <dt> terms waiting for their definition's first words
         self.tables: list[list[str] | None] = []  # each open <table>'s column headers, once a row of <th> gave them
         self.cells: list[str] = []  # the tags ("td", "th") of the cells in the row being read
+        self.in_cell = 0  # open <td>/<th> elements: a paragraph inside one is part of the row (docutils' <p>)
 
     def enter(self, node) -> bool:
         """Handle an opening node; True when its children are to be walked."""
@@ -125,7 +127,11 @@ class Writer:
             self.inline.append(" " if tag == "br" else CELL)
             if tag != "br":
                 self.cells.append(tag)
+                self.in_cell += 1
             return tag != "br"
+        if self.in_cell and tag in CELL_PARAGRAPHS:
+            self.inline.append(" ")
+            return True
         leaf = self.heading if tag in HEADINGS else {"summary": self.summary, "dt": self.term, "pre": self.pre}.get(tag)
         if leaf or tag in BLOCK_TAGS or tag in CONTAINERS:
             self.flush()
@@ -148,6 +154,11 @@ class Writer:
         return True
 
     def leave(self, node) -> None:
+        if node.tag in ("td", "th") and self.in_cell:
+            self.in_cell -= 1
+        if self.in_cell and node.tag in CELL_PARAGRAPHS:
+            self.inline.append(" ")
+            return
         if node.tag in BLOCK_TAGS or node.tag in CONTAINERS:
             self.flush()
         if node.tag == "dl":

@@ -151,6 +151,17 @@ def test_a_table_of_contents_is_navigation_not_text(write_corpus, toc, dropped):
     assert_offsets_exact(doc)
 
 
+def test_paragraphs_inside_table_cells_are_part_of_the_row(write_corpus):
+    """docutils (reStructuredText) and many generators wrap each cell's text in <p>: the row still
+    reads as one row with its column names, not as a paragraph per cell."""
+    doc = load(write_corpus, "<h1>Vars</h1><table><thead><tr><th><p>Variable</p></th><th><p>Description</p></th></tr>"
+                             "</thead><tbody><tr><td><p>token</p></td><td><p>AWS Token.</p><p>Temporary.</p></td></tr>"
+                             "</tbody></table><p>After the table.</p>")
+    assert "Variable: token | Description: AWS Token. Temporary." in doc.text
+    assert "\ntoken\n" not in doc.text
+    assert_offsets_exact(doc)
+
+
 def test_tables_of_contents_go_and_what_only_looks_like_one_stays(write_corpus):
     """docutils links each heading back to its table of contents (<a class="toc-backref">) and Sphinx
     adds a permalink (¶): the heading's words stay, the mark goes (it hid the question); a list of
