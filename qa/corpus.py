@@ -87,7 +87,8 @@ class Passage:
 # 31: reStructuredText files (.rst) are read (docutils, then as HTML).
 # 32: ... as Sphinx reads them (no subtitle promotion, code-block options, autodoc text; review).
 # 33: HTML: paragraphs inside a table cell (docutils writes <td><p>) are part of their row.
-PARSER_VERSION = 33
+# 34: HTML: a table's header row (all <th>) is served but never an answer, as in Markdown.
+PARSER_VERSION = 34
 
 
 @dataclass(frozen=True)

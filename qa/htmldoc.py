@@ -308,6 +308,10 @@ class Writer:
         headers = self.tables[-1] if self.tables else None
         if cells and self.tables and all(k == "th" for k in kinds):
             self.tables[-1] = cells  # the column headers: each row after reads with them
+            if not before:  # served, never an answer: a header row says nothing about any one row
+                self.open_definition()
+                self.write(" | ".join(cell for cell in cells if cell), "\n\n")
+                return
         elif headers and len(headers) == len(cells):
             # "Plan: Pro | Price: $49 a month": a row alone did not say which column was which, and
             # "what does the Pro plan cost?" was answered from the header row or another plan's

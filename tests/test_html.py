@@ -63,12 +63,12 @@ EDGE_CASES = {
     "lists": ("<ul><li>First item.<li>Second <b>item</b>.<li>Parent<ul><li>Child.</ul></ul><ol><li>Third.</li></ol>",
               ["First item.", "Second item.", "Parent", "Child.", "Third."]),
     "table": ("<table><tr><th>Plan<th>Price<tr><td>Basic<td>$5 a month<tr><td><td>only second</table>",
-              ["Plan | Price", "Plan: Basic | Price: $5 a month", "Price: only second"]),
+              ["Plan: Basic | Price: $5 a month", "Price: only second"]),  # the header row is served, not an answer
     # a row under a header row reads with its column names; a row of another width, or a table
     # without headers, as it is
     "table_headers": ("<table><tr><td>a<td>b</table><table><thead><tr><th>K</th><th>V</th></tr></thead><tbody>"
                       "<tr><th>x</th><td>1</td></tr><tr><td>y</td><td>2</td><td>extra</td></tr></tbody></table>",
-                      ["a | b", "K | V", "K: x | V: 1", "y | 2 | extra"]),
+                      ["a | b", "K: x | V: 1", "y | 2 | extra"]),
     # code is never a passage of its own (it joins a paragraph that introduces it with a colon)
     "blockquote_pre": ("<blockquote>Quoted text.</blockquote><pre>def f():\n    return 1\n\n</pre>",
                        ["Quoted text."]),
@@ -159,6 +159,9 @@ def test_paragraphs_inside_table_cells_are_part_of_the_row(write_corpus):
                              "</tbody></table><p>After the table.</p>")
     assert "Variable: token | Description: AWS Token. Temporary." in doc.text
     assert "\ntoken\n" not in doc.text
+    # the header row is in the served text, never a sentence (it says nothing about any one row)
+    assert "Variable | Description" in doc.text
+    assert not any("Variable | Description" in doc.text[a:b] for p in doc.passages for a, b in p.sentences)
     assert_offsets_exact(doc)
 
 
