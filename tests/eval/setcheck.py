@@ -329,3 +329,79 @@ def check(B, SOURCES, FAQ_FILE, FAQ_SOURCE, N_ANS, N_UNANS=(15, 20), WHOLE_PARAG
 
     print('OK' if not problems else 'PROBLEMS')
     return not problems
+
+
+# reStructuredText sets: markup that would not read the same once docutils has converted a file
+RST_MARKUP = set('`*_|:<>[]{}&\\')
+
+
+def expecteds(path, key):
+    """[(line number, expected text)] of the lines whose `expected` is a string."""
+    out = []
+    with open(path, encoding='utf-8') as f:
+        for i, line in enumerate(f, 1):
+            try:
+                d = json.loads(line)
+            except ValueError:
+                continue   # setcheck reports it
+            if isinstance(d, dict) and isinstance(d.get('expected'), str):
+                out.append((i, d['expected']))
+    return out
+
+
+def rendered(path):
+    """(visible text outside <pre>, text inside <pre>) of an .rst file converted by docutils,
+    whitespace collapsed; None when docutils is not installed."""
+    try:
+        from docutils.core import publish_parts
+    except ImportError:
+        return None
+    with open(path, encoding='utf-8') as f:
+        src = f.read()
+    body = publish_parts(src, writer_name='html', settings_overrides={
+        'report_level': 5, 'halt_level': 5, 'file_insertion_enabled': False,
+        'raw_enabled': False, 'warning_stream': False, '_disable_config': True})['body']
+    pre = re.findall(r'(?is)<pre\b[^>]*>(.*?)</pre>', body)
+    body = re.sub(r'(?is)<pre\b[^>]*>.*?</pre>', ' ', body)
+    text = lambda t: norm(html.unescape(re.sub(r'<[^>]*>', '', t)))
+    return text(body), text(' '.join(pre))
+
+
+def rst_checks(B, per_file_questions, per_file_dialogues):
+    """The further checks of a set of .rst files (fresh11, rstdev), as check()'s EXTRA: the number
+    of answerable questions and dialogues per file; no reStructuredText markup character in an
+    expected text; and, when docutils is installed, every expected text occurs once in the visible
+    text of the converted corpus and never inside a literal or code block."""
+    return lambda bad: _rst_extra(B, bad, (per_file_questions, per_file_questions), per_file_dialogues)
+
+
+def _rst_extra(B, bad, per_file_questions, per_file_dialogues):
+    C = os.path.join(B, 'corpus')
+    raw = {}
+    for p in sorted(glob.glob(C + '/*')):
+        with open(p, encoding='utf-8') as f:
+            raw[os.path.basename(p)] = f.read()
+    conv = {n: rendered(os.path.join(C, n)) for n in raw}
+    have_docutils = all(v is not None for v in conv.values())
+    if not have_docutils:
+        print('note: docutils not installed, rendered-text checks skipped')
+    for fname, label, limits in (('questions.jsonl', 'LINE', per_file_questions),
+                                 ('dialogues.jsonl', 'dialogues LINE', per_file_dialogues)):
+        per = {n: 0 for n in raw}
+        for i, e in expecteds(os.path.join(B, fname), None):
+            where = [n for n, t in raw.items() if e in t]
+            if len(where) == 1:
+                per[where[0]] += 1
+            if RST_MARKUP & set(e):
+                bad(label, i, 'reStructuredText markup character', ''.join(sorted(RST_MARKUP & set(e))), e)
+            if have_docutils:
+                ne = norm(e)
+                seen = sum(v[0].count(ne) for v in conv.values())
+                in_pre = sum(v[1].count(ne) for v in conv.values())
+                if seen != 1: bad(label, i, f'{seen} occurrences in the converted text', e)
+                if in_pre: bad(label, i, 'inside a literal/code block once converted', e)
+        print(fname, 'per file:', per)
+        lo, hi = limits
+        for n, c in per.items():
+            if not lo <= c <= hi: bad(fname, 'answerable for', n, c, 'not in', limits)
+    print('rendered-text checks', 'done' if have_docutils else 'skipped')

@@ -14,23 +14,19 @@ it reads the same once docutils has converted the file). Counts: 40 answerable q
 least 10 per file, setcheck's MIN_PER_DOC) and 10 unanswerable; 12 two-turn dialogues, 10
 answerable and 2 with expected null.
 
-This set's own further checks (EXTRA): exactly 10 answerable questions per file and 2-3
+Further checks for .rst sets (setcheck.rst_checks, shared with the other .rst set): exactly 10 answerable questions per file and 2-3
 answerable dialogues per file; and, when docutils can be imported, each .rst file is converted
 to HTML (file insertion and raw off, messages silenced) and every `expected`, whitespace
 collapsed, must occur exactly once in the visible text of the whole converted corpus and never
 inside a literal or code block (<pre>), so that it is prose a reader sees, not code.
 Prints OK or PROBLEMS.
 """
-import glob
-import html
-import json
 import os
-import re
 import sys
 
 B = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(B))
-from setcheck import check, norm  # noqa: E402
+from setcheck import RST_MARKUP, check, rst_checks  # noqa: E402
 
 SITE = '/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages'
 # corpus file -> (source path on the dev machine, gzipped?)
@@ -40,77 +36,12 @@ SOURCES = {
     'yq-readme.rst': ('/usr/share/doc/yq/README.rst.gz', True),
     'setuptools-build-meta.rst': ('/usr/share/doc/python3-setuptools/build_meta.rst.gz', True),
 }
-RST_MARKUP = set('`*_|:<>[]{}&\\')
 PER_FILE_QUESTIONS = 10
 PER_FILE_DIALOGUES = (2, 3)
-
-
-def expecteds(path, key):
-    """[(line number, expected text)] of the lines whose `expected` is a string."""
-    out = []
-    with open(path, encoding='utf-8') as f:
-        for i, line in enumerate(f, 1):
-            try:
-                d = json.loads(line)
-            except ValueError:
-                continue   # setcheck reports it
-            if isinstance(d, dict) and isinstance(d.get('expected'), str):
-                out.append((i, d['expected']))
-    return out
-
-
-def rendered(path):
-    """(visible text outside <pre>, text inside <pre>) of an .rst file converted by docutils,
-    whitespace collapsed; None when docutils is not installed."""
-    try:
-        from docutils.core import publish_parts
-    except ImportError:
-        return None
-    with open(path, encoding='utf-8') as f:
-        src = f.read()
-    body = publish_parts(src, writer_name='html', settings_overrides={
-        'report_level': 5, 'halt_level': 5, 'file_insertion_enabled': False,
-        'raw_enabled': False, 'warning_stream': False, '_disable_config': True})['body']
-    pre = re.findall(r'(?is)<pre\b[^>]*>(.*?)</pre>', body)
-    body = re.sub(r'(?is)<pre\b[^>]*>.*?</pre>', ' ', body)
-    text = lambda t: norm(html.unescape(re.sub(r'<[^>]*>', '', t)))
-    return text(body), text(' '.join(pre))
-
-
-def extra(bad):
-    C = os.path.join(B, 'corpus')
-    raw = {}
-    for p in sorted(glob.glob(C + '/*')):
-        with open(p, encoding='utf-8') as f:
-            raw[os.path.basename(p)] = f.read()
-    conv = {n: rendered(os.path.join(C, n)) for n in raw}
-    have_docutils = all(v is not None for v in conv.values())
-    if not have_docutils:
-        print('note: docutils not installed, rendered-text checks skipped')
-    for fname, label, limits in (('questions.jsonl', 'LINE', (PER_FILE_QUESTIONS, PER_FILE_QUESTIONS)),
-                                 ('dialogues.jsonl', 'dialogues LINE', PER_FILE_DIALOGUES)):
-        per = {n: 0 for n in raw}
-        for i, e in expecteds(os.path.join(B, fname), None):
-            where = [n for n, t in raw.items() if e in t]
-            if len(where) == 1:
-                per[where[0]] += 1
-            if RST_MARKUP & set(e):
-                bad(label, i, 'reStructuredText markup character', ''.join(sorted(RST_MARKUP & set(e))), e)
-            if have_docutils:
-                ne = norm(e)
-                seen = sum(v[0].count(ne) for v in conv.values())
-                in_pre = sum(v[1].count(ne) for v in conv.values())
-                if seen != 1: bad(label, i, f'{seen} occurrences in the converted text', e)
-                if in_pre: bad(label, i, 'inside a literal/code block once converted', e)
-        print(fname, 'per file:', per)
-        lo, hi = limits
-        for n, c in per.items():
-            if not lo <= c <= hi: bad(fname, 'answerable for', n, c, 'not in', limits)
-    print('rendered-text checks', 'done' if have_docutils else 'skipped')
 
 
 sys.exit(0 if check(B, SOURCES, None, None, N_ANS=(40, 40), N_UNANS=(10, 10),
                     NEED_EXTS=(('.rst', 4),), TOTAL_SIZE=(30_000, 80_000),
                     MARKUP={'.rst': RST_MARKUP}, MIN_PER_DOC=PER_FILE_QUESTIONS,
                     DIALOGUES={'N_ANS': (10, 10), 'N_UNANS': (2, 2), 'TURNS': (2, 2)},
-                    EXTRA=extra) else 1)
+                    EXTRA=rst_checks(B, PER_FILE_QUESTIONS, PER_FILE_DIALOGUES)) else 1)
