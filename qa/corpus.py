@@ -88,7 +88,8 @@ class Passage:
 # 32: ... as Sphinx reads them (no subtitle promotion, code-block options, autodoc text; review).
 # 33: HTML: paragraphs inside a table cell (docutils writes <td><p>) are part of their row.
 # 34: HTML: a table's header row (all <th>) is served but never an answer, as in Markdown.
-PARSER_VERSION = 34
+# 35: a Markdown table cell that only repeats its header is given once, as in HTML (qa.corpus.labelled).
+PARSER_VERSION = 35
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,14 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print,
             passages.append(replace(p, id=block.id or f"{doc_id}#{local}"))
     return Document(id=doc_id, path=path, title=title, text=text, passages=tuple(passages), sha256=sha,
                     splits=splits.made)
+
+
+def labelled(headers: Sequence[str], cells: Sequence[str]) -> str:
+    """A table row read with its column names ("Plan: Pro | Price: $49"), as Markdown and HTML
+    tables are: an empty cell left out, a cell that only repeats its header given once, a cell
+    beyond the header's width unnamed."""
+    named = [*headers, *[""] * max(0, len(cells) - len(headers))]
+    return " | ".join(f"{h}: {c}" if h and h != c else c for h, c in zip(named, cells) if c)
 
 
 def introduces(text: str) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from selectolax.lexbor import LexborHTMLParser
 
-from qa.corpus import Block, introduces
+from qa.corpus import Block, introduces, labelled
 
 # Page furniture and non-prose: never part of an answer. A <header> is the page's banner only outside
 # an <article>, <section>, <main> or <aside> (inside one it holds that element's heading and lede); an
@@ -315,7 +315,8 @@ class Writer:
         elif headers and len(headers) == len(cells):
             # "Plan: Pro | Price: $49 a month": a row alone did not say which column was which, and
             # "what does the Pro plan cost?" was answered from the header row or another plan's
-            cells = [f"{h}: {c}" if h and c and h != c else c for h, c in zip(headers, cells)]
+            self.paragraph(" | ".join(part for part in (before, labelled(headers, cells)) if part))
+            return
         self.paragraph(" | ".join(cell for cell in [before, *cells] if cell))  # a table row reads "a | b | c"
 
     def paragraph(self, text: str) -> None:

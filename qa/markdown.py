@@ -23,7 +23,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from qa.corpus import INLINE_MARKUP, Block, introduces
+from qa.corpus import INLINE_MARKUP, Block, introduces, labelled
 
 # colon fences (":::{note}") are MyST's other way to write a directive
 _md = MarkdownIt("commonmark").use(front_matter_plugin).use(colon_fence_plugin).enable("table")
@@ -261,10 +261,8 @@ def table_headers(text: str) -> dict[int, list[str]]:
 def labelled_row(row: str, head: list[str]) -> str:
     """A table row read with its column names: "| Pro | $49 |" under ["Plan", "Monthly price"] ->
     "Plan: Pro | Monthly price: $49" (a row may have more cells than its header: those go unnamed)."""
-    body = cells(row[_LINE_PREFIX.match(row).end():])
-    head = head + [""] * len(body)
     # GFM: a bar escaped inside a cell is a bar, code spans included (markdown-it keeps "\|" in code)
-    return plain(" | ".join(f"{h}: {c}" if h else c for h, c in zip(head, body) if c).replace("\\|", "|"))
+    return plain(labelled(head, cells(row[_LINE_PREFIX.match(row).end():])).replace("\\|", "|"))
 
 
 def cells(line: str) -> list[str]:
