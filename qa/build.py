@@ -219,7 +219,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
         warn(f"warning: {key} names no FAQ question or passage; its phrasings are not used.")
     if not docs:
         raise CorpusError(f"No document in '{settings.corpus}' has text to index. "
-                          "Add .md, .txt, .html, .rst, .jsonl or .csv files.")
+                          "Add .md, .txt, .html, .rst, .pdf, .docx, .jsonl or .csv files.")
     embedder = None
 
     def embed(texts: list[str]):

@@ -25,7 +25,9 @@ TEXT_SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt")  # offsets are into the file itself
 FAQ_SUFFIXES = (".jsonl", ".csv")  # offsets are into the text GET /api/documents/{id} serves
 HTML_SUFFIXES = (".html", ".htm")  # converted too: offsets are into the plain-text rendering
 RST_SUFFIXES = (".rst", ".rest")  # converted to HTML by docutils, then as HTML
-SUFFIXES = TEXT_SUFFIXES + FAQ_SUFFIXES + HTML_SUFFIXES + RST_SUFFIXES
+PDF_SUFFIXES = (".pdf",)  # binary: converted to HTML from their text lines (pdfminer.six), then as HTML
+DOCX_SUFFIXES = (".docx",)  # binary: converted to HTML by mammoth, then as HTML
+SUFFIXES = TEXT_SUFFIXES + FAQ_SUFFIXES + HTML_SUFFIXES + RST_SUFFIXES + PDF_SUFFIXES + DOCX_SUFFIXES
 # Markdown text without any of these has no inline markup (code, emphasis, links, images, HTML, entities)
 INLINE_MARKUP = re.compile(r"[`*_\[\\]|<[A-Za-z/!?]|&#?\w+;")
 MAX_PASSAGE_CHARS = 700  # longer paragraphs are cut into runs of whole sentences
@@ -150,7 +152,7 @@ def corpus_files(corpus: Path, skipped: list[str] | None = None, other: Counter 
             continue
         files.append(p)
     if not files:
-        raise CorpusError(f"Corpus folder '{corpus}' has no documents (.md, .txt, .jsonl, .csv, .html). Add some or pass --corpus DIR.")
+        raise CorpusError(f"Corpus folder '{corpus}' has no documents (.md, .txt, .html, .rst, .pdf, .docx, .jsonl, .csv). Add some or pass --corpus DIR.")
     return files
 
 
@@ -194,17 +196,39 @@ def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Docum
         docs.append(doc)
     docs = unique_ids(docs, warn)
     if not docs:
-        raise CorpusError(f"No document in '{corpus}' has text to index. Add .md, .txt, .html, .rst, .jsonl or .csv files.")
+        raise CorpusError(f"No document in '{corpus}' has text to index. Add .md, .txt, .html, .rst, .pdf, .docx, .jsonl or .csv files.")
     return docs
+
+
+def convert_binary(path: Path, suffix: str) -> tuple[str, str, list[Block]]:
+    """A PDF or Word document's (title, text, blocks), through HTML (qa.pdfdoc, qa.docxdoc); a file
+    that is not one is the caller's one warning (CorpusError), naming it."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise CorpusError(f"Cannot read '{path}': {e.strerror or e}.") from None
+    try:
+        if suffix in PDF_SUFFIXES:
+            from qa import pdfdoc  # pdfminer loads only when a PDF is read
+
+            return pdfdoc.convert(data, humanize(path.stem))
+        from qa import docxdoc  # mammoth loads only when a Word document is read
+
+        return docxdoc.convert(data, humanize(path.stem))
+    except CorpusError as e:
+        raise CorpusError(f"'{path}': {e}.") from None
 
 
 def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print,
                   known: Mapping[str, Sequence[int]] | None = None) -> Document:
     """`known`: sentence splits of an earlier version of the document (Document.splits), reused for
     its text that has not changed."""
-    text = read_text(path)
     sha, suffix = file_sha256(path), path.suffix.lower()
-    if suffix in FAQ_SUFFIXES:
+    binary = suffix in PDF_SUFFIXES + DOCX_SUFFIXES  # their text is what their conversion gives
+    text = "" if binary else read_text(path)
+    if binary:
+        title, text, blocks = convert_binary(path, suffix)
+    elif suffix in FAQ_SUFFIXES:
         from qa import faqfile
 
         rows, problems = faqfile.parse(text, suffix)

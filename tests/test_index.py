@@ -698,13 +698,13 @@ def test_the_summary_counts_a_document_with_nothing_to_index_as_skipped_not_adde
 
 def test_a_build_names_the_files_left_out_for_their_type_in_one_line(settings, fake_embedder):
     assert not any(w.startswith("note:") for w in build_warnings(settings, fake_embedder))
-    for name in ("a.adoc", "b.adoc", "c.pdf", "Makefile", "alternates.yaml", ".hidden.adoc"):
+    for name in ("a.adoc", "b.adoc", "c.odt", "Makefile", "alternates.yaml", ".hidden.adoc"):
         (settings.corpus / name).write_text("x")
     (settings.corpus / ".git").mkdir()
     (settings.corpus / ".git" / "HEAD").write_text("x")
     notes = [w for w in build_warnings(settings, fake_embedder) if w.startswith("note:")]
-    assert notes == ["note: 4 files of types qa does not read left out (.adoc 2, .pdf 1, no extension 1); "
-                     "it reads .md, .markdown, .txt, .jsonl, .csv, .html, .htm, .rst, .rest."]
+    assert notes == ["note: 4 files of types qa does not read left out (.adoc 2, .odt 1, no extension 1); "
+                     "it reads .md, .markdown, .txt, .jsonl, .csv, .html, .htm, .rst, .rest, .pdf, .docx."]
 
 
 def test_broken_and_looping_links_are_skipped_with_a_warning(settings, fake_embedder):

@@ -1,0 +1,173 @@
+"""PDF (qa.pdfdoc) and Word .docx (qa.docxdoc) documents: converted to HTML, then read as HTML."""
+
+from pathlib import Path
+
+import pytest
+
+from makedocs import docx, pdf, text_lines
+from qa import pdfdoc
+from qa.corpus import load_corpus
+
+FIXTURE = Path(__file__).parent / "fixtures" / "baseten-funding.pdf"  # the article printed to PDF by Chromium
+
+
+def manual() -> bytes:
+    """Two pages with a running header, page numbers, a heading per size, an FAQ question, a
+    paragraph cut by the page break, a list and a command in a monospaced font."""
+    return pdf([
+        [(72, 760, 8, "F1", "Widget Manual - draft"),
+         *text_lines(72, 700, 18, ["Widget guide"], "F2"),
+         *text_lines(72, 660, 11, ["The widget turns things. It was built in 2020 for the",
+                                   "office and man-", "agement teams."]),
+         *text_lines(72, 600, 14, ["How do I reset it?"], "F2"),
+         *text_lines(72, 570, 11, ["Hold the button for ten seconds until the light", "blinks twice; then release it and"]),
+         (300, 30, 9, "F1", "1")],
+        [(72, 760, 8, "F1", "Widget Manual - draft"),
+         *text_lines(72, 700, 11, ["wait for the co-", "led display."]),
+         *text_lines(72, 660, 14, ["Which parts are there?"], "F2"),
+         (72, 630, 11, "F1", "\u2022 A dial for the speed"),
+         (72, 616.8, 11, "F1", "\u2022 A lever which goes on"),
+         (84, 603.6, 11, "F1", "past its line"),
+         *text_lines(72, 570, 11, ["Run this to reset it from a shell:"]),
+         *text_lines(72, 550, 10, ["widget --reset --force"], "F3"),
+         (300, 30, 9, "F1", "2")]], title="Widget Manual")
+
+
+def read(tmp_path: Path, files: dict[str, bytes]):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    for name, data in files.items():
+        (corpus / name).write_bytes(data)
+    warnings: list[str] = []
+    return load_corpus(corpus, warn=warnings.append), warnings
+
+
+def by_section(doc) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for p in doc.passages:
+        out.setdefault(p.section, []).append(p)
+    return out
+
+
+def test_a_pdf_reads_as_its_pages_show_it(tmp_path):
+    [doc], warnings = read(tmp_path, {"manual.pdf": manual()})
+    assert warnings == []
+    assert doc.title == "Widget Manual"  # the document information's Title
+    assert "Widget Manual - draft" not in doc.text  # the running header
+    assert not any(line.strip() in ("1", "2") for line in doc.text.splitlines())  # page numbers
+    sections = by_section(doc)
+    [reset] = sections["Widget guide > How do I reset it?"]
+    assert reset.question == "How do I reset it?"  # a heading asking a question is an FAQ entry
+    # one paragraph across the page break; "man-agement" joined (a known word), "co-led" kept
+    assert "until the light blinks twice; then release it and wait for the co-led display." in reset.text
+    [intro] = sections["Widget guide"]
+    assert "office and management teams." in intro.text
+    parts = " ".join(p.text for p in sections["Widget guide > Which parts are there?"])
+    assert "A lever which goes on past its line" in parts  # a list item's second line is its own
+    assert "\u2022" not in parts
+    assert "widget --reset --force" in parts  # the command is cited with what introduces it ...
+    for p in doc.passages:  # ... but no sentence of it is code, and every offset holds
+        assert doc.text[p.start:p.end] == p.text
+        for a, b in p.sentences:
+            assert "widget --reset" not in doc.text[a:b]
+
+
+def test_a_pdf_without_a_title_is_named_by_its_first_heading_and_paragraphs_split_on_indents(tmp_path):
+    # TeX sets paragraphs without space between them: the first line's indent starts one
+    page = [*text_lines(72, 700, 16, ["Cache notes"], "F2"),
+            (90, 660, 11, "F1", "The cache lives in a folder of its own and is"),
+            (72, 646.8, 11, "F1", "cleared on every start."),
+            (90, 633.6, 11, "F1", "A second paragraph says that the cache holds"),
+            (72, 620.4, 11, "F1", "nothing secret.")]
+    [doc], _ = read(tmp_path, {"notes.pdf": pdf([page], title="untitled")})
+    assert doc.title == "Cache notes"
+    texts = [p.text for p in doc.passages]
+    assert any(t.startswith("The cache lives") and t.endswith("start.") for t in texts) or \
+        "cleared on every start.\n\nA second" in doc.text
+    assert "cleared on every start. A second" not in doc.text
+
+
+def test_a_pdf_that_is_not_one_or_has_no_text_is_skipped_with_one_warning_and_the_rest_indexed(tmp_path):
+    docs, warnings = read(tmp_path, {"broken.pdf": b"%PDF-1.4\nnot really", "scan.pdf": pdf([[]]),
+                                     "ok.md": b"# Fine\n\nThis one is read.\n"})
+    assert [d.id for d in docs] == ["ok.md"]
+    assert len(warnings) == 2, warnings
+    broken = next(w for w in warnings if "broken.pdf" in w)
+    assert broken.startswith("warning: skipped") and "not a readable PDF" in broken and "\n" not in broken
+    scan = next(w for w in warnings if "scan.pdf" in w)
+    assert "no text layer" in scan and "OCR" in scan
+
+
+def test_the_article_printed_to_pdf_by_a_browser_reads_as_the_markdown_does(tmp_path):
+    [doc], warnings = read(tmp_path, {"article.pdf": FIXTURE.read_bytes()})
+    assert warnings == []
+    assert doc.title == "Baseten nears $1.5B round"
+    assert "file:///" not in doc.text and "AM" not in doc.text.split()  # Chromium's header and footer
+    sections = by_section(doc)
+    [faq] = sections["Frequently Asked Questions > What is AI inference?"]
+    assert faq.question == "What is AI inference?"
+    assert faq.text.startswith("AI inference is the process where a trained machine learning model")
+    md = Path(__file__).parents[1] / "corpus" / "baseten-funding.md"
+    md_text = " ".join(md.read_text(encoding="utf-8").split())
+    for p in doc.passages:  # every passage says what the Markdown says, word for word
+        assert " ".join(p.text.split()) in md_text, p.text
+
+
+def test_a_word_document_reads_its_headings_faq_and_tables(tmp_path):
+    data = docx([("Heading1", "Setup"), ("Normal", "Plug it in and wait for the green light."),
+                 ("Heading2", "Can I use it outdoors?"), ("Normal", "Only under a roof, never in the rain."),
+                 ("Heading2", "Prices"), ("table", [["Plan", "Price"], ["Pro", "$49 a month"]])],
+                title="Widget notes")
+    [doc], warnings = read(tmp_path, {"notes.docx": data})
+    assert warnings == []
+    assert doc.title == "Widget notes"
+    sections = by_section(doc)
+    [outdoors] = sections["Setup > Can I use it outdoors?"]
+    assert outdoors.question == "Can I use it outdoors?" and outdoors.text == "Only under a roof, never in the rain."
+    assert "$49 a month" in " ".join(p.text for p in sections["Setup > Prices"])
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
+
+
+@pytest.mark.parametrize("title,expected", [(None, "Setup"), ("Document1", "Setup"), ("report.docx", "Setup")])
+def test_a_word_document_without_a_real_title_is_named_by_its_first_heading(tmp_path, title, expected):
+    [doc], _ = read(tmp_path, {"x.docx": docx([("Heading1", "Setup"), ("Normal", "Plug it in.")], title=title)})
+    assert doc.title == expected
+
+
+def test_a_word_document_that_is_not_one_is_skipped_with_one_warning(tmp_path):
+    docs, warnings = read(tmp_path, {"old.docx": b"\xd0\xcf\x11\xe0 an old binary .doc renamed",
+                                     "ok.md": b"# Fine\n\nThis one is read.\n"})
+    assert [d.id for d in docs] == ["ok.md"]
+    [w] = warnings
+    assert "old.docx" in w and "not a Word .docx file" in w
+
+
+def test_hyphenation_is_undone_only_for_known_words():
+    lines = [pdfdoc.Line(1, 72, 300, 700 - 13 * i, 711 - 13 * i, t, 11, False, False)
+             for i, t in enumerate(["the man-", "agement of co-", "led and well-", "Known things"])]
+    assert pdfdoc.joined(lines, frozenset({"management"})) == "the management of co-led and well- Known things"
+
+
+@pytest.mark.model
+def test_the_article_as_pdf_answers_with_citations_into_the_served_text(real_embedder, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from qa.api import create_app
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "article.pdf").write_bytes(FIXTURE.read_bytes())
+    engine = Engine(Settings(corpus=corpus, index=tmp_path / "index", data=tmp_path / "data"),
+                    log=lambda line: None, embedder=real_embedder)
+    r = engine.ask("what is inference?")
+    assert r.answered and r.citations[0].source.endswith("article.pdf")
+    assert r.citations[0].section == "Frequently Asked Questions > What is AI inference?"
+    assert r.answer in r.citations[0].text
+    assert not engine.ask("who is Baseten's CEO?").answered
+    with TestClient(create_app(engine.settings, engine)) as client:
+        served = client.get("/api/documents/article.pdf").json()["text"]
+    for c in r.citations:
+        assert served[c.start:c.end] == c.text
