@@ -135,6 +135,7 @@ def load_previous(settings: Settings, info: dict) -> tuple[Index | None, str]:
 
 
 ALTERNATES_CHANGED = "the alternates files changed since the index was built"
+PARSE_PROGRESS = 20  # documents to read (parse) before a build shows a progress bar on a terminal
 
 
 def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
@@ -208,9 +209,18 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     same_parser = previous is not None and previous.manifest.get("parser") == PARSER_VERSION
     keep = set(c.unchanged) if same_parser else set()
     # an edited document is parsed again, but the sentence splits of its unchanged text are reused
-    docs = [reuse(previous, doc_id, settings.corpus) if doc_id in keep else
-            parse(settings.corpus / doc_id, doc_id, warn, settings.corpus,
-                  previous.splits_of(doc_id) if same_parser else None) for doc_id in files]
+    todo, say = [doc_id for doc_id in files if doc_id not in keep], warn
+    if sys.stderr.isatty() and len(todo) > PARSE_PROGRESS:  # a long PDF takes a second or more
+        from tqdm.auto import tqdm
+
+        todo = tqdm(todo, desc="Reading", unit="doc", leave=False)
+
+        def say(line: str) -> None:  # above the bar, not through it
+            with tqdm.external_write_mode(file=sys.stderr):
+                warn(line)
+    parsed = {doc_id: parse(settings.corpus / doc_id, doc_id, say, settings.corpus,
+                            previous.splits_of(doc_id) if same_parser else None) for doc_id in todo}
+    docs = [reuse(previous, doc_id, settings.corpus) if doc_id in keep else parsed[doc_id] for doc_id in files]
     docs = unique_ids([d for d in docs if d is not None], warn)
     alts = load_alternates(settings.corpus, warn)
     docs = [with_phrasings(d, alts) for d in docs]

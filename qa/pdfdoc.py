@@ -36,6 +36,8 @@ from qa.errors import CorpusError
 EDGE = 0.12  # running headers and footers lie within this share of the page's height from its top or bottom
 RUNNING = 0.5  # ... and recur on at least this share of the pages (and on two at least)
 APART = 0.5  # ... and stand apart from the text, more than this many of their heights away
+MARGIN = 0.06  # small print (SMALL_PRINT of the body size) this near the edge is furniture on any page,
+SMALL_PRINT = 0.9  # recurring or not: a browser's date, title, address and page number on a one-page print
 HEADING_SIZE = 1.15  # a heading is set at least this much larger than the body text
 HEADING_CHARS = 200
 BOLD_HEADING_CHARS = 100
@@ -159,7 +161,7 @@ def furniture(pages: list[tuple[float, list[Line]]]) -> set[int]:
     """ids of the lines that are page furniture: within EDGE of a page's top or bottom, standing
     apart from the text (APART), and a page number, or recurring there on
     RUNNING of the pages: as text (digits aside) or at the same height ("Chapter 2: …" on even
-    pages, "2.1 Naming" on odd ones)."""
+    pages, "2.1 Naming" on odd ones), or small print in the page's margin (MARGIN)."""
     def edge(line: Line, height: float) -> str | None:
         return "top" if line.y0 >= height * (1 - EDGE) else "bottom" if line.y1 <= height * EDGE else None
 
@@ -172,19 +174,22 @@ def furniture(pages: list[tuple[float, list[Line]]]) -> set[int]:
                      and o.y1 > line.y1 + 0.5 * line.height]
         return not inner or min(inner) > APART * line.height
 
-    candidates = []
+    candidates, heights = [], []
     for height, lines in pages:
         for line in lines:
             where = edge(line, height)
             if where and apart(line, lines, where):
+                heights.append(height)
                 candidates.append((line, (where, re.sub(r"\d+", "#", " ".join(line.text.lower().split()))),
                                    (where, round(line.y0 / 2), round(line.size))))
+    small = SMALL_PRINT * body_size([line for _, lines in pages for line in lines])
     by_text = Counter({(line.page, t) for line, t, _ in candidates})
     by_place = Counter({(line.page, p) for line, _, p in candidates})
     texts, places = Counter(t for _, t in by_text), Counter(p for _, p in by_place)
     need = max(2, RUNNING * len(pages))
-    return {id(line) for line, t, p in candidates
-            if _PAGE_NUMBER.match(line.text) or texts[t] >= need or places[p] >= need}
+    return {id(line) for (line, t, p), height in zip(candidates, heights)
+            if _PAGE_NUMBER.match(line.text) or texts[t] >= need or places[p] >= need
+            or line.size < small and (line.y0 >= height * (1 - MARGIN) or line.y1 <= height * MARGIN)}
 
 
 def physical_lines(lines: list[Line]) -> list[Line]:

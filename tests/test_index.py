@@ -997,3 +997,19 @@ def test_did_you_mean_names_each_question_once(fake_engine, fake_model):
     qvec = FakeEmbedder(fake_model).embed(["How do I reset my password?"])[0]
     suggestions = answer.faq_suggestions(engine.index, qvec)
     assert len(suggestions) == len(set(suggestions)) and "How do I reset my password?" in suggestions
+
+
+def test_reading_many_documents_on_a_terminal_shows_a_bar_and_still_warns(settings, fake_embedder, monkeypatch, capsys):
+    import sys
+
+    from qa import build
+
+    for i in range(3):
+        (settings.corpus / f"doc{i}.md").write_text(f"# Doc {i}\n\nThe widget number {i} is described here.\n")
+    (settings.corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    monkeypatch.setattr(build, "PARSE_PROGRESS", 1)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    build_index(settings, fake_embedder, log=lambda line: None)
+    err = capsys.readouterr().err
+    assert "Reading" in err and "broken.pdf" in err and "not a readable PDF" in err
+    assert {d.id for d in Index.load(settings.index).docs} >= {"doc0.md", "doc1.md", "doc2.md"}

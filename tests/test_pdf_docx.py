@@ -87,6 +87,18 @@ def test_a_pdf_without_a_title_is_named_by_its_first_heading_and_paragraphs_spli
     assert "cleared on every start. A second" not in doc.text
 
 
+def test_small_print_in_the_margin_of_a_one_page_print_is_furniture_but_small_text_inside_is_not(tmp_path):
+    page = [(24, 770, 8, "F1", "11/29/26, 3:03 AM"), (300, 770, 8, "F1", "Widget notes"),
+            *text_lines(66, 720, 12, ["The widget is serviced once a year by the vendor, who checks the",
+                                      "dial, the lever and the seals, and replaces what is worn before",
+                                      "it fails; the visit takes about an hour."]),
+            *text_lines(66, 660, 8, ["Servicing is free during the first two years."]),
+            (24, 20, 8, "F1", "file:///home/fred/notes.html"), (575, 20, 8, "F1", "1/1")]
+    [doc], _ = read(tmp_path, {"notes.pdf": pdf([page])})
+    assert "AM" not in doc.text.split() and "file:///" not in doc.text and "1/1" not in doc.text
+    assert "Servicing is free during the first two years." in doc.text
+
+
 def test_a_pdf_that_is_not_one_or_has_no_text_is_skipped_with_one_warning_and_the_rest_indexed(tmp_path):
     docs, warnings = read(tmp_path, {"broken.pdf": b"%PDF-1.4\nnot really", "scan.pdf": pdf([[]]),
                                      "ok.md": b"# Fine\n\nThis one is read.\n"})
