@@ -91,7 +91,8 @@ class Passage:
 # 33: HTML: paragraphs inside a table cell (docutils writes <td><p>) are part of their row.
 # 34: HTML: a table's header row (all <th>) is served but never an answer, as in Markdown.
 # 35: a Markdown table cell that only repeats its header is given once, as in HTML (qa.corpus.labelled).
-PARSER_VERSION = 35
+# 36: PDF: a definition list's term in a monospaced font heads its definition (qa.pdfdoc.headings).
+PARSER_VERSION = 36
 
 
 @dataclass(frozen=True)

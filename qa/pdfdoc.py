@@ -41,6 +41,7 @@ SMALL_PRINT = 0.9  # recurring or not: a browser's date, title, address and page
 HEADING_SIZE = 1.15  # a heading is set at least this much larger than the body text
 HEADING_CHARS = 200
 BOLD_HEADING_CHARS = 100
+TERM_CHARS = 40  # a definition list's term in a monospaced font, at most
 PARAGRAPH_GAP = 0.6  # more space than this many line heights above a line starts a paragraph
 INDENT = 0.8  # a line indented by this many ems more than the one before starts a paragraph
 MAX_LEVEL = 6
@@ -287,6 +288,12 @@ def headings(paras: list[Para], body: float) -> None:
         if p.kind == "p" and len(p.lines) == 1 and p.first.bold and len(t) <= BOLD_HEADING_CHARS \
                 and not re.search(r"[.,;:]$", t) and abs(p.first.size - body) <= 0.1 * body:
             p.kind = f"h{bold_level}"
+    # a definition list's term in a monospaced font ("query", then "dump the inputs …" indented
+    # under it) heads its definition, as an HTML <dt> does; not a line of code
+    for p, nxt in zip(paras, paras[1:]):
+        if p.kind == "pre" and len(p.lines) == 1 and len(text(p)) <= TERM_CHARS and nxt.kind in ("p", "li") \
+                and nxt.first.page == p.first.page and nxt.first.x0 - p.first.x0 > INDENT * nxt.first.size:
+            p.kind = f"h{min(bold_level + 1, MAX_LEVEL)}"
 
 
 def joined(lines: list[Line], vocabulary: frozenset[str]) -> str:

@@ -87,6 +87,26 @@ def test_a_pdf_without_a_title_is_named_by_its_first_heading_and_paragraphs_spli
     assert "cleared on every start. A second" not in doc.text
 
 
+def test_a_monospaced_term_beside_its_definition_heads_it_as_a_dt_does(tmp_path):
+    # a definition list laid out as Chromium prints AsciiDoc's: the term, and its definition to the right
+    page = [*text_lines(72, 700, 16, ["Extra tools"], "F2"),
+            *text_lines(72, 670, 11, ["The current tools are:"]),
+            (92, 650, 10, "F3", "query"),
+            *text_lines(172, 650, 11, ["dump the inputs and outputs of a given target."]),
+            (92, 620, 10, "F3", "browse"),
+            *text_lines(172, 620, 11, ["browse the dependency graph in a web browser. Clicking a",
+                                       "file focuses the view on that file."]),
+            *text_lines(72, 570, 11, ["To see it all at once, run:"]),
+            (90, 550, 10, "F3", "ninja -t browse"),
+            *text_lines(72, 520, 11, ["That is all there is to it."])]
+    [doc], _ = read(tmp_path, {"tools.pdf": pdf([page])})
+    sections = {p.section: p.text for p in doc.passages}
+    # (the page's one <h1> is its title, as in an HTML page, so not part of the paths)
+    assert sections["query"] == "dump the inputs and outputs of a given target."
+    assert sections["browse"].startswith("browse the dependency graph in a web browser. Clicking a file")
+    assert not any(s.endswith("ninja -t browse") for s in sections)  # a command above prose is still code
+
+
 def test_small_print_in_the_margin_of_a_one_page_print_is_furniture_but_small_text_inside_is_not(tmp_path):
     page = [(24, 770, 8, "F1", "11/29/26, 3:03 AM"), (300, 770, 8, "F1", "Widget notes"),
             *text_lines(66, 720, 12, ["The widget is serviced once a year by the vendor, who checks the",
