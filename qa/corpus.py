@@ -92,7 +92,8 @@ class Passage:
 # 34: HTML: a table's header row (all <th>) is served but never an answer, as in Markdown.
 # 35: a Markdown table cell that only repeats its header is given once, as in HTML (qa.corpus.labelled).
 # 36: PDF: a definition list's term in a monospaced font heads its definition (qa.pdfdoc.headings).
-PARSER_VERSION = 36
+# 37: no sentence end after a standard's number ("the X.509 Certificate format": pysbd cut there).
+PARSER_VERSION = 37
 
 
 @dataclass(frozen=True)
@@ -554,6 +555,9 @@ def _split(text: str, start: int, end: int) -> list[tuple[int, int]]:
         elif merged and _ABBREVIATION.search(text, merged[-1][0], merged[-1][1]) \
                 and not _BLANK.search(text, merged[-1][1], s):  # "…, eg. combining …": one sentence
             merged[-1] = (merged[-1][0], e)
+        elif merged and _DOTTED_NUMBER.search(text, merged[-1][0], merged[-1][1]) \
+                and not _BLANK.search(text, merged[-1][1], s):  # "the X.509 Certificate format"
+            merged[-1] = (merged[-1][0], e)
         else:
             merged.append((s, e))
     out = []
@@ -586,6 +590,9 @@ _MARKER = re.compile(r"(?:[-*+]|\d{1,3}[.)])[ \t]+")
 # ends a piece: "eg.", "ie." (no sentence ends there), "Eg." opening one; not "IE." (Internet Explorer)
 _ABBREVIATION = re.compile(r"(?<![\w.])[eE]g\.$|(?<![\w.])[iI]e\.$")
 _BLANK = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)")  # a blank line, whatever the line ends
+# ends a piece that pysbd cut after a standard's number ("the X.680 ", "X.509 ") before a capital:
+# no sentence ends there, it has no full stop of its own
+_DOTTED_NUMBER = re.compile(r"(?<![\w.])[A-Za-z]{1,4}\.\d+$")
 _ORNAMENT = re.compile(r"[\W_]*")
 
 

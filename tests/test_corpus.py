@@ -152,6 +152,20 @@ def test_no_sentence_ends_after_eg_or_ie(text: str, sentences: list[str]):
     assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == sentences
 
 
+@pytest.mark.parametrize("text, sentences", [
+    ("Use the X.509 Certificate format. Next.", ["Use the X.509 Certificate format.", "Next."]),
+    ("ASN.1, as specified by the X.680 ITU-T recommendation, is parsed. Next.",
+     ["ASN.1, as specified by the X.680 ITU-T recommendation, is parsed.", "Next."]),
+    ("It speaks X.509\nCertificates as well.", ["It speaks X.509\nCertificates as well."]),  # hard-wrapped
+    ("It speaks X.509\n\nCertificates come later.", ["It speaks X.509", "Certificates come later."]),  # a blank line
+    ("Version 2.5. Then restart.", ["Version 2.5.", "Then restart."]),  # a full stop of its own
+])
+def test_no_sentence_ends_after_a_standards_number(text: str, sentences: list[str]):
+    from qa.corpus import split_sentences
+
+    assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == sentences
+
+
 def test_long_text_without_punctuation_is_split_in_windows_with_exact_offsets():
     from qa.corpus import SPLIT_WINDOW, split_sentences
 
