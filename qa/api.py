@@ -93,6 +93,8 @@ class DocumentOut(BaseModel):
     title: str
     source: str
     text: str = Field(description="the text that citation offsets refer to")
+    pages: list[int] = Field(default=[], description="a PDF's pages: where each begins in `text` (page n at "
+                                                     "pages[n-1], counted as citation offsets are); empty otherwise")
 
 
 class Reloaded(BaseModel):
@@ -213,7 +215,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if doc is None:
             raise HTTPException(404, f"No document or passage with id '{shown(doc_id)}'. GET /api/documents lists "
                                      "the documents; a citation's id names one too.")
-        return DocumentOut(id=doc.id, title=doc.title, source=source_path(engine.settings.corpus, doc.id), text=doc.text)
+        return DocumentOut(id=doc.id, title=doc.title, source=source_path(engine.settings.corpus, doc.id), text=doc.text,
+                           pages=list(doc.pages))
 
     token = settings.reload_token.get_secret_value()
     if token:  # without a token the route does not exist

@@ -291,7 +291,7 @@ def reuse(previous: Index, doc_id: str, corpus: Path) -> Document:
     info = previous.doc_by_id[doc_id]
     passages = tuple(previous.passages_of(doc_id))
     return Document(id=doc_id, path=corpus / doc_id, title=info.title, text=info.text, passages=passages,
-                    sha256=info.sha256, splits=previous.splits_of(doc_id))
+                    sha256=info.sha256, splits=previous.splits_of(doc_id), pages=info.pages)
 
 
 def onnx_dir(settings: Settings) -> Path:

@@ -139,7 +139,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question; om
             return echo_json(r.model_dump_json())
         if batch:  # which answer is which: the question first, a blank line after
             typer.echo(f"> {render.safe(r.question)}")
-        typer.echo(render.text(r, color=use_color()))
+        typer.echo(render.text(r, color=use_color(), page=engine.page_of))
         if batch:
             typer.echo()
 
@@ -245,7 +245,7 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
             continue
         if not interactive or prompt_err:  # in a transcript, which answer is which: the question first
             typer.echo(f"> {render.safe(question)}")
-        typer.echo(render.text(r, color=color))
+        typer.echo(render.text(r, color=color, page=engine.page_of))
         typer.echo()
         history = (history + [Turn(question=r.question[:500], answer=r.answer)])[-MAX_HISTORY_TURNS:]
 

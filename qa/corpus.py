@@ -107,6 +107,7 @@ class Document:
     # its text's sentence splits, kept with the index so that re-parsing an edited document splits
     # only its new text (Splits): split_key(chunk) -> sentence offsets relative to the chunk, flat
     splits: Mapping[str, Sequence[int]] = field(default_factory=dict, compare=False, repr=False)
+    pages: tuple[int, ...] = ()  # a PDF's: where each page begins in `text` (page n at pages[n - 1])
 
 
 def file_sha256(path: Path) -> str:
@@ -202,9 +203,9 @@ def load_corpus(corpus: Path, warn: Callable[[str], None] = print) -> list[Docum
     return docs
 
 
-def convert_binary(path: Path, suffix: str) -> tuple[str, str, list[Block]]:
-    """A PDF or Word document's (title, text, blocks), through HTML (qa.pdfdoc, qa.docxdoc); a file
-    that is not one is the caller's one warning (CorpusError), naming it."""
+def convert_binary(path: Path, suffix: str) -> tuple[str, str, list[Block], tuple[int, ...]]:
+    """A PDF or Word document's (title, text, blocks, pages), through HTML (qa.pdfdoc, qa.docxdoc);
+    a file that is not one is the caller's one warning (CorpusError), naming it."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -227,9 +228,9 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print,
     its text that has not changed."""
     sha, suffix = file_sha256(path), path.suffix.lower()
     binary = suffix in PDF_SUFFIXES + DOCX_SUFFIXES  # their text is what their conversion gives
-    text = "" if binary else read_text(path)
+    text, pages = "" if binary else read_text(path), ()
     if binary:
-        title, text, blocks = convert_binary(path, suffix)
+        title, text, blocks, pages = convert_binary(path, suffix)
     elif suffix in FAQ_SUFFIXES:
         from qa import faqfile
 
@@ -261,7 +262,7 @@ def load_document(path: Path, doc_id: str, warn: Callable[[str], None] = print,
             local = block.id or (slug(p.question) if p.question else f"p{len(passages) + 1}")
             passages.append(replace(p, id=block.id or f"{doc_id}#{local}"))
     return Document(id=doc_id, path=path, title=title, text=text, passages=tuple(passages), sha256=sha,
-                    splits=splits.made)
+                    splits=splits.made, pages=pages)
 
 
 def labelled(headers: Sequence[str], cells: Sequence[str]) -> str:

@@ -23,7 +23,8 @@ from qa.errors import CorpusError
 _PLACEHOLDER = re.compile(r"^(untitled|document\d*|title)$|\.(docx?|odt|pdf)$", re.I)
 
 
-def convert(data: bytes, default_title: str) -> tuple[str, str, list[Block]]:
+def convert(data: bytes, default_title: str) -> tuple[str, str, list[Block], tuple[int, ...]]:
+    """(title, document text, blocks, pages): a Word document has no fixed pages, so `pages` is ()."""
     import mammoth
 
     try:
@@ -36,7 +37,9 @@ def convert(data: bytes, default_title: str) -> tuple[str, str, list[Block]]:
     except (KeyError, ValueError, TypeError, AttributeError, IndexError, ElementTree.ParseError, EOFError, OSError) as e:
         raise CorpusError(f"it is not a readable Word document ({type(e).__name__}: {e})") from None
     head = f"<title>{html.escape(title)}</title>" if title else ""
-    return htmldoc.convert(f"<!doctype html><html><head>{head}</head><body>{result.value}</body></html>", default_title)
+    title, text, blocks = htmldoc.convert(f"<!doctype html><html><head>{head}</head><body>{result.value}</body></html>",
+                                          default_title)
+    return title, text, blocks, ()
 
 
 def core_title(z: zipfile.ZipFile) -> str:

@@ -122,6 +122,11 @@ class Engine:
             out.append(name)
         return out
 
+    def page_of(self, citation) -> int | None:
+        """The page a citation begins on, for a document that has pages (a PDF); else None."""
+        doc = self.index.document_of(citation.id)
+        return doc.page_at(citation.start) if doc is not None else None
+
     def _embedder(self):
         if self.embedder is None:
             self.embedder = build.query_model(self.settings)

@@ -22,6 +22,8 @@ CURRENT (replaced atomically), so a crash at any point leaves the previous index
 
 from __future__ import annotations
 
+import bisect
+
 import hashlib
 import json
 import os
@@ -59,6 +61,11 @@ class DocInfo:
     title: str
     text: str
     sha256: str
+    pages: tuple[int, ...] = ()  # a PDF's: where each page begins in `text` (qa.corpus.Document.pages)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (from 1) that the character at `offset` is on; None for a document without pages."""
+        return bisect.bisect_right(self.pages, offset) or 1 if self.pages else None
 
 
 # between two sentences: a blank line, or a line break and a list marker: a new paragraph or item
@@ -379,7 +386,7 @@ class Index:
             row_of = {t: i for i, t in enumerate(wanted)}
             vectors[todo] = np.stack([fresh[row_of[texts[r]]] if texts[r] in row_of else previous.vectors[known[texts[r]]]
                                       for r in todo])
-        docs = [DocInfo(d.id, d.title, d.text, d.sha256) for d in documents]
+        docs = [DocInfo(d.id, d.title, d.text, d.sha256, tuple(d.pages)) for d in documents]
         manifest = {"format": FORMAT_VERSION, **model_info, "dimension": dim,
                     "documents": len(docs), "passages": len(passages), "units": len(texts),
                     "index_type": index_type(len(texts)), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -499,7 +506,7 @@ class Index:
                     raise IndexError_(f"Index file '{build / name}' is missing or corrupt (checksum mismatch).")
         meta = read_json(build / "meta.json")
         try:
-            docs = [DocInfo(**d) for d in meta["documents"]]
+            docs = [DocInfo(**{**d, "pages": tuple(d.get("pages", ()))}) for d in meta["documents"]]
             passages = [Passage(pid, docs[di].id, sec, s, e, docs[di].text[s:e], tuple(map(tuple, sents)), q, tuple(ph))
                         for pid, di, sec, s, e, q, sents, ph in meta["passages"]]
             # memory-mapped: pages come from the OS page cache, shared by every process serving this build

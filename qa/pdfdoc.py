@@ -42,6 +42,7 @@ HEADING_SIZE = 1.15  # a heading is set at least this much larger than the body 
 HEADING_CHARS = 200
 BOLD_HEADING_CHARS = 100
 TERM_CHARS = 40  # a definition list's term in a monospaced font, at most
+PROBE_WORDS = 6  # words of a page's first line that find where the page begins in the text
 PARAGRAPH_GAP = 0.6  # more space than this many line heights above a line starts a paragraph
 INDENT = 0.8  # a line indented by this many ems more than the one before starts a paragraph
 MAX_LEVEL = 6
@@ -90,16 +91,34 @@ class Para:
         return self.lines[-1]
 
 
-def convert(data: bytes, default_title: str, vocabulary: frozenset[str] | None = None) -> tuple[str, str, list[Block]]:
-    """(title, document text, blocks) of a PDF file's bytes; `vocabulary`: words known to exist
-    (lower case), for joining words hyphenated at a line's end (default: pyspellchecker's English
-    dictionary, qa.spelling.english_words, and the document's own words)."""
+def convert(data: bytes, default_title: str, vocabulary: frozenset[str] | None = None
+            ) -> tuple[str, str, list[Block], tuple[int, ...]]:
+    """(title, document text, blocks, pages) of a PDF file's bytes: `pages` holds where each page
+    begins in the text (page n at pages[n - 1]; a page whose text is not found, or that has none,
+    begins where the one before it does). `vocabulary`: words known to exist (lower case), for
+    joining words hyphenated at a line's end (default: pyspellchecker's English dictionary,
+    qa.spelling.english_words, and the document's own words)."""
     if vocabulary is None:
         from qa.spelling import english_words
 
         vocabulary = english_words()
     pages, meta_title = read(data)
-    return htmldoc.convert(to_html(pages, meta_title, default_title, vocabulary), default_title)
+    page, firsts = to_html(pages, meta_title, default_title, vocabulary)
+    title, text, blocks = htmldoc.convert(page, default_title)
+    return title, text, blocks, page_starts(text, firsts, len(pages))
+
+
+def page_starts(text: str, firsts: dict[int, str], n_pages: int) -> tuple[int, ...]:
+    """Where each page begins in the served text: its first line's words, found in order (a word
+    hyphenated across the page break is found inside the joined word)."""
+    out, pos = [], 0
+    for n in range(1, n_pages + 1):
+        words = _BULLET.sub("", firsts.get(n, ""), count=1).split()[:PROBE_WORDS]
+        m = re.compile(r"\s+".join(map(re.escape, words))).search(text, pos) if words else None
+        if m:
+            pos = m.start()
+        out.append(pos)
+    return tuple(out)
 
 
 def read(data: bytes) -> tuple[list[tuple[float, list[Line]]], str]:
@@ -313,7 +332,9 @@ def joined(lines: list[Line], vocabulary: frozenset[str]) -> str:
 
 
 def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_title: str,
-            vocabulary: frozenset[str] = frozenset()) -> str:
+            vocabulary: frozenset[str] = frozenset()) -> tuple[str, dict[int, str]]:
+    """The pages as an HTML page, and the text of each page's first line (by page number) after
+    furniture is dropped."""
     dropped = furniture(pages)
     lines = []
     for _, page in pages:
@@ -324,6 +345,9 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
     paras = paragraphs(lines, body)
     headings(paras, body)
     paras = join_pages(paras)
+    firsts: dict[int, str] = {}
+    for line in lines:
+        firsts.setdefault(line.page, line.text)
     words = vocabulary | {w.lower() for line in lines for w in _WORD.findall(line.text)}
     title = meta_title or next((" ".join(line.text for line in p.lines) for p in paras if p.kind == "h1"), "") \
         or default_title
@@ -342,4 +366,4 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
     if in_list:
         parts.append("</ul>")
     parts.append("</body></html>")
-    return "\n".join(parts)
+    return "\n".join(parts), firsts

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 
 import click
 
 from qa.evaluate import DialogueReport
 from qa.evaluate import Report as EvalReport
-from qa.schemas import AskResponse, Report, ReportItem
+from qa.schemas import AskResponse, Citation, Report, ReportItem
 
 
 # Terminal escape sequences, removed whole: CSI (colours, cursor moves), OSC (window title,
@@ -63,14 +64,16 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def text(r: AskResponse, color: bool = False) -> str:
+def text(r: AskResponse, color: bool = False, page: Callable[[Citation], int | None] | None = None) -> str:
+    """`page`: the page a citation is on, for documents that have pages (PDF), shown after its offsets."""
     style = (lambda s, **kw: click.style(s, **kw)) if color else (lambda s, **kw: s)
     lines = [style(safe(r.answer), bold=True)]
     if r.answered:
         lines.append(style(f"confidence {r.confidence:.2f}", dim=True))
         for n, c in enumerate(r.citations, 1):
+            on = page(c) if page else None
             lines.append(f"[{n}] " + style(safe(c.section), fg="cyan")
-                         + style(f"  {safe(c.source)}:{c.start}-{c.end}", dim=True))
+                         + style(f"  {safe(c.source)}:{c.start}-{c.end}" + (f" (page {on})" if on else ""), dim=True))
             lines.append(textwrap.indent(textwrap.fill(safe(c.text), 88), "    "))
     elif r.suggestions:
         lines.append("Did you mean:")

@@ -7,6 +7,7 @@ import pytest
 from makedocs import docx, pdf, text_lines
 from qa import pdfdoc
 from qa.corpus import load_corpus
+from qa.index import DocInfo
 
 FIXTURE = Path(__file__).parent / "fixtures" / "baseten-funding.pdf"  # the article printed to PDF by Chromium
 
@@ -35,7 +36,7 @@ def manual() -> bytes:
 
 def read(tmp_path: Path, files: dict[str, bytes]):
     corpus = tmp_path / "corpus"
-    corpus.mkdir(exist_ok=True)
+    corpus.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (corpus / name).write_bytes(data)
     warnings: list[str] = []
@@ -70,6 +71,17 @@ def test_a_pdf_reads_as_its_pages_show_it(tmp_path):
         assert doc.text[p.start:p.end] == p.text
         for a, b in p.sentences:
             assert "widget --reset" not in doc.text[a:b]
+
+
+def test_a_pdf_knows_where_each_page_begins_in_its_text(tmp_path):
+    [doc], _ = read(tmp_path, {"manual.pdf": manual()})
+    assert doc.pages == (0, doc.text.index("wait for the co-led display"))  # page 2 begins inside a paragraph
+    info = DocInfo(doc.id, doc.title, doc.text, doc.sha256, doc.pages)
+    assert info.page_at(0) == 1 and info.page_at(doc.pages[1] - 1) == 1
+    assert info.page_at(doc.pages[1]) == 2 and info.page_at(len(doc.text)) == 2
+    assert DocInfo("a.md", "A", "text", "x").page_at(3) is None
+    [word], _ = read(tmp_path / "w", {"x.docx": docx([("Heading1", "Setup"), ("Normal", "Plug it in.")])})
+    assert word.pages == ()
 
 
 def test_a_pdf_without_a_title_is_named_by_its_first_heading_and_paragraphs_split_on_indents(tmp_path):
@@ -200,6 +212,26 @@ def test_the_article_as_pdf_answers_with_citations_into_the_served_text(real_emb
     assert r.answer in r.citations[0].text
     assert not engine.ask("who is Baseten's CEO?").answered
     with TestClient(create_app(engine.settings, engine)) as client:
-        served = client.get("/api/documents/article.pdf").json()["text"]
+        served = client.get("/api/documents/article.pdf").json()
     for c in r.citations:
-        assert served[c.start:c.end] == c.text
+        assert served["text"][c.start:c.end] == c.text
+    # the article prints on two pages; its last FAQ entry is on the second
+    assert served["pages"] == [0, served["text"].index("Is a $13 billion valuation realistic")]
+    realistic = engine.ask("is $13B realistic?")
+    assert engine.page_of(realistic.citations[0]) == 2 and engine.page_of(r.citations[0]) == 1
+    from qa import render
+    assert "(page 2)" in render.text(realistic, page=engine.page_of).splitlines()[2]
+    assert "(page" not in render.text(realistic)
+
+
+def test_an_index_keeps_a_pdfs_pages_and_a_rebuild_that_reuses_the_document_keeps_them(fake_engine):
+    from qa.index import Index
+
+    engine = fake_engine({"manual.pdf": manual(), "notes.md": "# Notes\n\nPlain text has no pages.\n"})
+    pages = engine.index.doc_by_id["manual.pdf"].pages
+    assert len(pages) == 2 and pages[0] == 0
+    assert Index.load(engine.settings.index).doc_by_id["manual.pdf"].pages == pages
+    assert engine.index.doc_by_id["notes.md"].pages == ()
+    (engine.settings.corpus / "notes.md").write_text("# Notes\n\nPlain text still has no pages.\n")
+    again = fake_engine({})  # the same folders: only notes.md changed, manual.pdf is reused as indexed
+    assert again.index.doc_by_id["manual.pdf"].pages == pages

@@ -539,10 +539,20 @@
     return mark;
   }
 
+  function pageOf(doc, start) {
+    // A PDF's page (from 1) that the citation begins on: doc.pages holds where each page begins,
+    // counted in code points as citation offsets are; null for a document without pages.
+    if (!Array.isArray(doc.pages) || !doc.pages.length) return null;
+    let n = 0;
+    while (n < doc.pages.length && doc.pages[n] <= start) n += 1;
+    return Math.max(n, 1);
+  }
+
   function renderDocument(doc, range, citation, answer) {
     // range: the passage's [from, to) in UTF-16 indexes; null when the document no longer holds it.
     ui.panelTitle.textContent = doc.title || doc.id;
-    ui.panelSub.textContent = [citation.section, doc.source].filter(Boolean).join(" · ");
+    const page = range ? pageOf(doc, citation.start) : null;
+    ui.panelSub.textContent = [citation.section, doc.source, page && `page ${page}`].filter(Boolean).join(" · ");
     const body = el("div", "doc");
     const mark = passageMark(citation.text, answer);
     if (range) {
