@@ -67,7 +67,7 @@ def main() -> None:
             out.unlink()
             t0 = time.perf_counter()
             try:
-                _, ptext, _ = pdfdoc.convert(data, "x")
+                _, ptext, _, _ = pdfdoc.convert(data, "x")
             except CorpusError as e:
                 print(f"| {src} | error: {e} |")
                 continue

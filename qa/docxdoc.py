@@ -5,7 +5,8 @@ mammoth (BSD) writes a document's structure as plain HTML: Word's Heading 1-6 st
 FAQ-style headings ("How do I …?"), list items and table rows with their column names read as
 they do in a page, and citation offsets refer to the text `GET /api/documents/{id}` serves.
 Images are left out (their bytes are never read); the title is the one in the document's
-properties, else its first `<h1>`, else its file name.
+properties, else its Title-style paragraph or first heading, else its file name. Footnotes and
+endnotes are read at the end, their marks ("[1]") kept where they stand.
 """
 
 from __future__ import annotations
@@ -14,30 +15,46 @@ import html
 import io
 import re
 import zipfile
+import zlib
 from xml.etree import ElementTree
+from xml.parsers.expat import ExpatError
 
 from qa import htmldoc
 from qa.corpus import Block
 from qa.errors import CorpusError
 
 _PLACEHOLDER = re.compile(r"^(untitled|document\d*|title)$|\.(docx?|odt|pdf)$", re.I)
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file signature of .doc and of encrypted .docx
+_BACKLINK = re.compile(r'\s*<a href="#(?:footnote|endnote)-ref-[^"]*">\u2191</a>')
+MAX_XML_BYTES = 32 * 2**20  # a .docx whose XML unpacks to more is refused: reading it takes ~40x that in memory
+# Word's Title style is the document's title, as its first heading; its Subtitle a paragraph
+STYLE_MAP = "p[style-name='Title'] => h1:fresh\np[style-name='Subtitle'] => p:fresh"
 
 
 def convert(data: bytes, default_title: str) -> tuple[str, str, list[Block], tuple[int, ...]]:
     """(title, document text, blocks, pages): a Word document has no fixed pages, so `pages` is ()."""
     import mammoth
 
+    if data.startswith(_OLE):
+        raise CorpusError("it is an OLE file, not a .docx: an old Word .doc, or a .docx saved with a password; "
+                          "save it as .docx without a password to index it")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
+            xml = sum(i.file_size for i in z.infolist() if i.filename.startswith("word/") and i.filename.endswith(".xml"))
+            if xml > MAX_XML_BYTES:
+                raise CorpusError(f"its text is {xml / 2**20:.0f} MB of XML once unpacked; qa reads at most "
+                                  f"{MAX_XML_BYTES // 2**20} MB (split the document)")
             title = core_title(z)
-        result = mammoth.convert_to_html(io.BytesIO(data),
+        result = mammoth.convert_to_html(io.BytesIO(data), style_map=STYLE_MAP,
                                          convert_image=mammoth.images.img_element(lambda image: {"alt": ""}))
     except (zipfile.BadZipFile, zipfile.LargeZipFile):
         raise CorpusError("it is not a Word .docx file (not a zip archive; an old .doc must be saved as .docx)") from None
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError, ElementTree.ParseError, EOFError, OSError) as e:
-        raise CorpusError(f"it is not a readable Word document ({type(e).__name__}: {e})") from None
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, ElementTree.ParseError, ExpatError, EOFError,
+            OSError, RecursionError, zlib.error) as e:
+        raise CorpusError(f"it is not a readable Word document ({type(e).__name__}: {str(e)[:200]})") from None
+    body = _BACKLINK.sub("", result.value)  # a note's way back to its mark ("↑") is no text
     head = f"<title>{html.escape(title)}</title>" if title else ""
-    title, text, blocks = htmldoc.convert(f"<!doctype html><html><head>{head}</head><body>{result.value}</body></html>",
+    title, text, blocks = htmldoc.convert(f"<!doctype html><html><head>{head}</head><body>{body}</body></html>",
                                           default_title)
     return title, text, blocks, ()
 

@@ -22,11 +22,14 @@ offsets refer to the text `GET /api/documents/{id}` serves, as for HTML.
 
 from __future__ import annotations
 
+import bisect
 import html
 import io
 import logging
 import re
+import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa import htmldoc
@@ -36,20 +39,23 @@ from qa.errors import CorpusError
 EDGE = 0.12  # running headers and footers lie within this share of the page's height from its top or bottom
 RUNNING = 0.5  # ... and recur on at least this share of the pages (and on two at least)
 APART = 0.5  # ... and stand apart from the text, more than this many of their heights away
+HEADER_SIZE = 1.05  # ... and are set no larger than the body text (times this): larger, a line is a heading
 MARGIN = 0.06  # small print (SMALL_PRINT of the body size) this near the edge is furniture on any page,
 SMALL_PRINT = 0.9  # recurring or not: a browser's date, title, address and page number on a one-page print
 HEADING_SIZE = 1.15  # a heading is set at least this much larger than the body text
 HEADING_CHARS = 200
 BOLD_HEADING_CHARS = 100
 TERM_CHARS = 40  # a definition list's term in a monospaced font, at most
-PROBE_WORDS = 6  # words of a page's first line that find where the page begins in the text
+PROBE_WORDS = 6  # words of a line that find where it is in the text (qa.pdfdoc.page_starts)
+PROBE_REACH = 20000  # characters ahead of the line before it that a line is looked for in
+COLUMN = 8  # ems: a paragraph that goes on higher up and this far to the right goes on in the next column
 PARAGRAPH_GAP = 0.6  # more space than this many line heights above a line starts a paragraph
 INDENT = 0.8  # a line indented by this many ems more than the one before starts a paragraph
 MAX_LEVEL = 6
 GUTTER = 1.2  # ems: two pieces of text on one height closer than this are one printed line
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _CID = re.compile(r"\(cid:\d+\)")  # a glyph pdfminer could not map to a character
-_BULLET = re.compile(r"^\s*(?:[•◦▪▫‣⁃∙·●○■□►▶➢✓✔*–—-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,5})[.)])\s+")
+_BULLET = re.compile(r"^\s*(?:[•◦▪▫‣⁃∙·●○■□►▶➢✓✔*–—-]|\d{1,3}[.)]|\(?(?:[a-zA-Z]|[ivxIVX]{1,5})\))\s+")
 _PAGE_NUMBER = re.compile(r"^\W*(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?\W*$", re.I)
 _TOC_LINE = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$", re.I)  # "Introduction . . . . 1"
 _NUMBERS = re.compile(r"^(?:[A-Z]?\d{1,3}(?:\.\d{1,3})*\.?\s*)+$")  # "3.1 3.2 3.3": a TOC's section numbers
@@ -58,6 +64,9 @@ _MONO = re.compile(r"mono|courier|cour\b|cmtt|sftt|typewriter|consol|menlo|incon
 _SENTENCE_END = re.compile(r"[.!?:;。！？]['\"’”)\]]*$")
 _HYPHENATED = re.compile(r"(\w+)[-\u00ad\u2010]$")
 _WORD = re.compile(r"[^\W\d_]+")
+_HEADING_WORD = re.compile(r"[^\W\d_]{2,}")  # a heading says something in words
+_PLACEHOLDER_TITLE = re.compile(r"^(untitled|\(anonymous\)|anonymous|document\d*|title|microsoft \w+ - .*)$"
+                                r"|\.(docx?|odt|pdf|tex|dvi|html?|rtf)$", re.I)
 
 
 @dataclass
@@ -71,6 +80,7 @@ class Line:
     size: float
     bold: bool
     mono: bool
+    row: bool = False  # shares its height with another line set apart from it: a table's cells, not prose
 
     @property
     def height(self) -> float:
@@ -91,73 +101,128 @@ class Para:
         return self.lines[-1]
 
 
-def convert(data: bytes, default_title: str, vocabulary: frozenset[str] | None = None
-            ) -> tuple[str, str, list[Block], tuple[int, ...]]:
+def convert(data: bytes, default_title: str, vocabulary: frozenset[str] | None = None,
+            warn: Callable[[str], None] | None = None) -> tuple[str, str, list[Block], tuple[int, ...]]:
     """(title, document text, blocks, pages) of a PDF file's bytes: `pages` holds where each page
     begins in the text (page n at pages[n - 1]; a page whose text is not found, or that has none,
     begins where the one before it does). `vocabulary`: words known to exist (lower case), for
     joining words hyphenated at a line's end (default: pyspellchecker's English dictionary,
-    qa.spelling.english_words, and the document's own words)."""
+    qa.spelling.english_words, and the document's own words). `warn`: told, in one line, of text
+    left out (glyphs without a character, text set sideways)."""
     if vocabulary is None:
         from qa.spelling import english_words
 
         vocabulary = english_words()
-    pages, meta_title = read(data)
-    page, firsts = to_html(pages, meta_title, default_title, vocabulary)
+    pages, meta_title, lost = read(data)
+    if warn and lost["unmapped"]:
+        warn(f"{lost['unmapped']} of its characters could not be read (a font without a Unicode map) and are left "
+             "out; its text may be incomplete")
+    if warn and lost["rotated"]:
+        warn(f"{lost['rotated']} characters of text set sideways or upside down are left out")
+    page, lines = to_html(pages, meta_title, default_title, vocabulary)
     title, text, blocks = htmldoc.convert(page, default_title)
-    return title, text, blocks, page_starts(text, firsts, len(pages))
+    return title, text, blocks, page_starts(text, lines, len(pages))
 
 
-def page_starts(text: str, firsts: dict[int, str], n_pages: int) -> tuple[int, ...]:
-    """Where each page begins in the served text: its first line's words, found in order (a word
-    hyphenated across the page break is found inside the joined word)."""
-    out, pos = [], 0
-    for n in range(1, n_pages + 1):
-        words = _BULLET.sub("", firsts.get(n, ""), count=1).split()[:PROBE_WORDS]
-        m = re.compile(r"\s+".join(map(re.escape, words))).search(text, pos) if words else None
+def page_starts(text: str, lines: list[Line], n_pages: int) -> tuple[int, ...]:
+    """Where each page begins in the served text. Every line is looked for in turn, each after the
+    one before it (so that a short line, "the device.", is not found in an earlier page's text):
+    its first words, without a list marker or a word hyphenated at its end; a word hyphenated
+    across the page break is found inside the joined word."""
+    firsts: dict[int, int] = {}
+    pos = 0
+    for line in lines:
+        words = _BULLET.sub("", line.text, count=1).split()[:PROBE_WORDS]
+        if words and _HYPHENATED.search(words[-1]):
+            words = words[:-1]
+        m = re.compile(r"\s+".join(map(re.escape, words))).search(text, pos, pos + PROBE_REACH) if words else None
         if m:
-            pos = m.start()
-        out.append(pos)
+            pos = m.start() if line.page not in firsts else m.end()
+            firsts.setdefault(line.page, m.start())
+    out, at = [], 0
+    for n in range(1, n_pages + 1):
+        at = max(at, firsts.get(n, at))
+        out.append(at)
     return tuple(out)
 
 
-def read(data: bytes) -> tuple[list[tuple[float, list[Line]]], str]:
-    """Each page's height and text lines, in pdfminer's reading order, and the title the file's
-    metadata gives (or "")."""
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams, LTChar, LTTextBox, LTTextLine
+def read(data: bytes) -> tuple[list[tuple[float, list[Line]]], str, Counter]:
+    """Each page's height and text lines, in pdfminer's reading order, the title the file's
+    metadata gives (or ""), and how many characters were left out: "unmapped" (glyphs without a
+    character) and "rotated" (not set upright). A page turned for display (/Rotate) is read as its
+    text was set."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser, PDFSyntaxError
     from pdfminer.psparser import PSException
 
     logging.getLogger("pdfminer").setLevel(logging.CRITICAL)  # its notes on a file's internals: nothing to act on
+    lost: Counter = Counter()
     try:
-        meta_title = info_title(PDFDocument(PDFParser(io.BytesIO(data))))
+        doc = PDFDocument(PDFParser(io.BytesIO(data)))
+        meta_title = info_title(doc)
+        manager = PDFResourceManager()
+        device = PDFPageAggregator(manager, laparams=LAParams())
+        interpreter = PDFPageInterpreter(manager, device)
         pages = []
-        for n, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAParams()), 1):
-            lines = []
-            for box in page:
-                if not isinstance(box, LTTextBox):
-                    continue
-                for line in box:
-                    if isinstance(line, LTTextLine):
-                        chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
-                        text = _CID.sub("", line.get_text()).translate(_LIGATURES).strip()
-                        if not chars or not text:
-                            continue
-                        sizes = Counter(round(c.size, 1) for c in chars)
-                        lines.append(Line(n, line.x0, line.x1, line.y0, line.y1, text, sizes.most_common(1)[0][0],
-                                          all(_BOLD.search(c.fontname) for c in chars),
-                                          all(_MONO.search(c.fontname) for c in chars)))
-            pages.append((page.height, lines))
+        for n, page in enumerate(PDFPage.create_pages(doc), 1):
+            page.rotate = 0
+            interpreter.process_page(page)
+            layout = device.get_result()
+            pages.append((layout.height, page_lines(n, layout, lost)))
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise CorpusError("it is encrypted (password-protected); save a copy without a password to index it") from None
-    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
-        raise CorpusError(f"it is not a readable PDF ({type(e).__name__}: {e})") from None
-    if not any(lines for _, lines in pages):
-        raise CorpusError("it has no text layer (a scanned document?): qa reads a PDF's text, it does not "
-                          "recognise images of text; run it through OCR first (e.g. ocrmypdf)")
-    return pages, meta_title
+    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+            EOFError, zlib.error) as e:
+        raise CorpusError(f"it is not a readable PDF ({type(e).__name__}: {str(e)[:200]})") from None
+    if not pages:
+        raise CorpusError("it has no pages")
+    read_chars = sum(len(line.text) for _, lines in pages for line in lines)
+    if lost["unmapped"] > read_chars:
+        raise CorpusError(f"{lost['unmapped']} of its characters could not be read: its fonts do not say which "
+                          "letters their glyphs are (no Unicode map); export it again, or run it through OCR")
+    if not read_chars:
+        raise CorpusError("no text could be read from it: a scanned document (images of text) needs OCR first "
+                          "(e.g. ocrmypdf); a damaged one, repairing (e.g. qpdf)")
+    return pages, meta_title, lost
+
+
+def page_lines(n: int, layout, lost: Counter) -> list[Line]:
+    """The text lines of page `n` (pdfminer's layout), with their size and typeface; a glyph without
+    a character ("(cid:12)") or a character not set upright is counted in `lost` and left out."""
+    from pdfminer.layout import LTChar, LTTextBox, LTTextLine
+
+    lines = []
+    for box in layout:
+        if not isinstance(box, LTTextBox):
+            continue
+        for line in box:
+            if not isinstance(line, LTTextLine):
+                continue
+            parts, chars = [], []
+            for c in line:
+                t = c.get_text()
+                if isinstance(c, LTChar):
+                    if _CID.fullmatch(t):
+                        lost["unmapped"] += 1
+                        continue
+                    if not c.upright and t.strip():
+                        lost["rotated"] += 1
+                        continue
+                    if t.strip():
+                        chars.append(c)
+                parts.append(t)
+            text = " ".join("".join(parts).translate(_LIGATURES).split())
+            if not chars or not text:
+                continue
+            sizes = Counter(round(c.size, 1) for c in chars)
+            lines.append(Line(n, line.x0, line.x1, line.y0, line.y1, text, sizes.most_common(1)[0][0],
+                              all(_BOLD.search(c.fontname) for c in chars),
+                              all(_MONO.search(c.fontname) for c in chars)))
+    return lines
 
 
 def info_title(doc) -> str:
@@ -167,68 +232,104 @@ def info_title(doc) -> str:
     from pdfminer.utils import decode_text
 
     for info in doc.info or []:
+        if not isinstance(info, dict):
+            continue
         title = resolve1(info.get("Title"))
-        if isinstance(title, bytes):
-            title = decode_text(title)
+        if isinstance(title, bytes):  # PDF 2.0 allows UTF-8 with its byte-order mark
+            title = title[3:].decode("utf-8", "replace") if title.startswith(b"\xef\xbb\xbf") else decode_text(title)
         if isinstance(title, str):
             title = " ".join(title.split())
-            if title and not re.search(r"^(untitled|microsoft \w+ - )|\.(docx?|odt|pdf|tex|dvi|html?|rtf)$", title, re.I):
+            if title and not _PLACEHOLDER_TITLE.search(title):
                 return title
     return ""
 
 
 def furniture(pages: list[tuple[float, list[Line]]]) -> set[int]:
     """ids of the lines that are page furniture: within EDGE of a page's top or bottom, standing
-    apart from the text (APART), and a page number, or recurring there on
-    RUNNING of the pages: as text (digits aside) or at the same height ("Chapter 2: …" on even
-    pages, "2.1 Naming" on odd ones), or small print in the page's margin (MARGIN)."""
-    def edge(line: Line, height: float) -> str | None:
-        return "top" if line.y0 >= height * (1 - EDGE) else "bottom" if line.y1 <= height * EDGE else None
-
-    def apart(line: Line, lines: list[Line], where: str) -> bool:
-        if where == "top":
-            inner = [line.y0 - o.y1 for o in lines if o.y1 <= line.y0 + 0.5 * line.height and o is not line
-                     and o.y0 < line.y0 - 0.5 * line.height]
-        else:
-            inner = [o.y0 - line.y1 for o in lines if o.y0 >= line.y1 - 0.5 * line.height and o is not line
-                     and o.y1 > line.y1 + 0.5 * line.height]
-        return not inner or min(inner) > APART * line.height
-
+    apart from the text (APART), no larger than it (HEADER_SIZE), and a page number, or recurring there on RUNNING of the pages as
+    text (digits aside), or at the same height with a text that recurs on other pages too
+    ("Chapter 2: …" on even pages, "2.1 Naming" on odd ones; not the first line of every page, which
+    says something else each time), or small print in the page's margin (MARGIN)."""
     candidates, heights = [], []
     for height, lines in pages:
-        for line in lines:
-            where = edge(line, height)
-            if where and apart(line, lines, where):
-                heights.append(height)
-                candidates.append((line, (where, re.sub(r"\d+", "#", " ".join(line.text.lower().split()))),
-                                   (where, round(line.y0 / 2), round(line.size))))
-    small = SMALL_PRINT * body_size([line for _, lines in pages for line in lines])
+        for line, where in edge_lines(lines, height):
+            heights.append(height)
+            candidates.append((line, (where, re.sub(r"\d+", "#", " ".join(line.text.lower().split()))),
+                               (where, round(line.y0 / 2), round(line.size))))
+    body = body_size([line for _, lines in pages for line in lines])
+    small = SMALL_PRINT * body
+    # set larger than the text, a line is a heading ("Step 2", "What is part 2?"), not a running header
+    candidates = [(c, h) for c, h in zip(candidates, heights) if c[0].size <= HEADER_SIZE * body]
+    heights = [h for _, h in candidates]
+    candidates = [c for c, _ in candidates]
     by_text = Counter({(line.page, t) for line, t, _ in candidates})
     by_place = Counter({(line.page, p) for line, _, p in candidates})
     texts, places = Counter(t for _, t in by_text), Counter(p for _, p in by_place)
     need = max(2, RUNNING * len(pages))
     return {id(line) for (line, t, p), height in zip(candidates, heights)
-            if _PAGE_NUMBER.match(line.text) or texts[t] >= need or places[p] >= need
+            if _PAGE_NUMBER.match(line.text) or texts[t] >= need or places[p] >= need and texts[t] >= 2
             or line.size < small and (line.y0 >= height * (1 - MARGIN) or line.y1 <= height * MARGIN)}
+
+
+def edge_lines(lines: list[Line], height: float) -> list[tuple[Line, str]]:
+    """The lines within EDGE of the page's top or bottom that stand apart from the text nearer the
+    middle (more than APART of their height away), with the edge they are at."""
+    by_top = sorted(lines, key=lambda o: o.y1)  # for the nearest line below one at the top
+    tops = [o.y1 for o in by_top]
+    by_bottom = sorted(lines, key=lambda o: o.y0)  # for the nearest line above one at the bottom
+    bottoms = [o.y0 for o in by_bottom]
+    out = []
+    for line in lines:
+        half = 0.5 * line.height
+        if line.y0 >= height * (1 - EDGE):
+            i = bisect.bisect_right(tops, line.y0 + half)
+            near = next((line.y0 - o.y1 for o in reversed(by_top[:i]) if o is not line and o.y0 < line.y0 - half), None)
+            where = "top"
+        elif line.y1 <= height * EDGE:
+            i = bisect.bisect_left(bottoms, line.y1 - half)
+            near = next((o.y0 - line.y1 for o in by_bottom[i:] if o is not line and o.y1 > line.y1 + half), None)
+            where = "bottom"
+        else:
+            continue
+        if near is None or near > APART * line.height:
+            out.append((line, where))
+    return out
 
 
 def physical_lines(lines: list[Line]) -> list[Line]:
     """Pieces of one printed line that pdfminer put in separate boxes (a wide gap in justified text,
-    a word in another font) joined again, in the place of the first piece; a column's gutter
-    (wider than GUTTER ems) keeps columns apart."""
-    out, taken = [], set()
+    a word in another font) joined again, in the place of the first piece; a column's gutter or a
+    table's cells (farther apart than GUTTER ems) stay apart, and such lines are marked as a row's
+    (`row`: never a heading)."""
+    order = sorted(range(len(lines)), key=lambda i: lines[i].y0)
+    ys = [lines[i].y0 for i in order]
+    taken: set[int] = set()
+    out = []
+
+    def beside(line: Line, after: int) -> list[int]:  # lines at its height, later in reading order
+        lo, hi = bisect.bisect_left(ys, line.y0 - 0.3 * line.height), bisect.bisect_right(ys, line.y0 + 0.3 * line.height)
+        return sorted(j for j in order[lo:hi] if j > after and j not in taken)
+
     for i, line in enumerate(lines):
-        if id(line) in taken:
+        if i in taken:
             continue
         while True:
-            nxt = next((o for o in lines[i + 1:] if id(o) not in taken and abs(o.y0 - line.y0) < 0.3 * line.height
-                        and 0 <= o.x0 - line.x1 <= GUTTER * line.size and o.mono == line.mono), None)
+            nxt = next((j for j in beside(line, i) if 0 <= lines[j].x0 - line.x1 <= GUTTER * line.size
+                        and lines[j].mono == line.mono), None)
             if nxt is None:
                 break
-            taken.add(id(nxt))
-            line = Line(line.page, line.x0, nxt.x1, min(line.y0, nxt.y0), max(line.y1, nxt.y1),
-                        f"{line.text} {nxt.text}", line.size, line.bold and nxt.bold, line.mono)
+            taken.add(nxt)
+            o = lines[nxt]
+            line = Line(line.page, line.x0, o.x1, min(line.y0, o.y0), max(line.y1, o.y1), f"{line.text} {o.text}",
+                        line.size, line.bold and o.bold, line.mono)
         out.append(line)
+    # a line that shares its height with another piece (a cell beside it) is part of a row
+    ys2 = sorted((o.y0, k) for k, o in enumerate(out))
+    keys = [y for y, _ in ys2]
+    for k, o in enumerate(out):
+        lo, hi = bisect.bisect_left(keys, o.y0 - 0.3 * o.height), bisect.bisect_right(keys, o.y0 + 0.3 * o.height)
+        if hi - lo > 1:
+            o.row = True
     return out
 
 
@@ -245,13 +346,23 @@ def paragraphs(lines: list[Line], body: float) -> list[Para]:
     out: list[Para] = []
     for line in lines:
         prev = out[-1].last if out else None
-        bullet = bool(_BULLET.match(line.text)) and not line.mono
+        bullet = bool(_BULLET.match(line.text)) and not line.mono and starts_item(prev, line, out[-1] if out else None)
         kind = "pre" if line.mono else "li" if bullet else "p"
         if prev is None or bullet or starts_paragraph(prev, line, out[-1]):
             out.append(Para(kind, [line]))
         else:
             out[-1].lines.append(line)
     return out
+
+
+def starts_item(prev: Line | None, line: Line, para: Para | None) -> bool:
+    """A line opening with a list marker starts an item after another item, after a line that ends
+    a sentence or introduces ("… are:"), or set apart from the line before (indented, another
+    page); not a wrapped line of prose that happens to open "- sometimes" or "2. The"."""
+    if prev is None or para is None or para.kind == "li" or _SENTENCE_END.search(prev.text):
+        return True
+    return line.page != prev.page or abs(line.x0 - prev.x0) > 0.3 * line.size \
+        or prev.y0 - line.y1 > PARAGRAPH_GAP * prev.height
 
 
 def starts_paragraph(prev: Line, line: Line, para: Para) -> bool:
@@ -275,11 +386,13 @@ def starts_paragraph(prev: Line, line: Line, para: Para) -> bool:
 
 
 def join_pages(paras: list[Para]) -> list[Para]:
-    """A paragraph the page break cut ("… the" / "company …") joined again."""
+    """A paragraph the page or column break cut ("… the" / "company …") joined again: it goes on at
+    the top of the next page, or higher up in a column to the right."""
     out: list[Para] = []
     for para in paras:
         prev = out[-1] if out else None
-        if prev is not None and para.first.page == prev.last.page + 1 and para.kind in ("p", "pre") \
+        if prev is not None and (para.first.page == prev.last.page + 1 or next_column(prev.last, para.first)) \
+                and para.kind in ("p", "pre") \
                 and prev.kind in ("p", "li", "pre") and (para.kind == "pre") == (prev.kind == "pre") \
                 and abs(para.first.size - prev.last.size) <= 0.1 * prev.last.size \
                 and (not _SENTENCE_END.search(prev.last.text) or para.first.text[:1].islower()):
@@ -289,14 +402,21 @@ def join_pages(paras: list[Para]) -> list[Para]:
     return out
 
 
+def next_column(last: Line, first: Line) -> bool:
+    return first.page == last.page and first.y0 > last.y1 and first.x0 > last.x0 + COLUMN * last.size
+
+
 def headings(paras: list[Para], body: float) -> None:
     """Marks the headings: short paragraphs set larger than the body (level by size), then lone
     bold lines of body size (the next level)."""
     def text(p: Para) -> str:
         return " ".join(line.text for line in p.lines)
 
+    def worded(p: Para) -> bool:  # "$49" or a drop cap "T" set large is not a heading; a table's cells are not
+        return bool(_HEADING_WORD.search(text(p))) and not any(line.row for line in p.lines)
+
     big = [p for p in paras if p.kind == "p" and p.first.size >= HEADING_SIZE * body and len(p.lines) <= 3
-           and len(text(p)) <= HEADING_CHARS]
+           and len(text(p)) <= HEADING_CHARS and worded(p)]
     levels = sorted({round(p.first.size * 2) / 2 for p in big}, reverse=True)[:MAX_LEVEL - 1]
     for p in big:
         size = round(p.first.size * 2) / 2
@@ -305,7 +425,7 @@ def headings(paras: list[Para], body: float) -> None:
     for p in paras:
         t = text(p)
         if p.kind == "p" and len(p.lines) == 1 and p.first.bold and len(t) <= BOLD_HEADING_CHARS \
-                and not re.search(r"[.,;:]$", t) and abs(p.first.size - body) <= 0.1 * body:
+                and not re.search(r"[.,;:]$", t) and abs(p.first.size - body) <= 0.1 * body and worded(p):
             p.kind = f"h{bold_level}"
     # a definition list's term in a monospaced font ("query", then "dump the inputs …" indented
     # under it) heads its definition, as an HTML <dt> does; not a line of code
@@ -332,9 +452,9 @@ def joined(lines: list[Line], vocabulary: frozenset[str]) -> str:
 
 
 def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_title: str,
-            vocabulary: frozenset[str] = frozenset()) -> tuple[str, dict[int, str]]:
-    """The pages as an HTML page, and the text of each page's first line (by page number) after
-    furniture is dropped."""
+            vocabulary: frozenset[str] = frozenset()) -> tuple[str, list[Line]]:
+    """The pages as an HTML page, and their lines in the order the page gives them (furniture
+    dropped)."""
     dropped = furniture(pages)
     lines = []
     for _, page in pages:
@@ -345,9 +465,6 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
     paras = paragraphs(lines, body)
     headings(paras, body)
     paras = join_pages(paras)
-    firsts: dict[int, str] = {}
-    for line in lines:
-        firsts.setdefault(line.page, line.text)
     words = vocabulary | {w.lower() for line in lines for w in _WORD.findall(line.text)}
     title = meta_title or next((" ".join(line.text for line in p.lines) for p in paras if p.kind == "h1"), "") \
         or default_title
@@ -360,10 +477,10 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
             parts.append(f"<pre>{html.escape(chr(10).join(line.text for line in p.lines))}</pre>")
         else:
             text = joined(p.lines, words)
-            if p.kind == "li":
-                text = _BULLET.sub("", text, count=1) if re.match(r"\s*[•◦▪▫‣⁃∙·●○■□►▶➢✓✔]", text) else text
+            if p.kind == "li":  # a bullet is no text; an ordered list's number is
+                text = _BULLET.sub("", text, count=1) if re.match(r"\s*[•◦▪▫‣⁃∙·●○■□►▶➢✓✔*–—-]", text) else text
             parts.append(f"<{p.kind}>{html.escape(text)}</{p.kind}>")
     if in_list:
         parts.append("</ul>")
     parts.append("</body></html>")
-    return "\n".join(parts), firsts
+    return "\n".join(parts), [line for p in paras for line in p.lines]

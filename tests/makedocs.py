@@ -8,6 +8,7 @@ WordprocessingML package that Word itself needs (styles, core properties, one do
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -15,9 +16,11 @@ FONTS = {"F1": "Helvetica", "F2": "Helvetica-Bold", "F3": "Courier"}
 LETTER = (612, 792)
 
 
-def pdf(pages: list[list[tuple[float, float, float, str, str]]], title: str | None = None) -> bytes:
-    """pages: per page, its lines as (x, y, size, font, text), y from the bottom; font F1 regular,
-    F2 bold, F3 monospaced."""
+def pdf(pages: list[list[tuple]], title: str | None = None, rotate: int = 0) -> bytes:
+    """pages: per page, its lines as (x, y, size, font, text) or (x, y, size, font, text, angle),
+    y from the bottom, the text turned by `angle` degrees; font F1 regular, F2 bold, F3
+    monospaced, F4 a composite font without a Unicode map (text: its glyph ids in hex, "0014").
+    `rotate`: every page turned by that many degrees for display (/Rotate)."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -28,16 +31,25 @@ def pdf(pages: list[list[tuple[float, float, float, str, str]]], title: str | No
     pages_no = add(b"")
     fonts = {name: add(f"<< /Type /Font /Subtype /Type1 /BaseFont /{base} /Encoding /WinAnsiEncoding >>".encode())
              for name, base in FONTS.items()}
+    cid = add(b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Helvetica /CIDSystemInfo << /Registry (Adobe) "
+              b"/Ordering (Identity) /Supplement 0 >> /DW 500 >>")
+    fonts["F4"] = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /Helvetica /Encoding /Identity-H "
+                      f"/DescendantFonts [{cid} 0 R] >>".encode())
     font_dict = " ".join(f"/{name} {no} 0 R" for name, no in fonts.items())
     kids = []
     for lines in pages:
         ops = []
-        for x, y, size, font, text in lines:
-            s = text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-            ops.append(b"BT /%s %.1f Tf %.1f %.1f Td (%s) Tj ET" % (font.encode(), size, x, y, s))
+        for x, y, size, font, text, *turn in lines:
+            if font == "F4":
+                shown = b"<%s>" % text.encode()
+            else:
+                shown = b"(%s)" % text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+            a = math.radians(turn[0]) if turn else 0.0
+            ops.append(b"BT /%s %.1f Tf %.4f %.4f %.4f %.4f %.1f %.1f Tm %s Tj ET"
+                       % (font.encode(), size, math.cos(a), math.sin(a), -math.sin(a), math.cos(a), x, y, shown))
         stream = b"\n".join(ops)
         content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-        kids.append(add(f"<< /Type /Page /Parent {pages_no} 0 R /MediaBox [0 0 {LETTER[0]} {LETTER[1]}] "
+        kids.append(add(f"<< /Type /Page /Parent {pages_no} 0 R /MediaBox [0 0 {LETTER[0]} {LETTER[1]}] /Rotate {rotate} "
                         f"/Resources << /Font << {font_dict} >> >> /Contents {content} 0 R >>".encode()))
     objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages_no} 0 R >>".encode()
     objects[pages_no - 1] = (f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] "
@@ -66,7 +78,7 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def docx(body: list[tuple[str, object]], title: str | None = None) -> bytes:
-    """body: ("Heading1" / "Heading2" / "Normal", text) paragraphs and ("table", rows) tables,
+    """body: ("Title" / "Heading1" / "Heading2" / "Normal", text) paragraphs and ("table", rows) tables,
     rows a list of lists of cell texts."""
     def para(style: str, text: str) -> str:
         return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>'
@@ -83,7 +95,8 @@ def docx(body: list[tuple[str, object]], title: str | None = None) -> bytes:
     document = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W}"><w:body>{"".join(parts)}</w:body></w:document>'
     styles = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:styles xmlns:w="{W}">'
               + "".join(f'<w:style w:type="paragraph" w:styleId="{sid}"><w:name w:val="{name}"/></w:style>'
-                        for sid, name in (("Normal", "Normal"), ("Heading1", "heading 1"), ("Heading2", "heading 2")))
+                        for sid, name in (("Normal", "Normal"), ("Title", "Title"), ("Heading1", "heading 1"),
+                                          ("Heading2", "heading 2")))
               + "</w:styles>")
     core = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><cp:coreProperties '
             'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '

@@ -139,7 +139,7 @@ def test_a_pdf_that_is_not_one_or_has_no_text_is_skipped_with_one_warning_and_th
     broken = next(w for w in warnings if "broken.pdf" in w)
     assert broken.startswith("warning: skipped") and "not a readable PDF" in broken and "\n" not in broken
     scan = next(w for w in warnings if "scan.pdf" in w)
-    assert "no text layer" in scan and "OCR" in scan
+    assert "no text could be read" in scan and "OCR" in scan
 
 
 def test_the_article_printed_to_pdf_by_a_browser_reads_as_the_markdown_does(tmp_path):
@@ -235,3 +235,117 @@ def test_an_index_keeps_a_pdfs_pages_and_a_rebuild_that_reuses_the_document_keep
     (engine.settings.corpus / "notes.md").write_text("# Notes\n\nPlain text still has no pages.\n")
     again = fake_engine({})  # the same folders: only notes.md changed, manual.pdf is reused as indexed
     assert again.index.doc_by_id["manual.pdf"].pages == pages
+
+
+def test_the_first_line_of_every_page_is_text_when_it_says_something_else_each_time(tmp_path):
+    # one FAQ entry per page: every page opens at the same height, with a heading of its own
+    pages = [[*text_lines(72, 740, 16, [f"What is part {n}?"], "F2"),
+              *text_lines(72, 710, 11, [f"Part {n} is the {word} of the widget, fitted at the factory."])]
+             for n, word in enumerate(["dial", "lever", "seal", "spring"], 1)]
+    [doc], warnings = read(tmp_path, {"faq.pdf": pdf(pages, title="Widget FAQ")})
+    assert warnings == []
+    assert [p.question for p in doc.passages] == [f"What is part {n}?" for n in range(1, 5)]
+    assert doc.pages == tuple(doc.text.index(f"What is part {n}?") for n in range(1, 5))
+
+
+def test_a_wrapped_line_that_opens_like_a_list_marker_goes_on_its_paragraph(tmp_path):
+    page = [*text_lines(72, 700, 11, ["The widget was designed in 1998 by the engineer",
+                                      "J. Smith and her team, who also built the dial. The",
+                                      "details are in the appendix, see",
+                                      "p. 12 for the full story. Claims take five days",
+                                      "- sometimes longer in December - to process."]),
+            *text_lines(72, 620, 11, ["Its parts are:"]),
+            *text_lines(72, 600, 11, ["- a dial", "- a lever"])]
+    [doc], _ = read(tmp_path, {"story.pdf": pdf([page])})
+    assert ("The widget was designed in 1998 by the engineer J. Smith and her team, who also built the dial. "
+            "The details are in the appendix, see p. 12 for the full story. Claims take five days - sometimes "
+            "longer in December - to process.") in doc.text
+    assert "Its parts are:\n\na dial\n\na lever" in doc.text  # list items, their markers not text
+
+
+def test_page_starts_hold_when_a_page_opens_with_a_short_common_line_or_a_hyphenated_word(tmp_path):
+    pages = [text_lines(72, 700, 11, ["Charge the device before first use. Keep it dry and store",
+                                      "the device in its case when it is not in use."]),
+             text_lines(72, 700, 11, ["the device. Recharge it every night with the supplied man-",
+                                      "ual cable, never another."]),
+             text_lines(72, 700, 11, ["agement teams answer calls on weekdays from nine to five."])]
+    pages[1][0] = (72, 700, 11, "F1", "Returns are accepted within thirty days; look after")
+    [doc], _ = read(tmp_path, {"p.pdf": pdf(pages)})
+    assert doc.pages[1] == doc.text.index("Returns are accepted")
+    assert doc.pages[2] == doc.text.index("agement teams") and doc.pages[2] > doc.pages[1]
+
+
+def test_a_price_or_a_drop_cap_set_large_is_not_a_heading_and_placeholder_titles_are_ignored(tmp_path):
+    page = [*text_lines(72, 700, 16, ["Pricing"], "F2"), *text_lines(72, 670, 11, ["The Pro plan costs:"]),
+            *text_lines(72, 630, 28, ["$49"]), *text_lines(72, 600, 11, ["per month, billed yearly."])]
+    [doc], _ = read(tmp_path, {"price.pdf": pdf([page], title="(anonymous)")})
+    assert doc.title == "Pricing"
+    assert "$49" in doc.text and all("$49" not in p.section for p in doc.passages)
+
+
+def test_glyphs_without_characters_and_sideways_text_are_left_out_with_a_warning(tmp_path):
+    page = [(72, 700, 11, "F1", "The Pro plan costs forty-nine dollars a month, and the Basic plan costs nine."),
+            (72, 680, 11, "F4", "00140019"),
+            (300, 300, 11, "F1", "A table turned on its side", 90),
+            (72, 660, 11, "F1", "Both are billed yearly.")]
+    [doc], warnings = read(tmp_path, {"plans.pdf": pdf([page])})
+    assert "A table turned" not in doc.text and "(cid" not in doc.text and "Both are billed yearly." in doc.text
+    assert len(warnings) == 2 and all("plans.pdf" in w for w in warnings), warnings
+    assert "2 of its characters could not be read" in warnings[0]
+    assert "characters of text set sideways" in warnings[1]
+
+
+def test_a_pdf_whose_text_is_all_glyphs_without_characters_is_skipped(tmp_path):
+    docs, warnings = read(tmp_path, {"glyphs.pdf": pdf([[(72, 700, 11, "F4", "0014001900200021")]]),
+                                     "ok.md": b"# Fine\n\nThis one is read.\n"})
+    assert [d.id for d in docs] == ["ok.md"]
+    [w] = warnings
+    assert "glyphs.pdf" in w and "no Unicode map" in w
+
+
+def test_a_page_turned_for_display_is_read_as_its_text_was_set(tmp_path):
+    page = text_lines(72, 700, 11, ["Hello world from a landscape page, read as it was written."])
+    [doc], warnings = read(tmp_path, {"turned.pdf": pdf([page], rotate=90)})
+    assert warnings == [] and "Hello world from a landscape page, read as it was written." in doc.text
+
+
+def test_a_paragraph_cut_by_a_column_break_is_joined_again(tmp_path):
+    page = [*text_lines(72, 700, 11, ["The left column tells how the widget is set up: plug it",
+                                      "in, wait for the light, and then"]),
+            *text_lines(320, 700, 11, ["press the button twice to pair it with the phone.",
+                                       "Pairing takes a minute."])]
+    [doc], _ = read(tmp_path, {"cols.pdf": pdf([page])})
+    assert "and then press the button twice to pair it with the phone." in doc.text
+
+
+def test_a_pdf_with_no_pages_is_skipped_saying_so(tmp_path):
+    docs, warnings = read(tmp_path, {"empty.pdf": pdf([]), "ok.md": b"# Fine\n\nThis one is read.\n"})
+    assert [d.id for d in docs] == ["ok.md"] and len(warnings) == 1 and "has no pages" in warnings[0]
+
+
+def test_a_word_documents_title_style_names_it_and_opens_no_section(tmp_path):
+    data = docx([("Title", "Widget Handbook"), ("Normal", "Everything about the widget."),
+                 ("Heading1", "Getting started"), ("Normal", "Plug it in.")])
+    [doc], _ = read(tmp_path, {"h.docx": data})
+    assert doc.title == "Widget Handbook"
+    assert {p.text: p.section for p in doc.passages}["Plug it in."] == "Getting started"
+
+
+def test_a_notes_way_back_to_its_mark_is_not_text():
+    from qa.docxdoc import _BACKLINK
+
+    html = ('<p>Hold it<sup><a href="#footnote-1" id="footnote-ref-1">[1]</a></sup>.</p><ol><li id="footnote-1">'
+            '<p> Counted by the light. <a href="#footnote-ref-1">\u2191</a></p></li></ol>')
+    assert _BACKLINK.sub("", html).count("\u2191") == 0 and "[1]" in _BACKLINK.sub("", html)
+
+
+def test_a_password_protected_or_old_word_file_and_an_oversized_one_are_skipped_saying_why(tmp_path, monkeypatch):
+    from qa import docxdoc
+
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
+    monkeypatch.setattr(docxdoc, "MAX_XML_BYTES", 2000)
+    big = docx([("Normal", "word " * 1000)])
+    docs, warnings = read(tmp_path, {"locked.docx": ole, "big.docx": big, "ok.md": b"# Fine\n\nThis one is read.\n"})
+    assert [d.id for d in docs] == ["ok.md"] and len(warnings) == 2
+    assert "OLE file" in next(w for w in warnings if "locked.docx" in w)
+    assert "MB of XML once unpacked" in next(w for w in warnings if "big.docx" in w)
