@@ -95,7 +95,8 @@ class Passage:
 # 37: no sentence end after a standard's number ("the X.509 Certificate format": pysbd cut there).
 # 38: PDF (review): furniture needs recurring text, list markers only where an item can start,
 #     columns joined, rotated and unmapped glyphs left out, pages read as set, worded headings.
-PARSER_VERSION = 38
+# 39: PDF: a capitalised word hyphenated at a line's end is joined too ("ELE-" "MENT").
+PARSER_VERSION = 39
 
 
 @dataclass(frozen=True)

@@ -437,12 +437,12 @@ def headings(paras: list[Para], body: float) -> None:
 
 def joined(lines: list[Line], vocabulary: frozenset[str]) -> str:
     """A paragraph's lines as one line of text: a word hyphenated at a line's end joined when the
-    joined word is known, else with its hyphen kept."""
+    joined word is known, else with its hyphen kept (and no space after it)."""
     out = ""
     for line in lines:
         t = line.text
         m = _HYPHENATED.search(out)
-        if m and t[:1].islower():
+        if m and t[:1].isalpha():  # "man-" "agement", "ELE-" "MENT"; "co-" "led" and "Anglo-" "Saxon" keep theirs
             rest = _WORD.match(t)
             whole = (m.group(1) + rest.group(0)).lower() if rest else ""
             out = out[:m.end(1)] + ("" if whole in vocabulary else "-") + t

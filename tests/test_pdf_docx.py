@@ -189,8 +189,10 @@ def test_a_word_document_that_is_not_one_is_skipped_with_one_warning(tmp_path):
 
 def test_hyphenation_is_undone_only_for_known_words():
     lines = [pdfdoc.Line(1, 72, 300, 700 - 13 * i, 711 - 13 * i, t, 11, False, False)
-             for i, t in enumerate(["the man-", "agement of co-", "led and well-", "Known things"])]
-    assert pdfdoc.joined(lines, frozenset({"management"})) == "the management of co-led and well- Known things"
+             for i, t in enumerate(["the man-", "agement of co-", "led and Anglo-", "Saxon ELE-", "MENTS, as -",
+                                    "in a list"])]
+    assert pdfdoc.joined(lines, frozenset({"management", "elements"})) == \
+        "the management of co-led and Anglo-Saxon ELEMENTS, as - in a list"
 
 
 @pytest.mark.model
