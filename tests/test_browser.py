@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from test_pdf_docx import manual
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -660,6 +662,7 @@ def emoji_server(tmp_path_factory):
     shutil.copy(ROOT / "corpus" / "baseten-funding.md", corpus)
     (corpus / "zephyr.md").write_text(ZEPHYR, encoding="utf-8")
     (corpus / "kite-setup.md").write_text(KITE_SETUP, encoding="utf-8")
+    (corpus / "widget-manual.pdf").write_bytes(manual())  # two pages: the source panel names the page
     # FAQ entries whose own ids look like paths or anchors: the panel must still find their document
     (corpus / "faq.jsonl").write_text(
         '{"id": "refund#1", "question": "Can I return a Zephyr kite for a refund?", '
@@ -715,6 +718,17 @@ def test_emoji_before_the_passage_keep_the_highlight_in_place(open_emoji_chat):
     assert "Alice Hu" in result["answer"]
     assert_highlights(page, result)
     shot(page, "desktop-emoji-source")
+    assert watch.errors == []
+
+
+def test_a_pdf_citation_names_its_page_in_the_source_panel(open_emoji_chat):
+    page, watch = open_emoji_chat()
+    result = ask(page, "which parts does the widget have?")
+    assert result["answered"] and result["citations"][0]["source"].endswith("widget-manual.pdf"), result
+    doc = document_of(page, result["citations"][0]["id"])
+    assert len(doc["pages"]) == 2 and doc["pages"][1] <= result["citations"][0]["start"]  # it is on page 2
+    assert_highlights(page, result)
+    expect(page.locator("#panel-sub")).to_contain_text("widget-manual.pdf · page 2")
     assert watch.errors == []
 
 
