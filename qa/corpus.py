@@ -96,7 +96,8 @@ class Passage:
 # 38: PDF (review): furniture needs recurring text, list markers only where an item can start,
 #     columns joined, rotated and unmapped glyphs left out, pages read as set, worded headings.
 # 39: PDF: a capitalised word hyphenated at a line's end is joined too ("ELE-" "MENT").
-PARSER_VERSION = 39
+# 40: PDF (second review): furniture rules by size and distance, blank pages, bullets vs prose markers, rows.
+PARSER_VERSION = 40
 
 
 @dataclass(frozen=True)

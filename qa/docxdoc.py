@@ -26,6 +26,7 @@ from qa.errors import CorpusError
 _PLACEHOLDER = re.compile(r"^(untitled|document\d*|title)$|\.(docx?|odt|pdf)$", re.I)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file signature of .doc and of encrypted .docx
 _BACKLINK = re.compile(r'\s*<a href="#(?:footnote|endnote)-ref-[^"]*">\u2191</a>')
+_MEDIA = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg", ".webp", ".bin")
 MAX_XML_BYTES = 32 * 2**20  # a .docx whose XML unpacks to more is refused: reading it takes ~40x that in memory
 # Word's Title style is the document's title, as its first heading; its Subtitle a paragraph
 STYLE_MAP = "p[style-name='Title'] => h1:fresh\np[style-name='Subtitle'] => p:fresh"
@@ -40,7 +41,9 @@ def convert(data: bytes, default_title: str) -> tuple[str, str, list[Block], tup
                           "save it as .docx without a password to index it")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            xml = sum(i.file_size for i in z.infolist() if i.filename.startswith("word/") and i.filename.endswith(".xml"))
+            # every part but images and embedded objects (never read) counts: a relationship may point
+            # the document anywhere in the archive, and the core properties are read whole
+            xml = sum(i.file_size for i in z.infolist() if not i.filename.lower().endswith(_MEDIA))
             if xml > MAX_XML_BYTES:
                 raise CorpusError(f"its text is {xml / 2**20:.0f} MB of XML once unpacked; qa reads at most "
                                   f"{MAX_XML_BYTES // 2**20} MB (split the document)")

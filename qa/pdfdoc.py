@@ -39,7 +39,8 @@ from qa.errors import CorpusError
 EDGE = 0.12  # running headers and footers lie within this share of the page's height from its top or bottom
 RUNNING = 0.5  # ... and recur on at least this share of the pages (and on two at least)
 APART = 0.5  # ... and stand apart from the text, more than this many of their heights away
-HEADER_SIZE = 1.05  # ... and are set no larger than the body text (times this): larger, a line is a heading
+HEADER_SIZE = 1.05  # a line set larger than the body text (times this) recurs as furniture only word for word
+FAR = 1.5  # a line at the same height on most pages is furniture, whatever it says, this many heights from the text
 MARGIN = 0.06  # small print (SMALL_PRINT of the body size) this near the edge is furniture on any page,
 SMALL_PRINT = 0.9  # recurring or not: a browser's date, title, address and page number on a one-page print
 HEADING_SIZE = 1.15  # a heading is set at least this much larger than the body text
@@ -53,10 +54,14 @@ PARAGRAPH_GAP = 0.6  # more space than this many line heights above a line start
 INDENT = 0.8  # a line indented by this many ems more than the one before starts a paragraph
 MAX_LEVEL = 6
 GUTTER = 1.2  # ems: two pieces of text on one height closer than this are one printed line
+CELL_CHARS = 40  # pieces at one height, all at most this long, are a table's row: never a heading,
+ROW_CELLS = 3  # and with this many, never joined to a paragraph in the next column (two may be two columns' last lines)
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _CID = re.compile(r"\(cid:\d+\)")  # a glyph pdfminer could not map to a character
 _BULLET = re.compile(r"^\s*(?:[•◦▪▫‣⁃∙·●○■□►▶➢✓✔*–—-]|\d{1,3}[.)]|\(?(?:[a-zA-Z]|[ivxIVX]{1,5})\))\s+")
-_PAGE_NUMBER = re.compile(r"^\W*(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?\W*$", re.I)
+_GLYPH_BULLET = re.compile(r"^\s*[•◦▪▫‣⁃∙·●○■□►▶➢✓✔]\s+")  # a marker only: no text, never anything else
+_PAGE_NUMBER = re.compile(r"^[-–—|•·\s]*(?:(?i:page|p\.|seite)\s*)?(?:\d{1,3}|[ivxlc]{1,6})"
+                          r"(?:\s*(?:/|(?i:of|von))\s*\d{1,4})?[-–—|•·\s]*$")  # "3", "- 3 -", "Page 3 of 8", "iv"
 _TOC_LINE = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$", re.I)  # "Introduction . . . . 1"
 _NUMBERS = re.compile(r"^(?:[A-Z]?\d{1,3}(?:\.\d{1,3})*\.?\s*)+$")  # "3.1 3.2 3.3": a TOC's section numbers
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|[-+,]bd\b|cmbx|\bbx", re.I)
@@ -80,7 +85,7 @@ class Line:
     size: float
     bold: bool
     mono: bool
-    row: bool = False  # shares its height with another line set apart from it: a table's cells, not prose
+    row: int = 0  # how many short pieces set apart share its height (itself too): 2 or more, a table's cells
 
     @property
     def height(self) -> float:
@@ -105,7 +110,7 @@ def convert(data: bytes, default_title: str, vocabulary: frozenset[str] | None =
             warn: Callable[[str], None] | None = None) -> tuple[str, str, list[Block], tuple[int, ...]]:
     """(title, document text, blocks, pages) of a PDF file's bytes: `pages` holds where each page
     begins in the text (page n at pages[n - 1]; a page whose text is not found, or that has none,
-    begins where the one before it does). `vocabulary`: words known to exist (lower case), for
+    begins where the next one does). `vocabulary`: words known to exist (lower case), for
     joining words hyphenated at a line's end (default: pyspellchecker's English dictionary,
     qa.spelling.english_words, and the document's own words). `warn`: told, in one line, of text
     left out (glyphs without a character, text set sideways)."""
@@ -132,17 +137,21 @@ def page_starts(text: str, lines: list[Line], n_pages: int) -> tuple[int, ...]:
     firsts: dict[int, int] = {}
     pos = 0
     for line in lines:
-        words = _BULLET.sub("", line.text, count=1).split()[:PROBE_WORDS]
+        words = _GLYPH_BULLET.sub("", line.text, count=1).split()[:PROBE_WORDS]
         if words and _HYPHENATED.search(words[-1]):
             words = words[:-1]
         m = re.compile(r"\s+".join(map(re.escape, words))).search(text, pos, pos + PROBE_REACH) if words else None
         if m:
-            pos = m.start() if line.page not in firsts else m.end()
+            pos = m.end()
             firsts.setdefault(line.page, m.start())
-    out, at = [], 0
-    for n in range(1, n_pages + 1):
-        at = max(at, firsts.get(n, at))
+    # a page with no text found (blank, a figure, furniture alone) begins where the next one does,
+    # so that no offset is counted on it; one after the last text, at the end
+    out, at = [], len(text)
+    for n in range(n_pages, 0, -1):
+        at = min(at, firsts.get(n, at))
         out.append(at)
+    out.reverse()
+    out[0] = 0 if out else 0
     return tuple(out)
 
 
@@ -246,34 +255,38 @@ def info_title(doc) -> str:
 
 def furniture(pages: list[tuple[float, list[Line]]]) -> set[int]:
     """ids of the lines that are page furniture: within EDGE of a page's top or bottom, standing
-    apart from the text (APART), no larger than it (HEADER_SIZE), and a page number, or recurring there on RUNNING of the pages as
-    text (digits aside), or at the same height with a text that recurs on other pages too
-    ("Chapter 2: …" on even pages, "2.1 Naming" on odd ones; not the first line of every page, which
-    says something else each time), or small print in the page's margin (MARGIN)."""
-    candidates, heights = [], []
-    for height, lines in pages:
-        for line, where in edge_lines(lines, height):
-            heights.append(height)
-            candidates.append((line, (where, re.sub(r"\d+", "#", " ".join(line.text.lower().split()))),
-                               (where, round(line.y0 / 2), round(line.size))))
+    apart from the text (APART of their height), and one of: a page number; text recurring there
+    on RUNNING of the pages (digits aside, unless set larger than the body text (HEADER_SIZE):
+    "What is part 2?" heading each page is not "What is part 1?"); a line of body size or smaller
+    at the same height on RUNNING of the pages that stands well apart (FAR), as a section's name in
+    a running header does ("Chapter 2: …", "2.3 Naming"), not the first line of every page, which
+    is as near the text as its paragraphs are to each other; small print (not code) in the margin."""
     body = body_size([line for _, lines in pages for line in lines])
-    small = SMALL_PRINT * body
-    # set larger than the text, a line is a heading ("Step 2", "What is part 2?"), not a running header
-    candidates = [(c, h) for c, h in zip(candidates, heights) if c[0].size <= HEADER_SIZE * body]
-    heights = [h for _, h in candidates]
-    candidates = [c for c, _ in candidates]
-    by_text = Counter({(line.page, t) for line, t, _ in candidates})
-    by_place = Counter({(line.page, p) for line, _, p in candidates})
+    candidates = []
+    for height, lines in pages:
+        for line, where, gap in edge_lines(lines, height):
+            larger = line.size > HEADER_SIZE * body
+            words = " ".join(line.text.lower().split())
+            candidates.append((line, height, gap, larger, (where, words if larger else re.sub(r"\d+", "#", words)),
+                               None if larger else (where, round(line.y0 / 2), round(line.size))))
+    by_text = Counter({(c[0].page, c[4]) for c in candidates})
+    by_place = Counter({(c[0].page, c[5]) for c in candidates if c[5] is not None})
     texts, places = Counter(t for _, t in by_text), Counter(p for _, p in by_place)
     need = max(2, RUNNING * len(pages))
-    return {id(line) for (line, t, p), height in zip(candidates, heights)
-            if _PAGE_NUMBER.match(line.text) or texts[t] >= need or places[p] >= need and texts[t] >= 2
-            or line.size < small and (line.y0 >= height * (1 - MARGIN) or line.y1 <= height * MARGIN)}
+    small = SMALL_PRINT * body
+    out = set()
+    for line, height, gap, larger, t, p in candidates:
+        if _PAGE_NUMBER.match(line.text) or texts[t] >= need \
+                or p is not None and places[p] >= need and (texts[t] >= 2 or gap is not None and gap > FAR * line.height) \
+                or line.size < small and not line.mono and (line.y0 >= height * (1 - MARGIN) or line.y1 <= height * MARGIN):
+            out.add(id(line))
+    return out
 
 
-def edge_lines(lines: list[Line], height: float) -> list[tuple[Line, str]]:
+def edge_lines(lines: list[Line], height: float) -> list[tuple[Line, str, float | None]]:
     """The lines within EDGE of the page's top or bottom that stand apart from the text nearer the
-    middle (more than APART of their height away), with the edge they are at."""
+    middle (more than APART of their height away), with the edge they are at and how far the text
+    is (None: there is none)."""
     by_top = sorted(lines, key=lambda o: o.y1)  # for the nearest line below one at the top
     tops = [o.y1 for o in by_top]
     by_bottom = sorted(lines, key=lambda o: o.y0)  # for the nearest line above one at the bottom
@@ -292,15 +305,15 @@ def edge_lines(lines: list[Line], height: float) -> list[tuple[Line, str]]:
         else:
             continue
         if near is None or near > APART * line.height:
-            out.append((line, where))
+            out.append((line, where, near))
     return out
 
 
 def physical_lines(lines: list[Line]) -> list[Line]:
     """Pieces of one printed line that pdfminer put in separate boxes (a wide gap in justified text,
     a word in another font) joined again, in the place of the first piece; a column's gutter or a
-    table's cells (farther apart than GUTTER ems) stay apart, and such lines are marked as a row's
-    (`row`: never a heading)."""
+    table's cells (farther apart than GUTTER ems) stay apart, and short pieces side by side are
+    counted as a row's cells (`row`)."""
     order = sorted(range(len(lines)), key=lambda i: lines[i].y0)
     ys = [lines[i].y0 for i in order]
     taken: set[int] = set()
@@ -328,8 +341,10 @@ def physical_lines(lines: list[Line]) -> list[Line]:
     keys = [y for y, _ in ys2]
     for k, o in enumerate(out):
         lo, hi = bisect.bisect_left(keys, o.y0 - 0.3 * o.height), bisect.bisect_right(keys, o.y0 + 0.3 * o.height)
-        if hi - lo > 1:
-            o.row = True
+        beside = [out[j] for _, j in ys2[lo:hi]]
+        # cells are short; a heading beside a column's line of prose is not a row
+        if len(beside) > 1 and all(len(b.text) <= CELL_CHARS for b in beside):
+            o.row = len(beside)
     return out
 
 
@@ -356,13 +371,15 @@ def paragraphs(lines: list[Line], body: float) -> list[Para]:
 
 
 def starts_item(prev: Line | None, line: Line, para: Para | None) -> bool:
-    """A line opening with a list marker starts an item after another item, after a line that ends
-    a sentence or introduces ("… are:"), or set apart from the line before (indented, another
-    page); not a wrapped line of prose that happens to open "- sometimes" or "2. The"."""
-    if prev is None or para is None or para.kind == "li" or _SENTENCE_END.search(prev.text):
+    """A line opening with a bullet starts a list item; one opening with a marker that prose may
+    open with too ("- sometimes", "2. The", "* ret_len") does after another item, after a line that
+    ends a sentence or introduces ("… are:"), or set apart from the paragraph it would go on
+    (indented past its lines, space above it, another page)."""
+    if prev is None or para is None or para.kind == "li" or _GLYPH_BULLET.match(line.text) \
+            or _SENTENCE_END.search(prev.text):
         return True
-    return line.page != prev.page or abs(line.x0 - prev.x0) > 0.3 * line.size \
-        or prev.y0 - line.y1 > PARAGRAPH_GAP * prev.height
+    left = min(o.x0 for o in para.lines)  # a paragraph's first line may be indented (TeX): its edge is its lines'
+    return line.page != prev.page or line.x0 > left + 0.3 * line.size or prev.y0 - line.y1 > PARAGRAPH_GAP * prev.height
 
 
 def starts_paragraph(prev: Line, line: Line, para: Para) -> bool:
@@ -391,7 +408,10 @@ def join_pages(paras: list[Para]) -> list[Para]:
     out: list[Para] = []
     for para in paras:
         prev = out[-1] if out else None
-        if prev is not None and (para.first.page == prev.last.page + 1 or next_column(prev.last, para.first)) \
+        column = prev is not None and next_column(prev.last, para.first)
+        if prev is not None and (para.first.page == prev.last.page + 1 or column) \
+                and prev.last.row < ROW_CELLS and para.first.row < ROW_CELLS \
+                and ((not column and prev.kind != "li") or para.first.text[:1].islower()) \
                 and para.kind in ("p", "pre") \
                 and prev.kind in ("p", "li", "pre") and (para.kind == "pre") == (prev.kind == "pre") \
                 and abs(para.first.size - prev.last.size) <= 0.1 * prev.last.size \
@@ -403,7 +423,7 @@ def join_pages(paras: list[Para]) -> list[Para]:
 
 
 def next_column(last: Line, first: Line) -> bool:
-    return first.page == last.page and first.y0 > last.y1 and first.x0 > last.x0 + COLUMN * last.size
+    return first.page == last.page and first.y0 > last.y0 + 0.5 * last.height and first.x0 > last.x0 + COLUMN * last.size
 
 
 def headings(paras: list[Para], body: float) -> None:
@@ -477,8 +497,8 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
             parts.append(f"<pre>{html.escape(chr(10).join(line.text for line in p.lines))}</pre>")
         else:
             text = joined(p.lines, words)
-            if p.kind == "li":  # a bullet is no text; an ordered list's number is
-                text = _BULLET.sub("", text, count=1) if re.match(r"\s*[•◦▪▫‣⁃∙·●○■□►▶➢✓✔*–—-]", text) else text
+            if p.kind == "li":  # a bullet is no text; an ordered list's number, a dash or a star may be ("* ret_len")
+                text = _GLYPH_BULLET.sub("", text, count=1)
             parts.append(f"<{p.kind}>{html.escape(text)}</{p.kind}>")
     if in_list:
         parts.append("</ul>")

@@ -262,7 +262,7 @@ def test_a_wrapped_line_that_opens_like_a_list_marker_goes_on_its_paragraph(tmp_
     assert ("The widget was designed in 1998 by the engineer J. Smith and her team, who also built the dial. "
             "The details are in the appendix, see p. 12 for the full story. Claims take five days - sometimes "
             "longer in December - to process.") in doc.text
-    assert "Its parts are:\n\na dial\n\na lever" in doc.text  # list items, their markers not text
+    assert "Its parts are:\n\n- a dial\n\n- a lever" in doc.text  # list items (a dash is text: "* ret_len")
 
 
 def test_page_starts_hold_when_a_page_opens_with_a_short_common_line_or_a_hyphenated_word(tmp_path):
@@ -351,3 +351,80 @@ def test_a_password_protected_or_old_word_file_and_an_oversized_one_are_skipped_
     assert [d.id for d in docs] == ["ok.md"] and len(warnings) == 2
     assert "OLE file" in next(w for w in warnings if "locked.docx" in w)
     assert "MB of XML once unpacked" in next(w for w in warnings if "big.docx" in w)
+
+
+def test_a_blank_page_takes_no_text_from_the_page_before_it(tmp_path):
+    pages = [text_lines(72, 700, 11, ["The warranty lasts five years from the day of purchase."]), [],
+             text_lines(72, 700, 11, ["Returns are accepted within thirty days."]), []]
+    [doc], _ = read(tmp_path, {"w.pdf": pdf(pages)})
+    info = DocInfo(doc.id, doc.title, doc.text, doc.sha256, doc.pages)
+    assert info.page_at(doc.text.index("The warranty")) == 1
+    assert info.page_at(doc.text.index("Returns are")) == 3
+    assert doc.pages[1] == doc.pages[2] and doc.pages[3] == len(doc.text)
+
+
+def running_pages(header: tuple, n: int = 3) -> list[list[tuple]]:
+    """n pages of a paragraph cut by each page break, under a header line made by header(page)."""
+    return [[header(k), *text_lines(72, 660, 10, [f"Page {k} text goes on about the widget and its",
+                                                  "battery and then the"])] for k in range(1, n + 1)]
+
+
+@pytest.mark.parametrize("header", [
+    lambda k: (72, 740, 12, "F2", "ACME Corporation Employee Handbook"),  # larger than the text, word for word
+    lambda k: (72, 740, 11, "F1", f"Page {k}"),  # a page number set larger
+    lambda k: (72, 740, 10, "F1", ["Installing the widget", "Charging it", "Cleaning it"][k - 1]),  # a section's name
+])
+def test_running_headers_go_whatever_their_size_or_words(tmp_path, header):
+    [doc], _ = read(tmp_path, {"h.pdf": pdf(running_pages(header))})
+    assert "ACME" not in doc.text and "Page 2\n" not in doc.text and "Installing" not in doc.text
+    assert "battery and then the Page 2 text goes on" in doc.text  # and the paragraphs join across the breaks
+
+
+def test_a_heading_beside_a_columns_prose_is_a_heading_and_short_page_edge_words_are_text(tmp_path):
+    page = [*text_lines(72, 700, 14, ["1 Introduction"], "F2"),
+            *text_lines(72, 680, 10, ["The widget is introduced here with a long line of prose text",
+                                      "that fills the left column of the page as papers do."]),
+            *text_lines(320, 700, 10, ["The results are given here with another long line of prose",
+                                       "that fills the right column of the page, as papers do."]),
+            *text_lines(320, 680, 14, ["2 Results"], "F2"),  # beside the left column's prose
+            *text_lines(320, 660, 10, ["Then the results section goes on in the right column."])]
+    edge = [*text_lines(72, 760, 10, ["CLI"], "F2"), *text_lines(72, 700, 10, ["The CLI costs $49 a year, since 2026."]),
+            (72, 30, 8, "F3", "export PATH=/bin"), *text_lines(72, 60, 10, ["That is the variable to set."])]
+    [doc], _ = read(tmp_path, {"paper.pdf": pdf([page, edge])})
+    assert {"1 Introduction", "2 Results"} <= {p.section.split(" > ")[-1] for p in doc.passages}
+    assert "CLI" in doc.text.split() and "export PATH=/bin" in doc.text  # a short heading and code at the edges
+
+
+def test_a_flush_left_bullet_list_and_a_star_in_code_like_prose(tmp_path):
+    page = [*text_lines(72, 700, 11, ["The package contains", "\u2022 one widget with a cable", "\u2022 two spare batteries",
+                                      "The size is given as int", "* ret_len bytes, see below."])]
+    [doc], _ = read(tmp_path, {"box.pdf": pdf([page])})
+    assert "The package contains\n\none widget with a cable\n\ntwo spare batteries" in doc.text
+    assert "The size is given as int * ret_len bytes, see below." in doc.text
+
+
+def test_a_capital_after_a_column_break_starts_a_paragraph(tmp_path):
+    page = [*text_lines(72, 700, 11, ["For billing questions contact Jane Doe, Accounts,", "phone 555 0100"]),
+            *text_lines(320, 700, 11, ["Shipping is free on all orders over fifty dollars."])]
+    [doc], _ = read(tmp_path, {"c.pdf": pdf([page])})
+    assert "phone 555 0100 Shipping" not in doc.text and "Shipping is free" in doc.text
+
+
+def test_a_page_of_one_line_does_not_hide_the_next_pages_start(tmp_path):
+    pages = [text_lines(72, 700, 11, ["Results"]), text_lines(72, 700, 11, ["Results are good, as the table shows."])]
+    [doc], _ = read(tmp_path, {"r.pdf": pdf(pages)})
+    assert doc.pages == (0, doc.text.index("Results are good"))
+
+
+def test_every_part_of_a_word_document_counts_toward_its_size_limit(tmp_path, monkeypatch):
+    import io
+    import zipfile
+
+    from qa import docxdoc
+
+    buf = io.BytesIO(docx([("Normal", "Plug it in.")]))
+    with zipfile.ZipFile(buf, "a") as z:
+        z.writestr("content/elsewhere.xml", "<x>" + "y" * 5000 + "</x>")
+    monkeypatch.setattr(docxdoc, "MAX_XML_BYTES", 4000)
+    docs, warnings = read(tmp_path, {"moved.docx": buf.getvalue(), "ok.md": b"# Fine\n\nThis one is read.\n"})
+    assert [d.id for d in docs] == ["ok.md"] and "MB of XML once unpacked" in warnings[0]
