@@ -97,7 +97,8 @@ class Passage:
 #     columns joined, rotated and unmapped glyphs left out, pages read as set, worded headings.
 # 39: PDF: a capitalised word hyphenated at a line's end is joined too ("ELE-" "MENT").
 # 40: PDF (second review): furniture rules by size and distance, blank pages, bullets vs prose markers, rows.
-PARSER_VERSION = 40
+# 41: PDF: lettered items ("A.") where an item can start, code keeps its spaces, a term needs a word.
+PARSER_VERSION = 41
 
 
 @dataclass(frozen=True)

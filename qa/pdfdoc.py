@@ -58,7 +58,7 @@ CELL_CHARS = 40  # pieces at one height, all at most this long, are a table's ro
 ROW_CELLS = 3  # and with this many, never joined to a paragraph in the next column (two may be two columns' last lines)
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _CID = re.compile(r"\(cid:\d+\)")  # a glyph pdfminer could not map to a character
-_BULLET = re.compile(r"^\s*(?:[•◦▪▫‣⁃∙·●○■□►▶➢✓✔*–—-]|\d{1,3}[.)]|\(?(?:[a-zA-Z]|[ivxIVX]{1,5})\))\s+")
+_BULLET = re.compile(r"^\s*(?:[•◦▪▫‣⁃∙·●○■□►▶➢✓✔*–—-]|\d{1,3}[.)]|[a-zA-Z][.)]|\(?(?:[a-zA-Z]|[ivxIVX]{1,5})\))\s+")
 _GLYPH_BULLET = re.compile(r"^\s*[•◦▪▫‣⁃∙·●○■□►▶➢✓✔]\s+")  # a marker only: no text, never anything else
 _PAGE_NUMBER = re.compile(r"^[-–—|•·\s]*(?:(?i:page|p\.|seite)\s*)?(?:\d{1,3}|[ivxlc]{1,6})"
                           r"(?:\s*(?:/|(?i:of|von))\s*\d{1,4})?[-–—|•·\s]*$")  # "3", "- 3 -", "Page 3 of 8", "iv"
@@ -224,13 +224,15 @@ def page_lines(n: int, layout, lost: Counter) -> list[Line]:
                     if t.strip():
                         chars.append(c)
                 parts.append(t)
-            text = " ".join("".join(parts).translate(_LIGATURES).split())
+            mono = bool(chars) and all(_MONO.search(c.fontname) for c in chars)
+            text = "".join(parts).translate(_LIGATURES)
+            # code keeps the spaces that line up its columns; prose has its white space folded
+            text = text.strip() if mono else " ".join(text.split())
             if not chars or not text:
                 continue
             sizes = Counter(round(c.size, 1) for c in chars)
             lines.append(Line(n, line.x0, line.x1, line.y0, line.y1, text, sizes.most_common(1)[0][0],
-                              all(_BOLD.search(c.fontname) for c in chars),
-                              all(_MONO.search(c.fontname) for c in chars)))
+                              all(_BOLD.search(c.fontname) for c in chars), mono))
     return lines
 
 
@@ -450,7 +452,7 @@ def headings(paras: list[Para], body: float) -> None:
     # a definition list's term in a monospaced font ("query", then "dump the inputs …" indented
     # under it) heads its definition, as an HTML <dt> does; not a line of code
     for p, nxt in zip(paras, paras[1:]):
-        if p.kind == "pre" and len(p.lines) == 1 and len(text(p)) <= TERM_CHARS and nxt.kind in ("p", "li") \
+        if p.kind == "pre" and len(p.lines) == 1 and len(text(p)) <= TERM_CHARS and nxt.kind in ("p", "li") and worded(p) \
                 and nxt.first.page == p.first.page and nxt.first.x0 - p.first.x0 > INDENT * nxt.first.size:
             p.kind = f"h{min(bold_level + 1, MAX_LEVEL)}"
 

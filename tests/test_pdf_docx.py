@@ -428,3 +428,14 @@ def test_every_part_of_a_word_document_counts_toward_its_size_limit(tmp_path, mo
     monkeypatch.setattr(docxdoc, "MAX_XML_BYTES", 4000)
     docs, warnings = read(tmp_path, {"moved.docx": buf.getvalue(), "ok.md": b"# Fine\n\nThis one is read.\n"})
     assert [d.id for d in docs] == ["ok.md"] and "MB of XML once unpacked" in warnings[0]
+
+
+def test_lettered_items_code_columns_and_one_letter_terms(tmp_path):
+    page = [*text_lines(72, 700, 11, ["You must do these things:", "A. Use a title of your own.",
+                                      "B. List the authors. C. is not an item here."]),
+            *text_lines(72, 640, 10, ["35     111    1134 /etc/hosts"], "F3"),
+            (92, 610, 10, "F3", "U"), *text_lines(172, 610, 11, ["Total number of CPU-seconds that the process used."])]
+    [doc], _ = read(tmp_path, {"fmt.pdf": pdf([page])})
+    assert "You must do these things:\n\nA. Use a title of your own.\n\nB. List the authors." in doc.text
+    assert "35     111    1134 /etc/hosts" in doc.text  # code keeps the spaces that line up its columns
+    assert all(not p.section.endswith("U") for p in doc.passages)  # a one-letter term heads nothing
