@@ -98,7 +98,8 @@ class Passage:
 # 39: PDF: a capitalised word hyphenated at a line's end is joined too ("ELE-" "MENT").
 # 40: PDF (second review): furniture rules by size and distance, blank pages, bullets vs prose markers, rows.
 # 41: PDF: lettered items ("A.") where an item can start, code keeps its spaces, a term needs a word.
-PARSER_VERSION = 41
+# 42: PDF: a monospaced term and its indented definition are a <dl> (the term heads its <dd> only).
+PARSER_VERSION = 42
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ SMALL_PRINT = 0.9  # recurring or not: a browser's date, title, address and page
 HEADING_SIZE = 1.15  # a heading is set at least this much larger than the body text
 HEADING_CHARS = 200
 BOLD_HEADING_CHARS = 100
-TERM_CHARS = 40  # a definition list's term in a monospaced font, at most
+TERM_CHARS = 40  # a definition list's term in a monospaced font, at most, a line
+TERM_LINES = 3  # and lines ("-p" over "--portability")
 PROBE_WORDS = 6  # words of a line that find where it is in the text (qa.pdfdoc.page_starts)
 PROBE_REACH = 20000  # characters ahead of the line before it that a line is looked for in
 COLUMN = 8  # ems: a paragraph that goes on higher up and this far to the right goes on in the next column
@@ -449,12 +450,18 @@ def headings(paras: list[Para], body: float) -> None:
         if p.kind == "p" and len(p.lines) == 1 and p.first.bold and len(t) <= BOLD_HEADING_CHARS \
                 and not re.search(r"[.,;:]$", t) and abs(p.first.size - body) <= 0.1 * body and worded(p):
             p.kind = f"h{bold_level}"
-    # a definition list's term in a monospaced font ("query", then "dump the inputs …" indented
-    # under it) heads its definition, as an HTML <dt> does; not a line of code
+    # a definition list's term in a monospaced font ("query", or "-p" over "--portability"), its
+    # definition indented beside or under it, is a <dt> (to_html gives it its <dd>): it heads its
+    # definition, as in an HTML page; not lines of code
     for p, nxt in zip(paras, paras[1:]):
-        if p.kind == "pre" and len(p.lines) == 1 and len(text(p)) <= TERM_CHARS and nxt.kind in ("p", "li") and worded(p) \
-                and nxt.first.page == p.first.page and nxt.first.x0 - p.first.x0 > INDENT * nxt.first.size:
-            p.kind = f"h{min(bold_level + 1, MAX_LEVEL)}"
+        if p.kind == "pre" and len(p.lines) <= TERM_LINES and all(len(line.text) <= TERM_CHARS for line in p.lines) \
+                and nxt.kind in ("p", "li") and worded(p) and nxt.first.page == p.first.page and defines(p, nxt):
+            p.kind = "dt"
+
+
+def defines(term: Para, para: Para) -> bool:
+    """`para` is indented under (or beside) `term`: part of its definition."""
+    return para.first.x0 - term.first.x0 > INDENT * para.first.size
 
 
 def joined(lines: list[Line], vocabulary: frozenset[str]) -> str:
@@ -491,11 +498,18 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
     title = meta_title or next((" ".join(line.text for line in p.lines) for p in paras if p.kind == "h1"), "") \
         or default_title
     parts, in_list = [f"<!doctype html><html><head><title>{html.escape(title)}</title></head><body>"], False
+    term: Para | None = None  # the <dt> whose <dd> is open
     for p in paras:
+        if term is not None and (p.kind == "dt" or p.kind.startswith("h") or not defines(term, p)):
+            parts.append("</ul></dd></dl>" if in_list else "</dd></dl>")
+            term, in_list = None, False
         if (p.kind == "li") != in_list:
             parts.append("<ul>" if p.kind == "li" else "</ul>")
             in_list = p.kind == "li"
-        if p.kind == "pre":
+        if p.kind == "dt":
+            parts.append(f"<dl><dt>{html.escape(' '.join(line.text for line in p.lines))}</dt><dd>")
+            term = p
+        elif p.kind == "pre":
             parts.append(f"<pre>{html.escape(chr(10).join(line.text for line in p.lines))}</pre>")
         else:
             text = joined(p.lines, words)
@@ -504,5 +518,7 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
             parts.append(f"<{p.kind}>{html.escape(text)}</{p.kind}>")
     if in_list:
         parts.append("</ul>")
+    if term is not None:
+        parts.append("</dd></dl>")
     parts.append("</body></html>")
     return "\n".join(parts), [line for p in paras for line in p.lines]

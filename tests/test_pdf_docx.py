@@ -113,9 +113,10 @@ def test_a_monospaced_term_beside_its_definition_heads_it_as_a_dt_does(tmp_path)
             *text_lines(72, 520, 11, ["That is all there is to it."])]
     [doc], _ = read(tmp_path, {"tools.pdf": pdf([page])})
     sections = {p.section: p.text for p in doc.passages}
-    # (the page's one <h1> is its title, as in an HTML page, so not part of the paths)
-    assert sections["query"] == "dump the inputs and outputs of a given target."
-    assert sections["browse"].startswith("browse the dependency graph in a web browser. Clicking a file")
+    assert sections["Extra tools > query"].endswith("dump the inputs and outputs of a given target.")
+    assert "browse the dependency graph in a web browser. Clicking a file" in sections["Extra tools > browse"]
+    # the definition list ends where the text is no longer indented under its terms
+    assert sections["Extra tools"].endswith("That is all there is to it.")
     assert not any(s.endswith("ninja -t browse") for s in sections)  # a command above prose is still code
 
 
