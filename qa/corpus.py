@@ -99,7 +99,8 @@ class Passage:
 # 40: PDF (second review): furniture rules by size and distance, blank pages, bullets vs prose markers, rows.
 # 41: PDF: lettered items ("A.") where an item can start, code keeps its spaces, a term needs a word.
 # 42: PDF: a monospaced term and its indented definition are a <dl> (the term heads its <dd> only).
-PARSER_VERSION = 42
+# 43: PDF: a line recurring with other digits, or at one height, is furniture only when it stands far apart.
+PARSER_VERSION = 43
 
 
 @dataclass(frozen=True)

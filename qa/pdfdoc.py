@@ -39,8 +39,7 @@ from qa.errors import CorpusError
 EDGE = 0.12  # running headers and footers lie within this share of the page's height from its top or bottom
 RUNNING = 0.5  # ... and recur on at least this share of the pages (and on two at least)
 APART = 0.5  # ... and stand apart from the text, more than this many of their heights away
-HEADER_SIZE = 1.05  # a line set larger than the body text (times this) recurs as furniture only word for word
-FAR = 1.5  # a line at the same height on most pages is furniture, whatever it says, this many heights from the text
+FAR = 1.5  # ... a line this many heights from the text may recur with other digits, or say anything at one height
 MARGIN = 0.06  # small print (SMALL_PRINT of the body size) this near the edge is furniture on any page,
 SMALL_PRINT = 0.9  # recurring or not: a browser's date, title, address and page number on a one-page print
 HEADING_SIZE = 1.15  # a heading is set at least this much larger than the body text
@@ -258,29 +257,27 @@ def info_title(doc) -> str:
 
 def furniture(pages: list[tuple[float, list[Line]]]) -> set[int]:
     """ids of the lines that are page furniture: within EDGE of a page's top or bottom, standing
-    apart from the text (APART of their height), and one of: a page number; text recurring there
-    on RUNNING of the pages (digits aside, unless set larger than the body text (HEADER_SIZE):
-    "What is part 2?" heading each page is not "What is part 1?"); a line of body size or smaller
-    at the same height on RUNNING of the pages that stands well apart (FAR), as a section's name in
-    a running header does ("Chapter 2: …", "2.3 Naming"), not the first line of every page, which
-    is as near the text as its paragraphs are to each other; small print (not code) in the margin."""
+    apart from the text (APART of their height), and one of: a page number; text recurring word
+    for word there on RUNNING of the pages; or, standing well apart (FAR: a paragraph's first line
+    stands about one line height from the next), text recurring there with other digits ("Draft
+    3", "Page 3 of 8") or any line at the same height on RUNNING of the pages (a running section
+    name: "Chapter 2: …", "2.3 Naming"); or small print (not code) in the margin. The first line
+    of every page, "Release note 7: …", says something else each time and stands near its text."""
     body = body_size([line for _, lines in pages for line in lines])
     candidates = []
     for height, lines in pages:
         for line, where, gap in edge_lines(lines, height):
-            larger = line.size > HEADER_SIZE * body
             words = " ".join(line.text.lower().split())
-            candidates.append((line, height, gap, larger, (where, words if larger else re.sub(r"\d+", "#", words)),
-                               None if larger else (where, round(line.y0 / 2), round(line.size))))
-    by_text = Counter({(c[0].page, c[4]) for c in candidates})
-    by_place = Counter({(c[0].page, c[5]) for c in candidates if c[5] is not None})
-    texts, places = Counter(t for _, t in by_text), Counter(p for _, p in by_place)
+            far = gap is not None and gap > FAR * line.height
+            candidates.append((line, height, far, (where, words), (where, re.sub(r"\d+", "#", words)),
+                               (where, round(line.y0 / 2), round(line.size))))
+    seen = [Counter({(c[0].page, c[k]) for c in candidates}) for k in (3, 4, 5)]
+    exact, digits, places = (Counter(key for _, key in s_) for s_ in seen)
     need = max(2, RUNNING * len(pages))
     small = SMALL_PRINT * body
     out = set()
-    for line, height, gap, larger, t, p in candidates:
-        if _PAGE_NUMBER.match(line.text) or texts[t] >= need \
-                or p is not None and places[p] >= need and (texts[t] >= 2 or gap is not None and gap > FAR * line.height) \
+    for line, height, far, t, d, p in candidates:
+        if _PAGE_NUMBER.match(line.text) or exact[t] >= need or far and (digits[d] >= need or places[p] >= need) \
                 or line.size < small and not line.mono and (line.y0 >= height * (1 - MARGIN) or line.y1 <= height * MARGIN):
             out.add(id(line))
     return out

@@ -440,3 +440,11 @@ def test_lettered_items_code_columns_and_one_letter_terms(tmp_path):
     assert "You must do these things:\n\nA. Use a title of your own.\n\nB. List the authors." in doc.text
     assert "35     111    1134 /etc/hosts" in doc.text  # code keeps the spaces that line up its columns
     assert all(not p.section.endswith("U") for p in doc.passages)  # a one-letter term heads nothing
+
+
+def test_first_lines_that_differ_only_in_their_numbers_are_text(tmp_path):
+    # a changelog: every page opens with a release note like the one before, but its own
+    pages = [text_lines(72, 740, 11, [f"Release note {k}: fixed bug number {1000 + k} in the firmware.",
+                                      f"The fix shipped in version 2.{k} for every model."]) for k in range(4)]
+    [doc], _ = read(tmp_path, {"changes.pdf": pdf(pages)})
+    assert doc.text.count("Release note") == 4
