@@ -23,7 +23,6 @@ CURRENT (replaced atomically), so a crash at any point leaves the previous index
 from __future__ import annotations
 
 import bisect
-
 import hashlib
 import json
 import os

@@ -2,22 +2,29 @@
 
 pdfminer.six (pure Python, MIT) finds the text lines of each page, with their positions and fonts;
 this module decides what a reader would: which lines make a paragraph, which are headings, list
-items or code, and which are page furniture. Then the HTML reader does the rest, so citation
-offsets refer to the text `GET /api/documents/{id}` serves, as for HTML.
+items, definition lists or code, and which are page furniture. Then the HTML reader does the rest,
+so citation offsets refer to the text `GET /api/documents/{id}` serves, as for HTML.
 
 - A paragraph ends where the next line stands apart (more space above it than between the lines
-  of a paragraph), is indented (a paragraph's first line, as TeX sets them), opens with a list
-  marker, or changes size or typeface. A paragraph cut by a page break is joined again.
-- A heading is a short paragraph set larger than the body text (its level by size), or a lone
-  bold line of body size; its words make the section path, and one ending with "?" asks an FAQ
-  question, as in any page.
+  of a paragraph), is indented (a paragraph's first line, as TeX sets them), starts a list item,
+  or changes size or typeface. A paragraph cut by a page or column break is joined again.
+- A list item starts at a bullet, or at a dash, star, number or letter where an item can start
+  (after an item, a sentence's end or an introduction, or set apart): not at a wrapped line of
+  prose that opens "J. Smith" or "- sometimes".
+- A heading is a short paragraph of words set larger than the body text (its level by size), or a
+  lone bold line of body size, never a table's cells; its words make the section path, and one
+  ending with "?" asks an FAQ question, as in any page.
 - Lines set in a monospaced font alone are code: cited with the paragraph that introduces them,
-  never an answer, as `<pre>` is.
-- Running headers and footers (a line at the top or bottom of most pages, page numbers counted
-  as alike) and page numbers are dropped, as are a table of contents' dotted lines.
-- A word hyphenated at a line's end is joined when the joined word is one the document or the
-  model's vocabulary knows ("man-" "agement"), else keeps its hyphen ("co-" "led"); ligatures
-  ("ﬁ") are spelled out. A PDF without a text layer (a scan) is refused with a word about OCR.
+  never an answer, as `<pre>` is; a short monospaced term with its definition indented beside or
+  under it is a definition list's entry, the term heading its definition only.
+- Page furniture is dropped (furniture): running headers and footers, page numbers, small print
+  in the margin, a table of contents' dotted lines.
+- A word hyphenated at a line's end is joined when the joined word is known (an English word or
+  the document's own: "man-" "agement"), else keeps its hyphen ("co-" "led"); ligatures ("ﬁ") are
+  spelled out. Glyphs without a character and text set sideways are left out, with a warning; a
+  page turned for display is read as set. A PDF without text (a scan) is refused with a word
+  about OCR.
+- Where each page begins in the text is kept (page_starts), for citations' page numbers.
 """
 
 from __future__ import annotations
@@ -94,7 +101,7 @@ class Line:
 
 @dataclass
 class Para:
-    kind: str  # "p", "li", "pre", or "h1".."h6"
+    kind: str  # "p", "li", "pre", "dt" (a definition list's term), or "h1".."h6"
     lines: list[Line] = field(default_factory=list)
 
     @property
@@ -132,8 +139,8 @@ def convert(data: bytes, default_title: str, vocabulary: frozenset[str] | None =
 def page_starts(text: str, lines: list[Line], n_pages: int) -> tuple[int, ...]:
     """Where each page begins in the served text. Every line is looked for in turn, each after the
     one before it (so that a short line, "the device.", is not found in an earlier page's text):
-    its first words, without a list marker or a word hyphenated at its end; a word hyphenated
-    across the page break is found inside the joined word."""
+    its first words, without a bullet or a word hyphenated at its end; a word hyphenated across
+    the page break is found inside the joined word."""
     firsts: dict[int, int] = {}
     pos = 0
     for line in lines:
@@ -151,7 +158,8 @@ def page_starts(text: str, lines: list[Line], n_pages: int) -> tuple[int, ...]:
         at = min(at, firsts.get(n, at))
         out.append(at)
     out.reverse()
-    out[0] = 0 if out else 0
+    if out:  # the first page begins the text, whatever comes before its first line found (a title)
+        out[0] = 0
     return tuple(out)
 
 
