@@ -100,7 +100,8 @@ class Passage:
 # 41: PDF: lettered items ("A.") where an item can start, code keeps its spaces, a term needs a word.
 # 42: PDF: a monospaced term and its indented definition are a <dl> (the term heads its <dd> only).
 # 43: PDF: a line recurring with other digits, or at one height, is furniture only when it stands far apart.
-PARSER_VERSION = 43
+# 44: PDF (third review): slide titles kept, lettered items in order, option terms only, recurring chapter names.
+PARSER_VERSION = 44
 
 
 @dataclass(frozen=True)

@@ -47,13 +47,15 @@ EDGE = 0.12  # running headers and footers lie within this share of the page's h
 RUNNING = 0.5  # ... and recur on at least this share of the pages (and on two at least)
 APART = 0.5  # ... and stand apart from the text, more than this many of their heights away
 FAR = 1.5  # ... a line this many heights from the text may recur with other digits, or say anything at one height
+HEADER_SIZE = 1.05  # ... unless it is set larger than the body text (times this): then it recurs word for word
 MARGIN = 0.06  # small print (SMALL_PRINT of the body size) this near the edge is furniture on any page,
 SMALL_PRINT = 0.9  # recurring or not: a browser's date, title, address and page number on a one-page print
 HEADING_SIZE = 1.15  # a heading is set at least this much larger than the body text
 HEADING_CHARS = 200
 BOLD_HEADING_CHARS = 100
 TERM_CHARS = 40  # a definition list's term in a monospaced font, at most, a line
-TERM_LINES = 3  # and lines ("-p" over "--portability")
+TERM_LINES = 3  # and lines, when each names an option ("-p" over "--portability")
+DEFINITION_INDENT = 2.0  # ems: a definition is indented under its term by more than this (TeX indents a paragraph ~1.5)
 PROBE_WORDS = 6  # words of a line that find where it is in the text (qa.pdfdoc.page_starts)
 PROBE_REACH = 20000  # characters ahead of the line before it that a line is looked for in
 COLUMN = 8  # ems: a paragraph that goes on higher up and this far to the right goes on in the next column
@@ -66,6 +68,7 @@ ROW_CELLS = 3  # and with this many, never joined to a paragraph in the next col
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _CID = re.compile(r"\(cid:\d+\)")  # a glyph pdfminer could not map to a character
 _BULLET = re.compile(r"^\s*(?:[•◦▪▫‣⁃∙·●○■□►▶➢✓✔*–—-]|\d{1,3}[.)]|[a-zA-Z][.)]|\(?(?:[a-zA-Z]|[ivxIVX]{1,5})\))\s+")
+_LETTER_ITEM = re.compile(r"^\s*\(?([a-zA-Z])[.)]\s+")  # a lettered item: in order from "a", or not one
 _GLYPH_BULLET = re.compile(r"^\s*[•◦▪▫‣⁃∙·●○■□►▶➢✓✔]\s+")  # a marker only: no text, never anything else
 _PAGE_NUMBER = re.compile(r"^[-–—|•·\s]*(?:(?i:page|p\.|seite)\s*)?(?:\d{1,3}|[ivxlc]{1,6})"
                           r"(?:\s*(?:/|(?i:of|von))\s*\d{1,4})?[-–—|•·\s]*$")  # "3", "- 3 -", "Page 3 of 8", "iv"
@@ -77,6 +80,7 @@ _SENTENCE_END = re.compile(r"[.!?:;。！？]['\"’”)\]]*$")
 _HYPHENATED = re.compile(r"(\w+)[-\u00ad\u2010]$")
 _WORD = re.compile(r"[^\W\d_]+")
 _HEADING_WORD = re.compile(r"[^\W\d_]{2,}")  # a heading says something in words
+_OPTION = re.compile(r"-{1,2}\w|/\w")  # a command's option: "-p", "--portability", "/Q"
 _PLACEHOLDER_TITLE = re.compile(r"^(untitled|\(anonymous\)|anonymous|document\d*|title|microsoft \w+ - .*)$"
                                 r"|\.(docx?|odt|pdf|tex|dvi|html?|rtf)$", re.I)
 
@@ -266,17 +270,21 @@ def info_title(doc) -> str:
 def furniture(pages: list[tuple[float, list[Line]]]) -> set[int]:
     """ids of the lines that are page furniture: within EDGE of a page's top or bottom, standing
     apart from the text (APART of their height), and one of: a page number; text recurring word
-    for word there on RUNNING of the pages; or, standing well apart (FAR: a paragraph's first line
-    stands about one line height from the next), text recurring there with other digits ("Draft
-    3", "Page 3 of 8") or any line at the same height on RUNNING of the pages (a running section
-    name: "Chapter 2: …", "2.3 Naming"); or small print (not code) in the margin. The first line
-    of every page, "Release note 7: …", says something else each time and stands near its text."""
+    for word there on RUNNING of the pages; a line of body size at the same height on RUNNING of
+    the pages whose words recur on another page ("Chapter 2: …" over its pages) or that stands
+    well apart (FAR: a paragraph's first line stands about one line height from the next: a running
+    section name that changes every page); text recurring with other digits ("Draft 3") as far
+    apart; or small print (not code) in the margin. The first line of every page, "Release note 7:
+    …", says something else each time and stands near its text; a slide's title, set larger,
+    says something else each time."""
     body = body_size([line for _, lines in pages for line in lines])
     candidates = []
     for height, lines in pages:
         for line, where, gap in edge_lines(lines, height):
             words = " ".join(line.text.lower().split())
-            far = gap is not None and gap > FAR * line.height
+            # set larger than the text, a line recurs as furniture word for word only: a slide's
+            # or an FAQ page's title stands at the same height on every page, far from its text
+            far = gap is not None and gap > FAR * line.height and line.size <= HEADER_SIZE * body
             candidates.append((line, height, far, (where, words), (where, re.sub(r"\d+", "#", words)),
                                (where, round(line.y0 / 2), round(line.size))))
     seen = [Counter({(c[0].page, c[k]) for c in candidates}) for k in (3, 4, 5)]
@@ -285,7 +293,8 @@ def furniture(pages: list[tuple[float, list[Line]]]) -> set[int]:
     small = SMALL_PRINT * body
     out = set()
     for line, height, far, t, d, p in candidates:
-        if _PAGE_NUMBER.match(line.text) or exact[t] >= need or far and (digits[d] >= need or places[p] >= need) \
+        if _PAGE_NUMBER.match(line.text) or exact[t] >= need or far and digits[d] >= need \
+                or places[p] >= need and (far or exact[t] >= 2 and line.size <= HEADER_SIZE * body) \
                 or line.size < small and not line.mono and (line.y0 >= height * (1 - MARGIN) or line.y1 <= height * MARGIN):
             out.add(id(line))
     return out
@@ -367,9 +376,14 @@ def body_size(lines: list[Line]) -> float:
 def paragraphs(lines: list[Line], body: float) -> list[Para]:
     """Lines, in reading order, grouped into paragraphs (kind "p", "li" or "pre"; headings later)."""
     out: list[Para] = []
+    letter = ""  # the letter of the last lettered item ("A."): the next one must follow it
     for line in lines:
         prev = out[-1].last if out else None
         bullet = bool(_BULLET.match(line.text)) and not line.mono and starts_item(prev, line, out[-1] if out else None)
+        if bullet and (m := _LETTER_ITEM.match(line.text)):  # "A. Use …", "B. List …"; not "J. Smith said …"
+            bullet = m.group(1).lower() == "a" or (bool(out) and out[-1].kind == "li" and bool(letter)
+                                                   and ord(m.group(1).lower()) == ord(letter) + 1)
+            letter = m.group(1).lower() if bullet else letter
         kind = "pre" if line.mono else "li" if bullet else "p"
         if prev is None or bullet or starts_paragraph(prev, line, out[-1]):
             out.append(Para(kind, [line]))
@@ -459,14 +473,16 @@ def headings(paras: list[Para], body: float) -> None:
     # definition indented beside or under it, is a <dt> (to_html gives it its <dd>): it heads its
     # definition, as in an HTML page; not lines of code
     for p, nxt in zip(paras, paras[1:]):
-        if p.kind == "pre" and len(p.lines) <= TERM_LINES and all(len(line.text) <= TERM_CHARS for line in p.lines) \
-                and nxt.kind in ("p", "li") and worded(p) and nxt.first.page == p.first.page and defines(p, nxt):
+        if p.kind == "pre" and all(len(line.text) <= TERM_CHARS for line in p.lines) and worded(p) \
+                and (len(p.lines) == 1 or len(p.lines) <= TERM_LINES and all(_OPTION.match(line.text) for line in p.lines)) \
+                and nxt.kind in ("p", "li") and nxt.first.page == p.first.page and defines(p, nxt):
             p.kind = "dt"
 
 
 def defines(term: Para, para: Para) -> bool:
-    """`para` is indented under (or beside) `term`: part of its definition."""
-    return para.first.x0 - term.first.x0 > INDENT * para.first.size
+    """`para` is indented under (or beside) `term` by more than a paragraph's first line is (TeX):
+    part of its definition."""
+    return para.first.x0 - term.first.x0 > DEFINITION_INDENT * para.first.size
 
 
 def joined(lines: list[Line], vocabulary: frozenset[str]) -> str:

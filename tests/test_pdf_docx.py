@@ -448,3 +448,39 @@ def test_first_lines_that_differ_only_in_their_numbers_are_text(tmp_path):
                                       f"The fix shipped in version 2.{k} for every model."]) for k in range(4)]
     [doc], _ = read(tmp_path, {"changes.pdf": pdf(pages)})
     assert doc.text.count("Release note") == 4
+
+
+def test_slide_titles_at_one_height_on_every_page_are_headings_not_furniture(tmp_path):
+    slides = [[*text_lines(40, 740, 18, [title], "F2"), *text_lines(40, 690, 11, [f"{title} is what this slide says."])]
+              for title in ["Motivation", "Method", "Results", "Conclusion"]]
+    [doc], _ = read(tmp_path, {"deck.pdf": pdf(slides, title="Widget drop study")})
+    assert [p.section for p in doc.passages] == ["Motivation", "Method", "Results", "Conclusion"]
+
+
+def test_an_initial_opening_a_line_is_prose_and_lettered_items_go_in_order(tmp_path):
+    page = [*text_lines(72, 700, 11, ["The widget was designed in 1998 by a small team of engineers.",
+                                      "J. Smith said the dial was the hardest part, and the rest of the",
+                                      "device took only three months."]),
+            *text_lines(72, 640, 11, ["Do these things:", "A. Use a title of your own.", "B. List the authors.",
+                                      "D. is a grade, not an item."])]
+    [doc], _ = read(tmp_path, {"s.pdf": pdf([page])})
+    assert "engineers. J. Smith said the dial was the hardest part, and the rest of the device took" in doc.text
+    assert "Do these things:\n\nA. Use a title of your own.\n\nB. List the authors.\n\nD. is a grade" in doc.text
+
+
+def test_commands_before_an_indented_paragraph_are_code_not_a_definition_list(tmp_path):
+    page = [*text_lines(72, 700, 11, ["To put them back as they left the factory, run these commands:"]),
+            *text_lines(72, 680, 10, ["widget --reset", "widget --start"], "F3"),
+            (90, 650, 11, "F1", "This restores the defaults and restarts the device. The light"),  # TeX's indent
+            (72, 636.8, 11, "F1", "blinks twice when it is done.")]
+    [doc], _ = read(tmp_path, {"t.pdf": pdf([page])})
+    assert all("widget --reset" not in p.section for p in doc.passages)
+    assert "run these commands:\n\nwidget --reset\nwidget --start" in doc.text
+
+
+def test_a_chapter_name_running_near_the_text_over_its_pages_is_furniture(tmp_path):
+    pages = [[(72, 740, 10, "F1", f"Chapter {1 + k // 4}: {['Setup', 'Use', 'Care'][k // 4]}"),
+              *text_lines(72, 714, 10, [f"Body text of page {k} about the widget, which goes on and on."])]
+             for k in range(12)]
+    [doc], _ = read(tmp_path, {"book.pdf": pdf(pages)})
+    assert "Chapter" not in doc.text and doc.text.count("Body text of page") == 12
