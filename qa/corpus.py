@@ -101,7 +101,8 @@ class Passage:
 # 42: PDF: a monospaced term and its indented definition are a <dl> (the term heads its <dd> only).
 # 43: PDF: a line recurring with other digits, or at one height, is furniture only when it stands far apart.
 # 44: PDF (third review): slide titles kept, lettered items in order, option terms only, recurring chapter names.
-PARSER_VERSION = 44
+# 45: PDF: code keeps its lines' indentation; a title is not the running header that repeats it in small print.
+PARSER_VERSION = 45
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ PARAGRAPH_GAP = 0.6  # more space than this many line heights above a line start
 INDENT = 0.8  # a line indented by this many ems more than the one before starts a paragraph
 MAX_LEVEL = 6
 GUTTER = 1.2  # ems: two pieces of text on one height closer than this are one printed line
+MONO_WIDTH = 0.6  # ems: a monospaced font's character when a block gives nothing to measure (Courier's)
 CELL_CHARS = 40  # pieces at one height, all at most this long, are a table's row: never a heading,
 ROW_CELLS = 3  # and with this many, never joined to a paragraph in the next column (two may be two columns' last lines)
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
@@ -285,8 +286,9 @@ def furniture(pages: list[tuple[float, list[Line]]]) -> set[int]:
             # set larger than the text, a line recurs as furniture word for word only: a slide's
             # or an FAQ page's title stands at the same height on every page, far from its text
             far = gap is not None and gap > FAR * line.height and line.size <= HEADER_SIZE * body
-            candidates.append((line, height, far, (where, words), (where, re.sub(r"\d+", "#", words)),
-                               (where, round(line.y0 / 2), round(line.size))))
+            size = round(line.size)  # a page's big title is not the header in small print that repeats it
+            candidates.append((line, height, far, (where, size, words), (where, size, re.sub(r"\d+", "#", words)),
+                               (where, round(line.y0 / 2), size)))
     seen = [Counter({(c[0].page, c[k]) for c in candidates}) for k in (3, 4, 5)]
     exact, digits, places = (Counter(key for _, key in s_) for s_ in seen)
     need = max(2, RUNNING * len(pages))
@@ -485,6 +487,16 @@ def defines(term: Para, para: Para) -> bool:
     return para.first.x0 - term.first.x0 > DEFINITION_INDENT * para.first.size
 
 
+def code(p: Para) -> str:
+    """A code block's lines, each indented by as many spaces as its offset from the block's left
+    edge holds characters of its font: their width measured on the block's lines (every character
+    of a monospaced font is as wide), else MONO_WIDTH."""
+    widths = sorted((line.x1 - line.x0) / len(line.text) for line in p.lines if len(line.text) >= 4)
+    width = widths[len(widths) // 2] if widths else MONO_WIDTH * p.first.size
+    left = min(line.x0 for line in p.lines)
+    return "\n".join(" " * round((line.x0 - left) / width) + line.text for line in p.lines)
+
+
 def joined(lines: list[Line], vocabulary: frozenset[str]) -> str:
     """A paragraph's lines as one line of text: a word hyphenated at a line's end joined when the
     joined word is known, else with its hyphen kept (and no space after it)."""
@@ -531,7 +543,7 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
             parts.append(f"<dl><dt>{html.escape(' '.join(line.text for line in p.lines))}</dt><dd>")
             term = p
         elif p.kind == "pre":
-            parts.append(f"<pre>{html.escape(chr(10).join(line.text for line in p.lines))}</pre>")
+            parts.append(f"<pre>{html.escape(code(p))}</pre>")
         else:
             text = joined(p.lines, words)
             if p.kind == "li":  # a bullet is no text; an ordered list's number, a dash or a star may be ("* ret_len")

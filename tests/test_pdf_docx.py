@@ -484,3 +484,14 @@ def test_a_chapter_name_running_near_the_text_over_its_pages_is_furniture(tmp_pa
              for k in range(12)]
     [doc], _ = read(tmp_path, {"book.pdf": pdf(pages)})
     assert "Chapter" not in doc.text and doc.text.count("Body text of page") == 12
+
+
+def test_code_keeps_its_indentation_and_a_title_is_not_the_header_that_repeats_it(tmp_path):
+    pages = [[(24, 770, 8, "F1", "Widget manual"), *text_lines(72, 720, 20, ["Widget manual"], "F2"),
+              *text_lines(72, 680, 11, ["Run this:"]),
+              (72, 660, 10, "F3", "def reset(widget):"), (96, 648, 10, "F3", "widget.stop()"),
+              (96, 636, 10, "F3", "if widget.on:"), (120, 624, 10, "F3", "widget.off()")],
+             [(24, 770, 8, "F1", "Widget manual"), *text_lines(72, 720, 11, ["That is all."])]]
+    [doc], _ = read(tmp_path, {"m.pdf": pdf(pages)})
+    assert "def reset(widget):\n    widget.stop()\n    if widget.on:\n        widget.off()" in doc.text
+    assert doc.title == "Widget manual" and doc.text.count("Widget manual") == 1  # the title, once
