@@ -28,6 +28,9 @@ RST_SUFFIXES = (".rst", ".rest")  # converted to HTML by docutils, then as HTML
 PDF_SUFFIXES = (".pdf",)  # binary: converted to HTML from their text lines (pdfminer.six), then as HTML
 DOCX_SUFFIXES = (".docx",)  # binary: converted to HTML by mammoth, then as HTML
 SUFFIXES = TEXT_SUFFIXES + FAQ_SUFFIXES + HTML_SUFFIXES + RST_SUFFIXES + PDF_SUFFIXES + DOCX_SUFFIXES
+# a title a PDF's or Word document's properties give that names nothing: an authoring tool's default
+PLACEHOLDER_TITLE = re.compile(r"^(untitled|\(anonymous\)|anonymous|document\d*|title|microsoft \w+ - .*)$"
+                               r"|\.(docx?|odt|pdf|tex|dvi|html?|rtf)$", re.I)
 # Markdown text without any of these has no inline markup (code, emphasis, links, images, HTML, entities)
 INLINE_MARKUP = re.compile(r"[`*_\[\\]|<[A-Za-z/!?]|&#?\w+;")
 MAX_PASSAGE_CHARS = 700  # longer paragraphs are cut into runs of whole sentences

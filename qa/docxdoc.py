@@ -20,10 +20,9 @@ from xml.etree import ElementTree
 from xml.parsers.expat import ExpatError
 
 from qa import htmldoc
-from qa.corpus import Block
+from qa.corpus import PLACEHOLDER_TITLE, Block
 from qa.errors import CorpusError
 
-_PLACEHOLDER = re.compile(r"^(untitled|document\d*|title)$|\.(docx?|odt|pdf)$", re.I)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file signature of .doc and of encrypted .docx
 _BACKLINK = re.compile(r'\s*<a href="#(?:footnote|endnote)-ref-[^"]*">\u2191</a>')
 _MEDIA = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg", ".webp", ".bin")
@@ -70,4 +69,4 @@ def core_title(z: zipfile.ZipFile) -> str:
         return ""
     node = root.find("{http://purl.org/dc/elements/1.1/}title")
     title = " ".join((node.text or "").split()) if node is not None else ""
-    return "" if _PLACEHOLDER.search(title) else title
+    return "" if PLACEHOLDER_TITLE.search(title) else title

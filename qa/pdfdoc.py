@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa import htmldoc
-from qa.corpus import Block
+from qa.corpus import PLACEHOLDER_TITLE, Block
 from qa.errors import CorpusError
 
 EDGE = 0.12  # running headers and footers lie within this share of the page's height from its top or bottom
@@ -82,8 +82,6 @@ _HYPHENATED = re.compile(r"(\w+)[-\u00ad\u2010]$")
 _WORD = re.compile(r"[^\W\d_]+")
 _HEADING_WORD = re.compile(r"[^\W\d_]{2,}")  # a heading says something in words
 _OPTION = re.compile(r"-{1,2}\w|/\w")  # a command's option: "-p", "--portability", "/Q"
-_PLACEHOLDER_TITLE = re.compile(r"^(untitled|\(anonymous\)|anonymous|document\d*|title|microsoft \w+ - .*)$"
-                                r"|\.(docx?|odt|pdf|tex|dvi|html?|rtf)$", re.I)
 
 
 @dataclass
@@ -263,7 +261,7 @@ def info_title(doc) -> str:
             title = title[3:].decode("utf-8", "replace") if title.startswith(b"\xef\xbb\xbf") else decode_text(title)
         if isinstance(title, str):
             title = " ".join(title.split())
-            if title and not _PLACEHOLDER_TITLE.search(title):
+            if title and not PLACEHOLDER_TITLE.search(title):
                 return title
     return ""
 
@@ -375,7 +373,7 @@ def body_size(lines: list[Line]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def paragraphs(lines: list[Line], body: float) -> list[Para]:
+def paragraphs(lines: list[Line]) -> list[Para]:
     """Lines, in reading order, grouped into paragraphs (kind "p", "li" or "pre"; headings later)."""
     out: list[Para] = []
     letter = ""  # the letter of the last lettered item ("A."): the next one must follow it
@@ -524,7 +522,7 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
         lines += physical_lines([line for line in page if id(line) not in dropped and not _TOC_LINE.search(line.text)
                                  and not (toc and _NUMBERS.match(line.text))])
     body = body_size(lines)
-    paras = paragraphs(lines, body)
+    paras = paragraphs(lines)
     headings(paras, body)
     paras = join_pages(paras)
     words = vocabulary | {w.lower() for line in lines for w in _WORD.findall(line.text)}
