@@ -105,7 +105,8 @@ class Passage:
 # 43: PDF: a line recurring with other digits, or at one height, is furniture only when it stands far apart.
 # 44: PDF (third review): slide titles kept, lettered items in order, option terms only, recurring chapter names.
 # 45: PDF: code keeps its lines' indentation; a title is not the running header that repeats it in small print.
-PARSER_VERSION = 45
+# 46: .docx: a paragraph style of the document's own with an outline level is a heading.
+PARSER_VERSION = 46
 
 
 @dataclass(frozen=True)

@@ -77,9 +77,10 @@ def text_lines(x: float, y: float, size: float, lines: list[str], font: str = "F
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def docx(body: list[tuple[str, object]], title: str | None = None) -> bytes:
+def docx(body: list[tuple[str, object]], title: str | None = None, styles: list[str] | None = None) -> bytes:
     """body: ("Title" / "Heading1" / "Heading2" / "Normal", text) paragraphs and ("table", rows) tables,
-    rows a list of lists of cell texts."""
+    rows a list of lists of cell texts. `styles`: more paragraph styles, each a <w:style> element's
+    XML (a paragraph names one by its w:styleId)."""
     def para(style: str, text: str) -> str:
         return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>'
                 f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
@@ -97,7 +98,7 @@ def docx(body: list[tuple[str, object]], title: str | None = None) -> bytes:
               + "".join(f'<w:style w:type="paragraph" w:styleId="{sid}"><w:name w:val="{name}"/></w:style>'
                         for sid, name in (("Normal", "Normal"), ("Title", "Title"), ("Heading1", "heading 1"),
                                           ("Heading2", "heading 2")))
-              + "</w:styles>")
+              + "".join(styles or []) + "</w:styles>")
     core = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><cp:coreProperties '
             'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/">'

@@ -1,5 +1,6 @@
 """PDF (qa.pdfdoc) and Word .docx (qa.docxdoc) documents: converted to HTML, then read as HTML."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,57 @@ def test_a_word_document_reads_its_headings_faq_and_tables(tmp_path):
     assert "$49 a month" in " ".join(p.text for p in sections["Setup > Prices"])
     for p in doc.passages:
         assert doc.text[p.start:p.end] == p.text
+
+
+def style(sid: str, name: str, based: str | None = None, level: str | None = None) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return (f'<w:style w:type="paragraph" w:styleId="{sid}"><w:name w:val={quoteattr(name)}/>'
+            + (f'<w:basedOn w:val="{based}"/>' if based else "")
+            + (f'<w:pPr><w:outlineLvl w:val="{level}"/></w:pPr>' if level is not None else "") + "</w:style>")
+
+
+def test_a_word_document_s_own_heading_styles_are_headings_by_their_outline_level(tmp_path):
+    styles = [style("Chapter", "Chapter", level="0"),  # an outline level of its own: level 1
+              style("Question", "Question", based="Heading2"),  # inherited from Word's heading 2
+              style("BobsQ", "Bob's \\ \"Q\"", based="Question"),  # a name to quote; inherited twice
+              style("Loop1", "Loop one", based="Loop2"), style("Loop2", "Loop two", based="Loop1"),  # a cycle
+              style("Body", "Body heading", based="Heading1", level="9"),  # level 9: body text, whatever it is based on
+              style("Heading7", "heading 7")]  # Word's own, which mammoth does not map
+    data = docx([("Chapter", "Setup"), ("Normal", "Plug it in and wait for the green light."),
+                 ("Heading7", "Fine print"), ("Normal", "Keep the receipt."),
+                 ("Question", "Can I use it outdoors?"), ("Normal", "Only under a roof, never in the rain."),
+                 ("BobsQ", "Can I drop it?"), ("Normal", "From a table, yes."),
+                 ("Loop1", "Going round in circles."), ("Body", "Not a heading at all.")],
+                title="Widget notes", styles=styles)
+    [doc], warnings = read(tmp_path, {"own.docx": data})
+    assert warnings == []
+    sections = by_section(doc)
+    [outdoors] = sections["Setup > Can I use it outdoors?"]
+    assert outdoors.question == "Can I use it outdoors?" and outdoors.text == "Only under a roof, never in the rain."
+    [drop] = sections["Setup > Can I drop it?"]
+    assert drop.question == "Can I drop it?" and drop.text.startswith("From a table, yes.")
+    assert "Going round in circles." in drop.text and "Not a heading at all." in drop.text
+    assert [p.text for p in sections["Setup > Fine print"]] == ["Keep the receipt."]
+
+
+def test_a_word_document_s_styles_are_found_where_its_relationships_say(tmp_path):
+    import zipfile
+
+    from qa.docxdoc import style_map
+
+    buf = io.BytesIO(docx([("Normal", "x")], styles=[style("Chapter", "Chapter", level="0")]))
+    moved = io.BytesIO()
+    with zipfile.ZipFile(buf) as z, zipfile.ZipFile(moved, "w") as out:
+        for item in z.infolist():
+            data = z.read(item)
+            if item.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b'Target="styles.xml"', b'Target="../parts/s.xml"')
+            out.writestr("parts/s.xml" if item.filename == "word/styles.xml" else item.filename, data)
+    with zipfile.ZipFile(moved) as z:
+        assert "p[style-name='Chapter'] => h1:fresh" in style_map(z).splitlines()
+    with zipfile.ZipFile(buf) as z:  # and in the usual place
+        assert "p[style-name='Chapter'] => h1:fresh" in style_map(z).splitlines()
 
 
 @pytest.mark.parametrize("title,expected", [(None, "Setup"), ("Document1", "Setup"), ("report.docx", "Setup")])
@@ -418,7 +470,6 @@ def test_a_page_of_one_line_does_not_hide_the_next_pages_start(tmp_path):
 
 
 def test_every_part_of_a_word_document_counts_toward_its_size_limit(tmp_path, monkeypatch):
-    import io
     import zipfile
 
     from qa import docxdoc
