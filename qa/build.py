@@ -250,7 +250,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     from qa.render import plural
 
     log(f"Indexed {plural(len(docs), 'document')}, {plural(len(index.passages), 'passage')} into {settings.index} "
-        f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {embedded} units embedded{graph}).")
+        f"in {time.perf_counter() - t0:.1f} s ({c.summary()}; {plural(embedded, 'unit')} embedded{graph}).")
     return index
 
 

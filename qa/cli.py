@@ -252,26 +252,58 @@ def chat(corpus: CorpusOpt = None, index: IndexOpt = None, top_k: TopKOpt = None
 
 @app.command("index")
 def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
-              full: Annotated[bool, typer.Option("--full", help="re-embed every document and build the search graph again")] = False) -> None:
+              full: Annotated[bool, typer.Option("--full", help="re-embed every document and build the search graph again")] = False,
+              watch: Annotated[bool, typer.Option("--watch", help="then keep watching the corpus folder and update the index "
+                                                                  "whenever its documents change (Ctrl-C stops); a running "
+                                                                  "qa serve switches to each update by itself")] = False) -> None:
     """Bring the index up to date: embed added and changed documents, drop deleted ones."""
-    from qa import alternates, build
-    from qa.render import plural, safe
+    from functools import cache
+
+    from qa import build
+    from qa.render import safe
 
     try:
         s = settings(corpus, index)
-        ready, previous, reason = build.current(s)
-        if ready is not None and not full:
-            typer.echo(safe(f"The index in {s.index} is up to date: {plural(ready.manifest['documents'], 'document')}, "
-                            f"{plural(ready.manifest['passages'], 'passage')}. Nothing to do."))
-            return
-        # asked for by hand, a broken alternates file fails here, before anything is built: the index
-        # in use keeps the phrasings it has (a server or `qa ask` building by itself goes on without)
-        alternates.load(s.corpus)
-        typer.echo(safe(f"Updating the index: {'a full rebuild was asked for' if full else reason}."))
-        build.update(s, None if full else previous, lambda: build.build_model(s), log=lambda line: typer.echo(safe(line)),
-                     warn=log)
+        model = cache(lambda: build.build_model(s))  # loaded once, when something is to be embedded
+        if not watch or full:
+            bring_up_to_date(s, full, model, quiet=False)
+        if watch:
+            from qa.corpus import corpus_files
+            from qa.watch import watch as watch_corpus
+
+            if not s.corpus.is_dir():
+                corpus_files(s.corpus)  # the error for a missing folder, or a file given as one
+            typer.echo(safe(f"Watching {s.corpus} for changes (Ctrl-C stops)."))
+            # its first update brings the index up to date; one that fails (no documents yet) is
+            # reported, and the watch waits for them
+            watch_corpus(s, lambda: bring_up_to_date(s, False, model, quiet=True), warn)
+            typer.echo("Stopped watching.")
     except QAError as e:
         fail(e)
+    except KeyboardInterrupt:  # during a build: the index in use is the last one published whole
+        if not watch:
+            warn("interrupted; the index in use is the last one built whole.")
+            raise typer.Exit(130) from None
+        typer.echo("Stopped watching.")
+
+
+def bring_up_to_date(s: Settings, full: bool, model, quiet: bool) -> None:
+    """`qa index`'s work: nothing when the index is current (saying so unless `quiet`), else one line
+    on why, the incremental (or `full`) build, and one line on what it did."""
+    from qa import alternates, build
+    from qa.render import plural, safe
+
+    ready, previous, reason = build.current(s)
+    if ready is not None and not full:
+        if not quiet:
+            typer.echo(safe(f"The index in {s.index} is up to date: {plural(ready.manifest['documents'], 'document')}, "
+                            f"{plural(ready.manifest['passages'], 'passage')}. Nothing to do."))
+        return
+    # asked for by hand, a broken alternates file fails here, before anything is built: the index
+    # in use keeps the phrasings it has (a server or `qa ask` building by itself goes on without)
+    alternates.load(s.corpus)
+    typer.echo(safe(f"Updating the index: {'a full rebuild was asked for' if full else reason}."))
+    build.update(s, None if full else previous, model, log=lambda line: typer.echo(safe(line)), warn=log)
 
 
 @app.command("eval")

@@ -915,7 +915,7 @@ def test_editing_one_paragraph_of_a_long_document_embeds_only_that_paragraph(wri
     # of the 80 sentences only the new one; passages whose text moved are embedded whole again
     assert [t for t in emb.embedded if "\n\n" not in t] == ["Paragraph 7 now says something else entirely."]
     assert len(emb.embedded) <= 1 + len(second.passages) and len(first.vectors) > 80
-    assert f"; {len(emb.embedded)} units embedded" in lines[0]
+    assert f"; {len(emb.embedded)} unit{'' if len(emb.embedded) == 1 else 's'} embedded" in lines[0]
     full = Index.build(second_docs(second, corpus), FakeEmbedder(fake_model).embed, {})[0]
     assert np.allclose(full.vectors, second.vectors)
 

@@ -1,0 +1,171 @@
+"""`qa index --watch` (qa.watch): which changes count, updates after them, failures reported and
+the watch going on, and the command end to end with the real model."""
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from qa.config import Settings
+from qa.errors import CorpusError, QAError
+from qa.watch import relevant, watch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("rel,counts", [
+    ("faq.md", True), ("sub/dir/guide.HTML", True), ("manual.pdf", True), ("faq.jsonl", True),
+    ("alternates.yaml", True), ("sub/new-folder", True),  # a folder moved in or out, or deleted
+    ("faq.md.swp", False), ("notes.adoc", False), ("image.png", False),
+    (".hidden.md", False), (".git/config.md", False), ("sub/.cache/x.md", False),
+    ("qa-index/builds/meta.jsonl", False), ("qa-index", False),  # the index folder inside the corpus
+])
+def test_only_changes_to_what_qa_reads_count(tmp_path, rel, counts):
+    corpus = tmp_path / "corpus"
+    keep = relevant(Settings(corpus=corpus, index=corpus / "qa-index"))
+    assert keep(None, str(corpus.resolve() / rel)) is counts
+    assert keep(None, str(tmp_path.resolve() / "elsewhere.md")) is False
+
+
+def watching(corpus: Path, update, calls: list, debounce_ms: int = 50):
+    """watch() running in a thread, once it has made its first update (the catch-up, for what
+    changed before it was set up): (thread, stop event, warnings)."""
+    stop, warnings = threading.Event(), []
+    thread = threading.Thread(target=watch, args=(Settings(corpus=corpus, index=corpus.parent / "index"), update,
+                                                  warnings.append, stop, debounce_ms), daemon=True)
+    thread.start()
+    assert eventually(lambda: len(calls) == 1)
+    return thread, stop, warnings
+
+
+def eventually(condition, timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_batch_of_changes_is_one_update_and_a_failed_update_is_reported_then_the_watch_goes_on(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\nFirst.\n")
+    calls = []
+
+    def update():
+        calls.append(sorted(p.name for p in corpus.iterdir()))
+        if (corpus / "broken.md").exists():
+            raise QAError("broken.md cannot be read.")
+
+    thread, stop, warnings = watching(corpus, update, calls, debounce_ms=300)
+    try:
+        assert calls == [["a.md"]]
+        for name in ("b.md", "c.md", "d.md"):  # written together: one batch
+            (corpus / name).write_text(f"# {name}\n\nText.\n")
+        assert eventually(lambda: len(calls) == 2)
+        assert calls[1] == ["a.md", "b.md", "c.md", "d.md"]
+        (corpus / "notes.swp").write_text("an editor's swap file")
+        (corpus / ".draft.md").write_text("hidden")
+        time.sleep(2.5)  # longer than the watcher's wake-ups, which update nothing
+        assert len(calls) == 2  # nothing qa reads changed
+        (corpus / "broken.md").write_text("x")
+        assert eventually(lambda: len(warnings) == 1)
+        assert warnings[0] == "broken.md cannot be read. The index in use is unchanged; still watching."
+        (corpus / "broken.md").unlink()
+        assert eventually(lambda: len(calls) == 4)  # still watching after the failure
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_the_watch_ends_when_the_corpus_folder_is_gone(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\nFirst.\n")
+    errors = []
+
+    def run():
+        try:
+            watch(Settings(corpus=corpus, index=tmp_path / "index"), lambda: None, lambda line: None,
+                  debounce_ms=50)
+        except CorpusError as e:
+            errors.append(str(e))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    time.sleep(1.5)  # set up, and past its first wake-up
+    shutil.rmtree(corpus)
+    thread.join(15)
+    assert not thread.is_alive() and errors == [f"The corpus folder '{corpus}' is gone; stopped watching."]
+
+
+@pytest.mark.model
+def test_qa_index_watch_updates_the_index_that_qa_ask_answers_from(tmp_path):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "baseten-funding.md", corpus)
+    env = {**os.environ, "QA_CORPUS": str(corpus), "QA_INDEX": str(index), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", "from qa.cli import main; main()", "index", "--watch"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)
+    reader.start()
+    seen: list[str] = []
+
+    def wait_for(text: str, timeout: float = 240) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no line with {text!r} in {seen}")
+
+    try:
+        wait_for("Watching ")
+        assert "(1 added; 34 units embedded)" in wait_for("Indexed 1 document")  # its first update: the build
+        (corpus / "hours.md").write_text("# Office hours\n\nThe Baseten office opens at nine in the morning "
+                                         "on weekdays and stays open until six.\n")
+        assert "(1 added, 1 unchanged;" in wait_for("Indexed 2 documents")
+        ask = subprocess.run([sys.executable, "-c", "from qa.cli import main; main()", "ask", "--json",
+                              "when does the office open?"], capture_output=True, text=True, cwd=tmp_path, env=env,
+                             timeout=300)
+        r = json.loads(ask.stdout)
+        assert r["answered"] and r["citations"][0]["source"] == "corpus/hours.md"
+        assert "Building" not in ask.stderr and "Updating" not in ask.stderr  # the index was current
+        (corpus / "hours.md").unlink()
+        assert "(1 removed, 1 unchanged;" in wait_for("Indexed 1 document")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        reader.join(10)
+        err = proc.stderr.read()
+    rest = [lines.get() for _ in range(lines.qsize())]
+    assert proc.returncode == 0 and rest[-1:] == ["Stopped watching.\n"] and "Traceback" not in err, (rest, err)
+
+
+@pytest.mark.model
+def test_ctrl_c_during_qa_index_is_one_line_and_exit_code_130(tmp_path):
+    env = {**os.environ, "QA_CORPUS": str(ROOT / "corpus"), "QA_INDEX": str(tmp_path / "index"), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", "from qa.cli import main; main()", "index"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+    assert proc.stdout.readline().startswith("Updating the index: ")  # the build (loading the model) has begun
+    time.sleep(1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and out == ""
+    assert err == "qa: interrupted; the index in use is the last one built whole.\n"
