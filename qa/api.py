@@ -9,8 +9,9 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import threading
 import time
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
@@ -284,8 +285,12 @@ def mount_docs(app: FastAPI) -> None:
 SETTINGS_ENV = "QA_SERVE_SETTINGS"  # how `qa serve --workers N` hands its settings to the worker processes
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
+def serve(settings: Settings, host: str, port: int, watch: bool = False) -> None:
     """Load everything first, so a bad corpus or model fails as one line before the port opens.
+
+    With `watch`, a thread of this process keeps the index in step with the corpus folder
+    (qa.watch.keep_current, as `qa index --watch`); the servers switch to each build it publishes
+    by their index watchers, as they do to a `qa index` run by hand.
 
     With settings.workers > 1, everything a worker loads is loaded here once first (the index is
     built if needed), so that a problem is one line before the port opens; then uvicorn starts
@@ -300,19 +305,49 @@ def serve(settings: Settings, host: str, port: int) -> None:
     url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
     t0 = time.perf_counter()
     options = dict(host=host, port=port, log_level="warning", server_header=False)
+    if (settings.workers > 1 or watch) and settings.watch_interval == 0:
+        who = "Several workers need" if settings.workers > 1 else "--watch needs"
+        raise QAError(f"{who} the index watcher (QA_WATCH_INTERVAL > 0): a server switches to a new index "
+                      "build by watching the index folder.")
     if settings.workers == 1:
         engine = Engine(settings).warm()
         print(f"qa: ready in {time.perf_counter() - t0:.2f} s; serving {url}", flush=True)
-        uvicorn.run(create_app(settings, engine), **options)
+        with watching_corpus(settings, watch):
+            uvicorn.run(create_app(settings, engine), **options)
         return
-    if settings.watch_interval == 0:
-        raise QAError("Several workers need the index watcher (QA_WATCH_INTERVAL > 0): each worker "
-                      "switches to a new index build by watching the index folder.")
     check_loads(settings)
     os.environ[SETTINGS_ENV] = settings.to_env()
     print(f"qa: index ready in {time.perf_counter() - t0:.2f} s; starting {settings.workers} workers on "
           f"{url} (each logs when it is ready)", flush=True)
-    uvicorn.run("qa.api:worker_app", factory=True, workers=settings.workers, **options)
+    with watching_corpus(settings, watch):
+        uvicorn.run("qa.api:worker_app", factory=True, workers=settings.workers, **options)
+
+
+@contextmanager
+def watching_corpus(settings: Settings, on: bool):
+    """While the server runs: a thread that keeps the index in step with the corpus (when `on`)."""
+    if not on:
+        yield
+        return
+    from qa.build import stderr_log
+    from qa.watch import keep_current
+
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            keep_current(settings, stderr_log, lambda line: stderr_log(f"qa: {line}"), stop)
+        except QAError as e:
+            stderr_log(f"qa: {e} Serving the index as it is.")
+
+    thread = threading.Thread(target=run, name="qa-corpus-watch", daemon=True)
+    thread.start()
+    print(f"qa: watching {settings.corpus} for changes", flush=True)
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)  # a build under way is left to the process's end: builds are published whole
 
 
 def check_port(host: str, port: int) -> None:

@@ -186,6 +186,25 @@ def ensure(settings: Settings, log: Log = stderr_log, embedder=None) -> Index:
     return index
 
 
+def bring_up_to_date(settings: Settings, embedder_factory: Callable[[], object], log: Log = stderr_log,
+                     warn: Log = stderr_log, full: bool = False, quiet: bool = False) -> Index:
+    """`qa index`'s work: nothing when the index is current (saying so unless `quiet`), else one line
+    on why, then the incremental (or `full`) build, which says what it did. Asked for by hand (not
+    by `ensure`), a broken alternates file fails before anything is built: the index in use keeps
+    the phrasings it has."""
+    ready, previous, reason = current(settings)
+    if ready is not None and not full:
+        if not quiet:
+            from qa.render import plural
+
+            log(f"The index in {settings.index} is up to date: {plural(ready.manifest['documents'], 'document')}, "
+                f"{plural(ready.manifest['passages'], 'passage')}. Nothing to do.")
+        return ready
+    alternates.load(settings.corpus)
+    log(f"Updating the index: {'a full rebuild was asked for' if full else reason}.")
+    return update(settings, None if full else previous, embedder_factory, log=log, warn=warn)
+
+
 def update(settings: Settings, previous: Index | None, embedder_factory: Callable[[], object],
            log: Log = stderr_log, warn: Log = stderr_log, writable: bool = False) -> Index:
     """Build the index for the corpus as it is now, reusing `previous` where documents are unchanged.

@@ -262,21 +262,16 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
     from qa import build
     from qa.render import safe
 
+    echo = lambda line: typer.echo(safe(line))  # noqa: E731
     try:
         s = settings(corpus, index)
-        model = cache(lambda: build.build_model(s))  # loaded once, when something is to be embedded
         if not watch or full:
-            bring_up_to_date(s, full, model, quiet=False)
+            build.bring_up_to_date(s, cache(lambda: build.build_model(s)), echo, log, full=full)
         if watch:
-            from qa.corpus import corpus_files
-            from qa.watch import watch as watch_corpus
+            from qa.watch import keep_current
 
-            if not s.corpus.is_dir():
-                corpus_files(s.corpus)  # the error for a missing folder, or a file given as one
-            typer.echo(safe(f"Watching {s.corpus} for changes (Ctrl-C stops)."))
-            # its first update brings the index up to date; one that fails (no documents yet) is
-            # reported, and the watch waits for them
-            watch_corpus(s, lambda: bring_up_to_date(s, False, model, quiet=True), warn)
+            echo(f"Watching {s.corpus} for changes (Ctrl-C stops).")
+            keep_current(s, echo, warn)
             typer.echo("Stopped watching.")
     except QAError as e:
         fail(e)
@@ -285,25 +280,6 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
             warn("interrupted; the index in use is the last one built whole.")
             raise typer.Exit(130) from None
         typer.echo("Stopped watching.")
-
-
-def bring_up_to_date(s: Settings, full: bool, model, quiet: bool) -> None:
-    """`qa index`'s work: nothing when the index is current (saying so unless `quiet`), else one line
-    on why, the incremental (or `full`) build, and one line on what it did."""
-    from qa import alternates, build
-    from qa.render import plural, safe
-
-    ready, previous, reason = build.current(s)
-    if ready is not None and not full:
-        if not quiet:
-            typer.echo(safe(f"The index in {s.index} is up to date: {plural(ready.manifest['documents'], 'document')}, "
-                            f"{plural(ready.manifest['passages'], 'passage')}. Nothing to do."))
-        return
-    # asked for by hand, a broken alternates file fails here, before anything is built: the index
-    # in use keeps the phrasings it has (a server or `qa ask` building by itself goes on without)
-    alternates.load(s.corpus)
-    typer.echo(safe(f"Updating the index: {'a full rebuild was asked for' if full else reason}."))
-    build.update(s, None if full else previous, model, log=lambda line: typer.echo(safe(line)), warn=log)
 
 
 @app.command("eval")
@@ -382,6 +358,8 @@ def serve(host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.
           workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=64, help=(
               "server processes, each with its own engine; 2 on 2 cores nearly doubles answers/s "
               "under load, at twice the memory [env QA_WORKERS; default 1]"))] = None,
+          watch: Annotated[bool, typer.Option("--watch", help="also keep the index in step with the corpus "
+                                                              "folder, as qa index --watch does")] = False,
           corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
     """Serve the JSON API and the web chat."""
     from qa.api import serve as run_server
@@ -389,7 +367,7 @@ def serve(host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.
     try:
         s = settings(corpus, index, server=True)
         update = {k: v for k, v in (("data", data), ("workers", workers)) if v is not None}
-        run_server(s.model_copy(update=update), host, port)
+        run_server(s.model_copy(update=update), host, port, watch=watch)
     except QAError as e:
         fail(e)
 

@@ -69,3 +69,15 @@ def watch(settings: Settings, update: Callable[[], None], warn: Callable[[str], 
                 warn(f"{e} The index in use is unchanged; still watching.")
     if not corpus.is_dir() and not (stop is not None and stop.is_set()):
         raise CorpusError(f"The corpus folder '{settings.corpus}' is gone; stopped watching.")
+
+
+def keep_current(settings: Settings, log: Callable[[str], None], warn: Callable[[str], None],
+                 stop: threading.Event | None = None) -> None:
+    """`watch` with `qa index`'s update (qa.build.bring_up_to_date, saying nothing when nothing
+    changed); the embedding model is loaded once, when something is first to be embedded."""
+    from functools import cache
+
+    from qa import build
+
+    model = cache(lambda: build.build_model(settings))
+    watch(settings, lambda: build.bring_up_to_date(settings, model, log, warn, quiet=True), warn, stop)

@@ -96,3 +96,12 @@ def engine(real_embedder, tmp_path_factory):
 
     index, data = tmp_path_factory.mktemp("index"), tmp_path_factory.mktemp("data")
     return Engine(Settings(corpus=CORPUS, index=index, data=data), log=lambda line: None, embedder=real_embedder)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

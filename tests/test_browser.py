@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from test_pdf_docx import manual
 
@@ -44,12 +44,6 @@ except ImportError:  # pragma: no cover - depends on the machine
 if not Path(CHROMIUM).exists():  # pragma: no cover
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set QA_CHROMIUM)",
                 allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(url: str):

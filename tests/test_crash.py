@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import free_port
 from typer.testing import CliRunner
 
 from qa import build
@@ -252,12 +253,6 @@ def test_serve_with_a_missing_corpus_exits_1_before_opening_the_port(tmp_path):
 
 # ---------------------------------------------------------------------------------------------
 # A running server keeps answering while the index is rebuilt, then serves the new build
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def listening(port: int) -> set[str]:

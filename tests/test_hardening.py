@@ -13,6 +13,7 @@ import time
 from urllib.parse import unquote
 
 import pytest
+from conftest import free_port
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -426,14 +427,6 @@ def test_serve_binds_loopback_by_default():
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve_fails(monkeypatch, *args: str) -> str:
     """`qa serve ARGS` exits 1 with one line on stderr, before loading anything or listening; the line."""
     import uvicorn
@@ -463,6 +456,13 @@ def test_serve_with_a_data_file_is_an_error_before_listening(monkeypatch, tmp_pa
     assert f"{tmp_path / 'data'} is a file, not a folder" in line and "--data" in line
     line = serve_fails(monkeypatch, "--data", str(tmp_path / "data" / "below"))
     assert "cannot create the data folder" in line
+
+
+def test_serve_watch_needs_the_index_watcher(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_WATCH_INTERVAL", "0")
+    monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
+    line = serve_fails(monkeypatch, "--watch")
+    assert line.startswith("qa: --watch needs the index watcher (QA_WATCH_INTERVAL > 0)")
 
 
 # ---------------------------------------------------------------------------------------------

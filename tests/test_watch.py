@@ -169,3 +169,43 @@ def test_ctrl_c_during_qa_index_is_one_line_and_exit_code_130(tmp_path):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and out == ""
     assert err == "qa: interrupted; the index in use is the last one built whole.\n"
+
+
+@pytest.mark.model
+def test_qa_serve_watch_answers_from_a_page_added_while_it_runs(tmp_path):
+    from conftest import free_port
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "baseten-funding.md", corpus)
+    port = free_port()
+    env = {**os.environ, "QA_CORPUS": str(corpus), "QA_INDEX": str(tmp_path / "index"), "QA_DATA": str(tmp_path / "d"),
+           "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", "from qa.cli import main; main()", "serve", "--port", str(port),
+                             "--watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            env=env)
+
+    def ask(question: str) -> dict:
+        import urllib.request
+
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", data=json.dumps({"question": question}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return json.load(r)
+        except OSError:  # not listening yet
+            return {"answered": False}
+
+    try:
+        assert proc.stdout.readline().startswith("qa: ready in ")
+        assert proc.stdout.readline().strip() == f"qa: watching {corpus} for changes"
+        assert eventually(lambda: ask("what is inference?")["answered"], timeout=30)
+        question = "when does the office in room 7 open?"
+        (corpus / "hours.md").write_text("# Room 7\n\nThe office in room 7 opens at six in the morning on weekdays.\n")
+        assert eventually(lambda: (r := ask(question))["answered"] and r["citations"][0]["source"].endswith("hours.md"),
+                          timeout=60)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert "Updating the index: the corpus changed since the index was built." in err
