@@ -106,7 +106,8 @@ class Passage:
 # 44: PDF (third review): slide titles kept, lettered items in order, option terms only, recurring chapter names.
 # 45: PDF: code keeps its lines' indentation; a title is not the running header that repeats it in small print.
 # 46: .docx: a paragraph style of the document's own with an outline level is a heading.
-PARSER_VERSION = 46
+# 47: PDF: rows of short cells one under the other are a table (its rows put together, its bold first row names columns).
+PARSER_VERSION = 47
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,8 @@ GUTTER = 1.2  # ems: two pieces of text on one height closer than this are one p
 MONO_WIDTH = 0.6  # ems: a monospaced font's character when a block gives nothing to measure (Courier's)
 CELL_CHARS = 40  # pieces at one height, all at most this long, are a table's row: never a heading,
 ROW_CELLS = 3  # and with this many, never joined to a paragraph in the next column (two may be two columns' last lines)
+ROW_GAP = 3.0  # heights: rows of cells this close one under the other make a table (tables)
+TABLE_ROWS = 3  # ... of at least this many rows when it has two columns (with three or more, two rows do)
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _CID = re.compile(r"\(cid:\d+\)")  # a glyph pdfminer could not map to a character
 _BULLET = re.compile(r"^\s*(?:[•◦▪▫‣⁃∙·●○■□►▶➢✓✔*–—-]|\d{1,3}[.)]|[a-zA-Z][.)]|\(?(?:[a-zA-Z]|[ivxIVX]{1,5})\))\s+")
@@ -96,6 +98,8 @@ class Line:
     bold: bool
     mono: bool
     row: int = 0  # how many short pieces set apart share its height (itself too): 2 or more, a table's cells
+    table: tuple[tuple[str, ...], ...] = ()  # a whole table in one (tables): its rows' cells, column by column
+    header: bool = False  # ... whose first row names the columns
 
     @property
     def height(self) -> float:
@@ -104,7 +108,7 @@ class Line:
 
 @dataclass
 class Para:
-    kind: str  # "p", "li", "pre", "dt" (a definition list's term), or "h1".."h6"
+    kind: str  # "p", "li", "pre", "dt" (a definition list's term), "table", or "h1".."h6"
     lines: list[Line] = field(default_factory=list)
 
     @property
@@ -365,6 +369,103 @@ def physical_lines(lines: list[Line]) -> list[Line]:
     return out
 
 
+def tables(lines: list[Line]) -> list[Line]:
+    """A page's table (rows of short cells side by side, `row`, one under the other, no more than
+    ROW_GAP heights apart) in one Line at the place of its first cell, the rest of its cells left
+    out: read as a table (<table>), its first row the column names when it is set bold and the
+    rows under it are not, so that each row reads with them ("Plan: Pro | Price: $49 a month")
+    as an HTML table's do. Each row's cells are placed by the columns of the row with the most
+    cells (a cell set right, or a column left empty in one row, stays in its column); rows that
+    do not fit them (two cells in one column) are left as they were, lines. A table needs two
+    columns and three rows, or three columns and two rows. pdfminer often gives a table's cells
+    column by column ("-c -o -h" then "checks … output file …"): the table puts each row
+    together again. Not seen: a cell wrapped onto a second line (that line stands alone at its
+    height) ends the table there."""
+    ys = sorted((o.y0, k) for k, o in enumerate(lines) if o.row >= 2)
+    rows: list[list[int]] = []
+    for y, k in ys:  # cells at one height (within a third of a line's height) are a row
+        if rows and y - lines[rows[-1][0]].y0 <= 0.3 * lines[k].height:
+            rows[-1].append(k)
+        else:
+            rows.append([k])
+    rows = [sorted(r, key=lambda k: lines[k].x0) for r in reversed(rows) if len(r) >= 2]  # top down, left to right
+    cells = {k for r in rows for k in r}
+    others = [o for k, o in enumerate(lines) if k not in cells]
+
+    def next_row(a: list[int], b: list[int]) -> bool:
+        """Row b right under row a, and nothing else between them across their width: a page's
+        sidebar of short links beside short lines of the text is no table, and a line between
+        the rows (a cell's second line, a caption) ends one."""
+        top, bottom = lines[a[0]], lines[b[0]]
+        if top.y0 - bottom.y0 > ROW_GAP * bottom.height:
+            return False
+        x0, x1 = min(lines[k].x0 for k in a + b), max(lines[k].x1 for k in a + b)
+        return not any(bottom.y1 < o.y1 and o.y0 < top.y0 and o.x0 < x1 and o.x1 > x0 for o in others)
+
+    out = list(lines)
+    i = 0
+    while i < len(rows):
+        j = i + 1
+        while j < len(rows) and next_row(rows[j - 1], rows[j]):
+            j += 1
+        group, i = rows[i:j], j
+        grid = columns(lines, group)
+        if grid is None or not (len(grid[0]) >= 3 and len(grid) >= 2 or len(grid[0]) == 2 and len(grid) >= TABLE_ROWS) \
+                or runs_on(lines, group, others):
+            continue
+        first = min((k for r in group for k in r), key=lambda k: k)  # in reading order, the table's first piece
+        header = all(lines[k].bold for k in group[0]) and not all(lines[k].bold for r in group[1:] for k in r)
+        o = lines[first]
+        out[first] = Line(o.page, min(lines[k].x0 for r in group for k in r), max(lines[k].x1 for r in group for k in r),
+                          min(lines[k].y0 for k in group[-1]), max(lines[k].y1 for k in group[0]),
+                          lines[group[0][0]].text, o.size, False, False, o.row, grid, header)
+        for r in group:
+            for k in r:
+                if k != first:
+                    out[k] = None
+    return [o for o in out if o is not None]
+
+
+def runs_on(lines: list[Line], group: list[list[int]], others: list[Line]) -> bool:
+    """Whether one of the rows' columns goes on above or below them in lines of its own, two or
+    more one under the other: a sidebar's links, or a column of text, beside which some short
+    lines happened to stand (a heading or a caption over a table is one line)."""
+    widest = max(group, key=len)
+    starts = [lines[k].x0 for k in widest] + [float("inf")]
+    for c in range(len(widest)):
+        lo, hi = starts[c] - lines[widest[c]].size, starts[c + 1]
+        inside = sorted((o for o in others if lo <= o.x0 and o.x1 <= hi), key=lambda o: -o.y0)
+        for edge, step in ((lines[group[0][0]], 1), (lines[group[-1][0]], -1)):
+            run, at = 0, edge
+            while True:  # the nearest line of the column above (step 1) or below (step -1), in reach
+                near = [o for o in inside if 0 < step * (o.y0 - at.y0) <= ROW_GAP * at.height]
+                if not near:
+                    break
+                at = min(near, key=lambda o: abs(o.y0 - at.y0))
+                run += 1
+                if run >= 2:
+                    return True
+    return False
+
+
+def columns(lines: list[Line], group: list[list[int]]) -> tuple[tuple[str, ...], ...] | None:
+    """The rows' cells placed in the columns of the row with the most cells (each cell in the
+    column whose span holds its middle), or None when two cells of a row fall in one column."""
+    widest = max(group, key=len)
+    starts = [lines[k].x0 for k in widest]
+    out = []
+    for r in group:
+        row = [""] * len(starts)
+        for k in r:
+            middle = (lines[k].x0 + lines[k].x1) / 2
+            col = max(bisect.bisect_right(starts, middle) - 1, 0)
+            if row[col]:
+                return None
+            row[col] = lines[k].text
+        out.append(tuple(row))
+    return tuple(out)
+
+
 def body_size(lines: list[Line]) -> float:
     """The size most of the text is set in (weighted by characters)."""
     sizes = Counter()
@@ -378,7 +479,10 @@ def paragraphs(lines: list[Line]) -> list[Para]:
     out: list[Para] = []
     letter = ""  # the letter of the last lettered item ("A."): the next one must follow it
     for line in lines:
-        prev = out[-1].last if out else None
+        if line.table:
+            out.append(Para("table", [line]))
+            continue
+        prev = out[-1].last if out and out[-1].kind != "table" else None
         bullet = bool(_BULLET.match(line.text)) and not line.mono and starts_item(prev, line, out[-1] if out else None)
         if bullet and (m := _LETTER_ITEM.match(line.text)):  # "A. Use …", "B. List …"; not "J. Smith said …"
             bullet = m.group(1).lower() == "a" or (bool(out) and out[-1].kind == "li" and bool(letter)
@@ -519,8 +623,8 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
     lines = []
     for _, page in pages:
         toc = any(_TOC_LINE.search(line.text) for line in page)
-        lines += physical_lines([line for line in page if id(line) not in dropped and not _TOC_LINE.search(line.text)
-                                 and not (toc and _NUMBERS.match(line.text))])
+        lines += tables(physical_lines([line for line in page if id(line) not in dropped and not _TOC_LINE.search(line.text)
+                                        and not (toc and _NUMBERS.match(line.text))]))
     body = body_size(lines)
     paras = paragraphs(lines)
     headings(paras, body)
@@ -542,6 +646,10 @@ def to_html(pages: list[tuple[float, list[Line]]], meta_title: str, default_titl
             term = p
         elif p.kind == "pre":
             parts.append(f"<pre>{html.escape(code(p))}</pre>")
+        elif p.kind == "table":
+            rows = [(("th" if i == 0 and p.first.header else "td"), row) for i, row in enumerate(p.first.table)]
+            parts.append("<table>" + "".join("<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in row) + "</tr>"
+                                             for tag, row in rows) + "</table>")
         else:
             text = joined(p.lines, words)
             if p.kind == "li":  # a bullet is no text; an ordered list's number, a dash or a star may be ("* ret_len")

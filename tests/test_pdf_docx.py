@@ -74,6 +74,56 @@ def test_a_pdf_reads_as_its_pages_show_it(tmp_path):
             assert "widget --reset" not in doc.text[a:b]
 
 
+def table_page(rows: list[tuple[str, ...]], header_font: str = "F2", xs=(72, 200, 330)) -> list[tuple]:
+    """A page: a heading, a paragraph, the rows as a table (one under the other, 18 pt apart; the
+    cells at `xs`, or at xs[i] for row i when it is a tuple of tuples), and a paragraph under it."""
+    page = [*text_lines(72, 700, 20, ["Widget plans"], "F2"),
+            *text_lines(72, 660, 11, ["Every plan includes the widget and free updates for a year."])]
+    for i, row in enumerate(rows):
+        at = xs[i] if isinstance(xs[0], tuple) else xs
+        page += [(x, 620 - 18 * i, 11, header_font if i == 0 else "F1", cell) for x, cell in zip(at, row) if cell]
+    return page + text_lines(72, 600 - 18 * len(rows), 11, ["Prices do not include tax. Ask sales for more seats."])
+
+
+def test_a_pdf_table_reads_row_by_row_with_its_column_names(tmp_path):
+    rows = [("Plan", "Price", "Seats"), ("Basic", "$19 a month", "1"), ("Pro", "$49 a month", "5"),
+            ("Team", "$99 a month", "")]  # a cell left empty stays empty, in its column
+    [doc], warnings = read(tmp_path, {"plans.pdf": pdf([table_page(rows)])})
+    assert warnings == []
+    texts = [p.text for p in doc.passages]
+    assert "Plan: Pro | Price: $49 a month | Seats: 5" in doc.text
+    assert "Plan: Team | Price: $99 a month" in doc.text and "Seats: \n" not in doc.text
+    assert any(t.startswith("Every plan includes") for t in texts) and "Prices do not include tax." in doc.text
+    assert doc.text.index("Every plan") < doc.text.index("Plan | Price | Seats") < doc.text.index("Prices do not")
+    for p in doc.passages:
+        assert doc.text[p.start:p.end] == p.text
+
+
+def test_a_pdf_table_without_a_bold_first_row_has_no_column_names(tmp_path):
+    rows = [("Basic", "$19 a month", "1"), ("Pro", "$49 a month", "5")]
+    [doc], _ = read(tmp_path, {"plans.pdf": pdf([table_page(rows, header_font="F1")])})
+    assert "Basic | $19 a month | 1" in doc.text and "Pro | $49 a month | 5" in doc.text and ": " not in doc.text
+
+
+def test_a_sidebar_of_short_lines_beside_short_lines_of_text_is_no_table(tmp_path):
+    """Links down the left margin, some of them level with short lines of the text beside them."""
+    sidebar = [(72, 620 - 18 * i, 11, "F1", name) for i, name in enumerate(["Home", "Downloads", "Bug tracker", "FAQ",
+                                                                           "Mailing list"])]
+    text = [(200, 620 - 18 * i, 11, "F1", line) for i, line in enumerate(["", "", "Call it so:", "widget --reset",
+                                                                          "and wait."]) if line]
+    [doc], _ = read(tmp_path, {"site.pdf": pdf([[*text_lines(72, 700, 20, ["Widget"], "F2"), *sidebar, *text]])})
+    assert " | " not in doc.text and "Mailing list" in doc.text and "widget --reset" in doc.text
+
+
+@pytest.mark.parametrize("rows,xs", [
+    ([("Basic", "$19 a month"), ("Pro", "$49 a month")], (72, 200)),  # two columns need three rows
+    ([("Plan", "Price", "Seats"), ("Basic", "Pro", "$49")], ((72, 200, 330), (72, 200, 260))),  # two in one column
+])
+def test_short_pieces_side_by_side_that_are_no_table_stay_lines(tmp_path, rows, xs):
+    [doc], _ = read(tmp_path, {"plans.pdf": pdf([table_page(rows, header_font="F1", xs=xs)])})
+    assert " | " not in doc.text and all(cell in doc.text for row in rows for cell in row)
+
+
 def test_a_pdf_knows_where_each_page_begins_in_its_text(tmp_path):
     [doc], _ = read(tmp_path, {"manual.pdf": manual()})
     assert doc.pages == (0, doc.text.index("wait for the co-led display"))  # page 2 begins inside a paragraph
