@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import sys
 import threading
 import time
 from contextlib import asynccontextmanager, contextmanager
@@ -323,6 +324,9 @@ def serve(settings: Settings, host: str, port: int, watch: bool = False) -> None
         uvicorn.run("qa.api:worker_app", factory=True, workers=settings.workers, **options)
 
 
+WATCH_JOIN_S = 2.0  # at shutdown, how long to wait for the corpus watch to stop
+
+
 @contextmanager
 def watching_corpus(settings: Settings, on: bool):
     """While the server runs: a thread that keeps the index in step with the corpus (when `on`)."""
@@ -336,9 +340,9 @@ def watching_corpus(settings: Settings, on: bool):
 
     def run() -> None:
         try:
-            keep_current(settings, stderr_log, lambda line: stderr_log(f"qa: {line}"), stop)
-        except QAError as e:
-            stderr_log(f"qa: {e} Serving the index as it is.")
+            keep_current(settings, stderr_log, lambda line: stderr_log(f"qa: {line}"), stop, notes=stderr_log)
+        except Exception as e:  # noqa: BLE001 - said in one line; the server goes on with the index it has
+            stderr_log(f"qa: stopped watching the corpus ({e}); serving the index as it is.")
 
     thread = threading.Thread(target=run, name="qa-corpus-watch", daemon=True)
     thread.start()
@@ -347,7 +351,18 @@ def watching_corpus(settings: Settings, on: bool):
         yield
     finally:
         stop.set()
-        thread.join(5)  # a build under way is left to the process's end: builds are published whole
+        thread.join(WATCH_JOIN_S)
+        if thread.is_alive():  # an update under way: Python would stop the thread inside onnxruntime and abort
+            stderr_log("qa: finishing the index update under way (Ctrl-C again stops at once).")
+            try:
+                thread.join()
+            except KeyboardInterrupt:
+                # a build is published whole or not at all, and a later one removes what this one
+                # left (qa.index.prune)
+                stderr_log("qa: stopped during an index update; the index in use is the last one built whole.")
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(130)
 
 
 def check_port(host: str, port: int) -> None:

@@ -271,7 +271,7 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
             from qa.watch import keep_current
 
             echo(f"Watching {s.corpus} for changes (Ctrl-C stops).")
-            keep_current(s, echo, warn)
+            keep_current(s, echo, warn, notes=log)
             typer.echo("Stopped watching.")
     except QAError as e:
         fail(e)

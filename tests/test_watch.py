@@ -21,26 +21,34 @@ from qa.watch import relevant, watch
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("rel,counts", [
-    ("faq.md", True), ("sub/dir/guide.HTML", True), ("manual.pdf", True), ("faq.jsonl", True),
-    ("alternates.yaml", True), ("sub/new-folder", True),  # a folder moved in or out, or deleted
-    ("faq.md.swp", False), ("notes.adoc", False), ("image.png", False),
-    (".hidden.md", False), (".git/config.md", False), ("sub/.cache/x.md", False),
-    ("qa-index/builds/meta.jsonl", False), ("qa-index", False),  # the index folder inside the corpus
+@pytest.mark.parametrize("rel,kind,counts", [
+    ("faq.md", "file", True), ("sub/dir/guide.HTML", "file", True), ("manual.pdf", "file", True),
+    ("faq.jsonl", "file", True), ("alternates.yaml", "file", True),
+    ("sub/new-folder", "dir", True), ("release-1.2", "dir", True),  # a folder moved in, whatever its name
+    ("gone.png", None, True), ("old-release-1.2", None, True),  # gone: it may have been a folder moved out
+    ("faq.md.swp", "file", False), ("notes.adoc", "file", False), ("image.png", "file", False),
+    (".hidden.md", "file", False), (".git/config.md", "file", False), ("sub/.cache/x.md", "file", False),
+    ("qa-index/builds/meta.jsonl", "file", False), ("qa-index", "dir", False),  # the index folder inside the corpus
 ])
-def test_only_changes_to_what_qa_reads_count(tmp_path, rel, counts):
+def test_only_changes_that_can_matter_to_qa_count(tmp_path, rel, kind, counts):
     corpus = tmp_path / "corpus"
+    path = corpus / rel
+    if kind == "dir":
+        path.mkdir(parents=True)
+    elif kind == "file":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
     keep = relevant(Settings(corpus=corpus, index=corpus / "qa-index"))
     assert keep(None, str(corpus.resolve() / rel)) is counts
     assert keep(None, str(tmp_path.resolve() / "elsewhere.md")) is False
 
 
-def watching(corpus: Path, update, calls: list, debounce_ms: int = 50):
+def watching(corpus: Path, update, calls: list, quiet_ms: int = 50):
     """watch() running in a thread, once it has made its first update (the catch-up, for what
     changed before it was set up): (thread, stop event, warnings)."""
     stop, warnings = threading.Event(), []
     thread = threading.Thread(target=watch, args=(Settings(corpus=corpus, index=corpus.parent / "index"), update,
-                                                  warnings.append, stop, debounce_ms), daemon=True)
+                                                  warnings.append, stop, quiet_ms), daemon=True)
     thread.start()
     assert eventually(lambda: len(calls) == 1)
     return thread, stop, warnings
@@ -66,7 +74,7 @@ def test_a_batch_of_changes_is_one_update_and_a_failed_update_is_reported_then_t
         if (corpus / "broken.md").exists():
             raise QAError("broken.md cannot be read.")
 
-    thread, stop, warnings = watching(corpus, update, calls, debounce_ms=300)
+    thread, stop, warnings = watching(corpus, update, calls, quiet_ms=300)
     try:
         assert calls == [["a.md"]]
         for name in ("b.md", "c.md", "d.md"):  # written together: one batch
@@ -89,6 +97,76 @@ def test_a_batch_of_changes_is_one_update_and_a_failed_update_is_reported_then_t
     assert not thread.is_alive()
 
 
+def test_the_watch_goes_on_through_an_odd_file_name_a_failed_read_and_a_corpus_folder_replaced(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\nFirst.\n")
+    calls, fail = [], []
+
+    def update():
+        calls.append(sorted(p.name for p in corpus.iterdir()))
+        if fail:
+            raise FileNotFoundError(2, "No such file or directory", str(corpus / "gen" / "x"))
+
+    thread, stop, warnings = watching(corpus, update, calls)
+    try:
+        # a name that is not UTF-8 (unzipped from an old archive): the watch is set up again and goes on
+        with open(os.path.join(os.fsencode(corpus), b"caf\xe9.md"), "wb") as f:
+            f.write(b"# Caf\xe9\n\nLatin-1.\n")
+        assert eventually(lambda: len(calls) >= 2)
+        (corpus / "b.md").write_text("# B\n\nSecond.\n")
+        assert eventually(lambda: any("b.md" in c for c in calls))
+        assert all(not w.startswith("the index was not updated") for w in warnings)
+        fail.append(True)  # a folder deleted while the update read the corpus
+        (corpus / "c.md").write_text("# C\n\nThird.\n")
+        assert eventually(lambda: any(w.startswith("the index was not updated (No such file or directory: ")
+                                      for w in warnings))
+        fail.clear()
+        n = len(calls)
+        os.rename(corpus, tmp_path / "corpus.old")  # the folder replaced by another, restored from a copy
+        shutil.copytree(tmp_path / "corpus.old", corpus)
+        (tmp_path / "corpus.old" / "old.md").write_text("# Old\n\nNot watched any more.\n")
+        assert eventually(lambda: len(calls) > n)  # the new folder is watched, and caught up with
+        m = len(calls)
+        (corpus / "d.md").write_text("# D\n\nFourth.\n")
+        assert eventually(lambda: len(calls) > m and "d.md" in calls[-1])
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_a_note_an_update_gave_is_not_said_again_on_every_change(tmp_path, monkeypatch, fake_model):
+    from conftest import FakeEmbedder
+
+    import qa.build
+    from qa.watch import keep_current
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\nFirst version.\n")
+    (corpus / "logo.png").write_bytes(b"\x89PNG")
+    monkeypatch.setattr(qa.build, "build_model", lambda settings: FakeEmbedder(fake_model))
+    settings = Settings(corpus=corpus, index=tmp_path / "index", model=str(fake_model),
+                        query_runtime="sentence-transformers")
+    logs, notes, stop = [], [], threading.Event()
+    thread = threading.Thread(target=keep_current, args=(settings, logs.append, notes.append, stop),
+                              kwargs={"notes": notes.append}, daemon=True)
+    thread.start()
+    try:
+        assert eventually(lambda: sum(line.startswith("Indexed ") for line in logs) == 1)
+        for i in (2, 3):
+            (corpus / "a.md").write_text(f"# A\n\nVersion {i}.\n")
+            assert eventually(lambda: sum(line.startswith("Indexed ") for line in logs) == i)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert [n for n in notes if n.startswith("note: ")] == [
+        "note: 1 file of types qa does not read left out (.png 1); it reads .md, .markdown, .txt, .jsonl, .csv, "
+        ".html, .htm, .rst, .rest, .pdf, .docx."]
+
+
 def test_the_watch_ends_when_the_corpus_folder_is_gone(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -98,7 +176,7 @@ def test_the_watch_ends_when_the_corpus_folder_is_gone(tmp_path):
     def run():
         try:
             watch(Settings(corpus=corpus, index=tmp_path / "index"), lambda: None, lambda line: None,
-                  debounce_ms=50)
+                  quiet_ms=50)
         except CorpusError as e:
             errors.append(str(e))
 
