@@ -268,8 +268,11 @@ def index_cmd(corpus: CorpusOpt = None, index: IndexOpt = None,
         if not watch or full:
             build.bring_up_to_date(s, cache(lambda: build.build_model(s)), echo, log, full=full)
         if watch:
+            from qa.corpus import corpus_files
             from qa.watch import keep_current
 
+            if not s.corpus.is_dir():
+                corpus_files(s.corpus)  # the usual error for a folder that does not exist, or a file
             echo(f"Watching {s.corpus} for changes (Ctrl-C stops).")
             keep_current(s, echo, warn, notes=log)
             typer.echo("Stopped watching.")

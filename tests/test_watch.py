@@ -287,3 +287,14 @@ def test_qa_serve_watch_answers_from_a_page_added_while_it_runs(tmp_path):
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "Traceback" not in err, err
     assert "Updating the index: the corpus changed since the index was built." in err
+
+
+def test_qa_index_watch_on_a_folder_that_does_not_exist_is_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    result = CliRunner().invoke(app, ["index", "--watch", "--corpus", str(tmp_path / "nope"),
+                                      "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"qa: Corpus folder '{tmp_path / 'nope'}' does not exist. Create it or pass --corpus DIR.\n"
