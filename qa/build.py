@@ -61,9 +61,11 @@ def model_info(settings: Settings) -> dict:
     return {"model": model_name(path), "model_path": path, "model_fingerprint": model_fingerprint(path)}
 
 
-def scan(corpus: Path, skipped: list[str] | None = None, other: Counter | None = None) -> dict[str, str]:
-    """Document id -> sha256 of the file's bytes, for every candidate file of the corpus."""
-    return {f.relative_to(corpus).as_posix(): file_sha256(f) for f in corpus_files(corpus, skipped, other)}
+def scan(corpus: Path, skipped: list[str] | None = None, other: Counter | None = None,
+         index: Path | None = None) -> dict[str, str]:
+    """Document id -> sha256 of the file's bytes, for every candidate file of the corpus (not those
+    of an index folder inside it)."""
+    return {f.relative_to(corpus).as_posix(): file_sha256(f) for f in corpus_files(corpus, skipped, other, index)}
 
 
 def other_types(other: Counter) -> str:
@@ -140,7 +142,7 @@ PARSE_PROGRESS = 20  # documents to read (parse) before a build shows a progress
 
 def current(settings: Settings) -> tuple[Index | None, Index | None, str]:
     """(index ready to serve, or None; the previous index worth reusing, or None; why it is not ready)."""
-    files = scan(settings.corpus)  # a missing or empty corpus is the error to report, before anything else
+    files = scan(settings.corpus, index=settings.index)  # a missing or empty corpus is the error to report first
     check_index_folder(settings.index)
     previous, reason = load_previous(settings, model_info(settings))
     if previous is None:
@@ -213,7 +215,7 @@ def update(settings: Settings, previous: Index | None, embedder_factory: Callabl
     info = model_info(settings)
     skipped: list[str] = []
     other: Counter = Counter()
-    files = scan(settings.corpus, skipped, other)
+    files = scan(settings.corpus, skipped, other, settings.index)
     check_index_folder(settings.index)
     if not writable and (problem := cannot_write(settings.index)):
         raise QAError(f"Cannot build the index: the index folder '{settings.index}' cannot be written ({problem}). "

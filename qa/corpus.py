@@ -131,8 +131,10 @@ def file_sha256(path: Path) -> str:
         return "unreadable"
 
 
-def corpus_files(corpus: Path, skipped: list[str] | None = None, other: Counter | None = None) -> list[Path]:
-    """The documents below `corpus`: files with a known suffix, not hidden. A file whose name is not
+def corpus_files(corpus: Path, skipped: list[str] | None = None, other: Counter | None = None,
+                 index: Path | None = None) -> list[Path]:
+    """The documents below `corpus`: files with a known suffix, not hidden, not inside the `index`
+    folder (`--corpus . --index idx`). A file whose name is not
     valid text (not UTF-8) or that is a link to somewhere outside the corpus folder is left out,
     with the reason appended to `skipped`: a corpus must not serve /etc/passwd through a symlink.
     `other` counts the files left out for their type, by suffix (".adoc", ".pdf", "" for none)."""
@@ -141,8 +143,12 @@ def corpus_files(corpus: Path, skipped: list[str] | None = None, other: Counter 
     if not corpus.is_dir():
         raise CorpusError(f"Corpus folder '{corpus}' does not exist. Create it or pass --corpus DIR.")
     root, files = corpus.resolve(), []
+    inside = index.resolve() if index is not None else None
+    skip = inside.relative_to(root).parts if inside is not None and inside.is_relative_to(root) and inside != root else None
     for p in sorted(corpus.rglob("*")):
         rel = p.relative_to(corpus)
+        if skip is not None and rel.parts[:len(skip)] == skip:
+            continue
         if p.is_symlink() and p.is_dir() and not any(part.startswith(".") for part in rel.parts):
             if skipped is not None:  # rglob does not go into it: say so rather than skip it silently
                 skipped.append(f"'{p}': a link to a folder is not followed; move or copy the folder into the corpus")

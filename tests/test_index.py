@@ -1013,3 +1013,17 @@ def test_reading_many_documents_on_a_terminal_shows_a_bar_and_still_warns(settin
     err = capsys.readouterr().err
     assert "Reading" in err and "broken.pdf" in err and "not a readable PDF" in err
     assert {d.id for d in Index.load(settings.index).docs} >= {"doc0.md", "doc1.md", "doc2.md"}
+
+
+def test_an_index_folder_inside_the_corpus_is_not_read_as_part_of_it(write_corpus, fake_model, fake_embedder):
+    corpus = write_corpus({"guide.md": DOC, "notes.adoc": "= Notes"})
+    s = Settings(corpus=corpus, index=corpus / "idx", model=str(fake_model), query_runtime="sentence-transformers")
+    build.update(s, None, lambda: fake_embedder, log=lambda line: None, warn=lambda line: None)
+    assert (corpus / "idx" / "CURRENT").exists() and build.current(s)[0] is not None  # its own files change nothing
+    notes: list[str] = []
+    (corpus / "guide.md").write_text(DOC + "\nMore.\n")
+    index = build.update(s, build.current(s)[1], lambda: fake_embedder, log=lambda line: None, warn=notes.append)
+    assert list(index.manifest["files_sha"]) == ["guide.md"]
+    assert [n for n in notes if n.startswith("note: ")] == [
+        "note: 1 file of types qa does not read left out (.adoc 1); it reads .md, .markdown, .txt, .jsonl, .csv, "
+        ".html, .htm, .rst, .rest, .pdf, .docx."]
