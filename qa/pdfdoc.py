@@ -413,7 +413,7 @@ def tables(lines: list[Line]) -> list[Line]:
         if grid is None or not (len(grid[0]) >= 3 and len(grid) >= 2 or len(grid[0]) == 2 and len(grid) >= TABLE_ROWS) \
                 or runs_on(lines, group, others):
             continue
-        first = min((k for r in group for k in r), key=lambda k: k)  # in reading order, the table's first piece
+        first = min(k for r in group for k in r)  # in reading order, the table's first piece
         header = all(lines[k].bold for k in group[0]) and not all(lines[k].bold for r in group[1:] for k in r)
         o = lines[first]
         out[first] = Line(o.page, min(lines[k].x0 for r in group for k in r), max(lines[k].x1 for r in group for k in r),
@@ -434,7 +434,7 @@ def runs_on(lines: list[Line], group: list[list[int]], others: list[Line]) -> bo
     starts = [lines[k].x0 for k in widest] + [float("inf")]
     for c in range(len(widest)):
         lo, hi = starts[c] - lines[widest[c]].size, starts[c + 1]
-        inside = sorted((o for o in others if lo <= o.x0 and o.x1 <= hi), key=lambda o: -o.y0)
+        inside = [o for o in others if lo <= o.x0 and o.x1 <= hi]
         for edge, step in ((lines[group[0][0]], 1), (lines[group[-1][0]], -1)):
             run, at = 0, edge
             while True:  # the nearest line of the column above (step 1) or below (step -1), in reach

@@ -63,10 +63,15 @@ def eventually(condition, timeout: float = 10.0) -> bool:
     return False
 
 
-def test_a_batch_of_changes_is_one_update_and_a_failed_update_is_reported_then_the_watch_goes_on(tmp_path):
+def one_page_corpus(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.md").write_text("# A\n\nFirst.\n")
+    return corpus
+
+
+def test_a_batch_of_changes_is_one_update_and_a_failed_update_is_reported_then_the_watch_goes_on(tmp_path):
+    corpus = one_page_corpus(tmp_path)
     calls = []
 
     def update():
@@ -98,9 +103,7 @@ def test_a_batch_of_changes_is_one_update_and_a_failed_update_is_reported_then_t
 
 
 def test_the_watch_goes_on_through_an_odd_file_name_a_failed_read_and_a_corpus_folder_replaced(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.md").write_text("# A\n\nFirst.\n")
+    corpus = one_page_corpus(tmp_path)
     calls, fail = [], []
 
     def update():
@@ -168,9 +171,7 @@ def test_a_note_an_update_gave_is_not_said_again_on_every_change(tmp_path, monke
 
 
 def test_the_watch_ends_when_the_corpus_folder_is_gone(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.md").write_text("# A\n\nFirst.\n")
+    corpus = one_page_corpus(tmp_path)
     errors = []
 
     def run():
